@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+const tierCutoffs = z
+  .object({
+    medium: z.number().gt(0).lt(1).default(0.15).describe('Churn probability from which an account is medium risk.'),
+    high: z.number().gt(0).lt(1).default(0.3).describe('Churn probability from which an account is high risk.'),
+    critical: z.number().gt(0).lt(1).default(0.5).describe('Churn probability from which an account is critical risk.'),
+  })
+  .strict()
+  .superRefine((tiers, ctx) => {
+    if (tiers.high <= tiers.medium) ctx.addIssue({ code: 'custom', path: ['high'], message: `must be greater than medium (${tiers.medium})` });
+    if (tiers.critical <= tiers.high) ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be greater than high (${tiers.high})` });
+  });
+
+export const modelConfigSchema = z
+  .object({
+    engine: z.enum(['library', 'irls']).default('irls').describe('library: ml-logistic-regression (gradient descent); irls: exact Newton/IRLS solver.'),
+    features: z.array(z.string().min(1)).default([]).describe('Indicator ids used as features; empty means every indicator.'),
+    l2: z.number().min(0).default(1).describe('L2 penalty on standardised coefficients (the intercept is not penalised).'),
+    classWeighting: z.enum(['balanced', 'none']).default('balanced').describe('balanced weights each class by the inverse of its share, so rare churn is not ignored.'),
+    downgradeCountsAsChurn: z.boolean().default(false).describe('Whether a downgrade at renewal is labelled as churn for training.'),
+    maxIterations: z.number().int().positive().default(200).describe('Iteration cap for the solver.'),
+    learningRate: z.number().positive().default(0.5).describe('Step size for the library (gradient descent) engine.'),
+    tolerance: z.number().positive().default(1e-7).describe('Stop when the relative loss change falls below this.'),
+    tiers: tierCutoffs.default({ medium: 0.15, high: 0.3, critical: 0.5 }).describe('Probability cut-offs of the risk tiers.'),
+    scorecard: z
+      .object({
+        warningPoints: z.number().min(0).default(1).describe('Points a warning flag adds to the rule scorecard.'),
+        criticalPoints: z.number().min(0).default(3).describe('Points a critical flag adds to the rule scorecard.'),
+      })
+      .strict()
+      .default({ warningPoints: 1, criticalPoints: 3 })
+      .describe('The rule scorecard baseline, scored from the indicator flags.'),
+  })
+  .strict();
+
+export type ModelConfig = z.infer<typeof modelConfigSchema>;

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+// Five-field cron (minute hour day-of-month month day-of-week); checked fully by cron-parser when scheduling.
+const cron = z.string().regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression, e.g. "0 6 * * *"');
+
+export const schedulesConfigSchema = z
+  .object({
+    timezone: z.string().min(1).default('UTC').describe('IANA time zone the cron expressions run in.'),
+    daily: cron.default('0 6 * * *').describe('The daily run: ingest → indicators → score → alerts → escalations.'),
+    escalations: cron.default('0 */4 * * *').describe('How often overdue tasks are checked for escalation.'),
+    weeklyReport: cron.default('0 7 * * 1').describe('The weekly leadership report.'),
+  })
+  .strict();
+
+export type SchedulesConfig = z.infer<typeof schedulesConfigSchema>;

@@ -1,0 +1,44 @@
+// Foundation commands: migrate and config.
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { configJsonSchema, loadConfig } from '../../config/load.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { openDatabase } from '../../sql/database.ts';
+import { migrate } from '../../sql/migrate.ts';
+import type { CliContext } from './context.ts';
+
+export function registerCoreCommands(program: Command, context: CliContext): void {
+  program
+    .command('migrate')
+    .description('Apply pending schema migrations (safe to run repeatedly and concurrently)')
+    .action(async () => {
+      const db = await openDatabase(context.databaseOptions());
+      try {
+        const report = await migrate(db, { onApply: (name) => context.out.line(`applied ${name}`) });
+        context.out.data(report, () => context.out.line(report.upToDate ? 'up to date' : `applied ${report.applied.length} migration(s)`));
+      } finally {
+        await db.destroy();
+      }
+    });
+
+  const config = program.command('config').description('Check the configuration or export its JSON Schema');
+  config
+    .command('check')
+    .argument('[file]', 'config file (default: --config, RADAR_CONFIG or config/radar.yaml)')
+    .description('Validate a config file; exits 2 naming each bad key and the rule it broke')
+    .action((file: string | undefined) => {
+      const loaded = file ? loadConfig(file) : context.config();
+      context.out.data({ ok: true, file: loaded.file, version: loaded.version }, () => context.out.line(`${loaded.file}: ok (version ${loaded.version})`));
+    });
+  config
+    .command('schema')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .description('Print the JSON Schema of radar.yaml, for editor autocompletion')
+    .action((options: { out?: string }) => {
+      const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+      if (options.out) writeFileSync(options.out, text);
+      else process.stdout.write(text);
+    });
+}
+
+export { ConfigError };

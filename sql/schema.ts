@@ -1,0 +1,230 @@
+// The database schema as data. The Kysely `DB` type is derived from this map, and
+// test/schema.test.ts compares the map with information_schema on a migrated database,
+// so a column added to SQL but not here (or the reverse) fails the suite.
+import type { ColumnType, Generated } from 'kysely';
+
+/** Column types as information_schema.columns.data_type spells them. */
+type PgType = 'bigint' | 'integer' | 'smallint' | 'text' | 'character' | 'date' | 'timestamp with time zone' | 'double precision' | 'jsonb' | 'boolean';
+
+interface ColumnSpec {
+  readonly type: PgType;
+  readonly nullable: boolean;
+  /** Has a default or is an identity column: may be omitted on insert. */
+  readonly generated: boolean;
+}
+
+const required = <T extends PgType>(type: T) => ({ type, nullable: false, generated: false }) as const;
+const optional = <T extends PgType>(type: T) => ({ type, nullable: true, generated: false }) as const;
+const defaulted = <T extends PgType>(type: T) => ({ type, nullable: false, generated: true }) as const;
+
+export const schemaColumns = {
+  accounts: {
+    account_id: defaulted('bigint'),
+    external_id: required('text'),
+    name: required('text'),
+    segment: defaulted('text'),
+    industry: optional('text'),
+    plan: optional('text'),
+    arr_cents: required('bigint'),
+    currency: defaulted('character'),
+    csm_email: optional('text'),
+    csm_slack_id: optional('text'),
+    contract_start: required('date'),
+    renewal_date: required('date'),
+    status: defaulted('text'),
+    created_at: defaulted('timestamp with time zone'),
+    updated_at: defaulted('timestamp with time zone'),
+  },
+  usage_daily: {
+    account_id: required('bigint'),
+    day: required('date'),
+    active_users: required('integer'),
+    sessions: defaulted('integer'),
+    events: defaulted('integer'),
+    minutes: defaulted('integer'),
+    licensed_seats: optional('integer'),
+  },
+  support_contacts: {
+    contact_id: defaulted('bigint'),
+    external_id: required('text'),
+    account_id: required('bigint'),
+    opened_at: required('timestamp with time zone'),
+    closed_at: optional('timestamp with time zone'),
+    channel: defaulted('text'),
+    priority: defaulted('text'),
+    category: optional('text'),
+    satisfaction: optional('smallint'),
+  },
+  invoices: {
+    invoice_id: defaulted('bigint'),
+    external_id: required('text'),
+    account_id: required('bigint'),
+    issued_on: required('date'),
+    due_on: required('date'),
+    paid_at: optional('timestamp with time zone'),
+    amount_cents: required('bigint'),
+    currency: defaulted('character'),
+    status: required('text'),
+    failed_attempts: defaulted('integer'),
+  },
+  renewals: {
+    renewal_id: defaulted('bigint'),
+    account_id: required('bigint'),
+    renewal_date: required('date'),
+    outcome: required('text'),
+    arr_before_cents: required('bigint'),
+    arr_after_cents: required('bigint'),
+    decided_at: required('timestamp with time zone'),
+  },
+  market_events: {
+    event_id: defaulted('bigint'),
+    event_date: required('date'),
+    competitor: required('text'),
+    kind: required('text'),
+    segment: optional('text'),
+    industry: optional('text'),
+    title: optional('text'),
+  },
+  ingestion_runs: {
+    run_id: defaulted('bigint'),
+    source: required('text'),
+    entity: required('text'),
+    started_at: defaulted('timestamp with time zone'),
+    finished_at: optional('timestamp with time zone'),
+    status: defaulted('text'),
+    rows_read: defaulted('integer'),
+    rows_inserted: defaulted('integer'),
+    rows_updated: defaulted('integer'),
+    rows_unchanged: defaulted('integer'),
+    rows_rejected: defaulted('integer'),
+    duration_ms: optional('integer'),
+    error: optional('text'),
+  },
+  ingest_rejects: {
+    reject_id: defaulted('bigint'),
+    run_id: optional('bigint'),
+    source: required('text'),
+    entity: required('text'),
+    location: required('text'),
+    raw: required('jsonb'),
+    reason: required('text'),
+    created_at: defaulted('timestamp with time zone'),
+    resolved_at: optional('timestamp with time zone'),
+  },
+  source_watermarks: {
+    source: required('text'),
+    cursor: required('text'),
+    run_id: optional('bigint'),
+    updated_at: defaulted('timestamp with time zone'),
+  },
+  indicator_values: {
+    account_id: required('bigint'),
+    as_of: required('date'),
+    indicator: required('text'),
+    value: optional('double precision'),
+    flag: required('text'),
+    detail: defaulted('jsonb'),
+    computed_at: defaulted('timestamp with time zone'),
+  },
+  models: {
+    version: required('text'),
+    created_at: defaulted('timestamp with time zone'),
+    engine: required('text'),
+    features: required('jsonb'),
+    coefficients: required('jsonb'),
+    intercept: required('double precision'),
+    scaling: required('jsonb'),
+    lead_days: required('integer'),
+    training_from: required('date'),
+    training_to: required('date'),
+    class_balance: required('jsonb'),
+    metrics: required('jsonb'),
+    config_hash: required('text'),
+    is_promoted: defaulted('boolean'),
+    promoted_at: optional('timestamp with time zone'),
+  },
+  risk_scores: {
+    account_id: required('bigint'),
+    as_of: required('date'),
+    model_version: required('text'),
+    probability: required('double precision'),
+    tier: required('text'),
+    drivers: defaulted('jsonb'),
+    missing_indicators: defaulted('jsonb'),
+    scored_at: defaulted('timestamp with time zone'),
+  },
+  alerts: {
+    alert_id: defaulted('bigint'),
+    dedup_key: required('text'),
+    kind: defaulted('text'),
+    account_id: optional('bigint'),
+    as_of: required('date'),
+    tier: optional('text'),
+    model_version: optional('text'),
+    probability: optional('double precision'),
+    channel: optional('text'),
+    recipient: optional('text'),
+    payload: defaulted('jsonb'),
+    status: defaulted('text'),
+    is_holdout: defaulted('boolean'),
+    slack_ts: optional('text'),
+    thread_ts: optional('text'),
+    attempts: defaulted('integer'),
+    last_error: optional('text'),
+    created_at: defaulted('timestamp with time zone'),
+    sent_at: optional('timestamp with time zone'),
+    outcome: optional('text'),
+    outcome_renewal_id: optional('bigint'),
+    outcome_recorded_at: optional('timestamp with time zone'),
+  },
+  tasks: {
+    task_id: defaulted('bigint'),
+    alert_id: required('bigint'),
+    account_id: required('bigint'),
+    playbook: required('text'),
+    step: required('text'),
+    owner_role: required('text'),
+    owner: optional('text'),
+    due_on: required('date'),
+    status: defaulted('text'),
+    snoozed_until: optional('date'),
+    note: optional('text'),
+    completed_at: optional('timestamp with time zone'),
+    completed_by: optional('text'),
+    escalated_at: optional('timestamp with time zone'),
+    created_at: defaulted('timestamp with time zone'),
+  },
+} as const satisfies Record<string, Record<string, ColumnSpec>>;
+
+// ---- Types derived from the map -------------------------------------------------------------
+
+/** JSON as stored in jsonb columns. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/**
+ * How values arrive from the drivers (see sql/database.ts): int8 as number (ids and cents stay far
+ * below 2^53), dates as 'YYYY-MM-DD' strings so no time zone can shift a day, timestamps as Date.
+ */
+type TsType<T extends PgType> = T extends 'bigint' | 'integer' | 'smallint' | 'double precision'
+  ? number
+  : T extends 'text' | 'character' | 'date'
+    ? string
+    : T extends 'timestamp with time zone'
+      ? ColumnType<Date, Date | string, Date | string>
+      : T extends 'jsonb'
+        ? ColumnType<Json, string, string>
+        : T extends 'boolean'
+          ? boolean
+          : never;
+
+type ColumnTs<C extends ColumnSpec> = C['generated'] extends true
+  ? Generated<TsType<C['type']>>
+  : C['nullable'] extends true
+    ? TsType<C['type']> | null
+    : TsType<C['type']>;
+
+type TableTs<T extends Record<string, ColumnSpec>> = { [K in keyof T]: ColumnTs<T[K]> };
+
+type SchemaColumns = typeof schemaColumns;
+export type DB = { [Table in keyof SchemaColumns]: TableTs<SchemaColumns[Table]> };
+export type TableName = keyof DB;
