@@ -37,3 +37,16 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
 export function secretValues(environment: Environment): string[] {
   return [environment.SLACK_BOT_TOKEN, environment.SLACK_SIGNING_SECRET].filter((v): v is string => Boolean(v));
 }
+
+const SECRET_NAME = /^[A-Z][A-Z0-9_]{1,63}$/;
+const NOT_SECRETS = new Set(['PATH', 'HOME', 'USER', 'SHELL', 'PWD', 'NODE_OPTIONS']);
+
+/**
+ * Reads a secret whose variable name comes from config (e.g. a source's `auth.env`). The name is
+ * checked against a pattern and a deny-list so config cannot be used to read arbitrary process state.
+ */
+export function readSecret(name: string, source: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!SECRET_NAME.test(name) || NOT_SECRETS.has(name)) throw new Error(`${name} is not an allowed secret variable name`);
+  const value = source[name];
+  return value === undefined || value === '' ? undefined : value;
+}
