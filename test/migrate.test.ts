@@ -1,19 +1,18 @@
 // The migration runner on both backends: idempotent, frozen files, atomic per file, one winner
 // under concurrency; and `radar migrate` as a real process on the embedded default and the server.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { appendFile, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../sql/database.ts';
 import { migrate, MIGRATIONS_DIR } from '../sql/migrate.ts';
+import { runRadar } from './support/cli.ts';
 import { describeEachBackend, IN_CI, openTestDatabase, postgresUnavailable, TEST_DATABASE_URL } from './support/database.ts';
 
-const run = promisify(execFile);
 const FIRST = '0001_core_schema.sql';
 
 async function tempMigrationsDir(): Promise<string> {
@@ -141,18 +140,10 @@ describeServer(`migrate on the Postgres server ${serverTitle}`, () => {
 
 // ---- `radar migrate` as a real process ----------------------------------------------------------
 
-/** The environment of a child `radar`: ours minus anything that would pick a database or config. */
-function childEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const environment: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const key of ['DATABASE_URL', 'RADAR_DATA_DIR', 'RADAR_CONFIG', 'LOG_LEVEL', 'REDIS_URL']) {
-    if (!(key in extra)) delete environment[key];
-  }
-  return environment;
-}
-
 async function radarMigrate(environment: Record<string, string>): Promise<string> {
-  const { stdout } = await run(process.execPath, ['pipelines/radar.js', 'migrate'], { env: childEnvironment(environment) });
-  return stdout;
+  const result = await runRadar(['migrate'], environment);
+  expect({ code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, stderr: '' });
+  return result.stdout;
 }
 
 describe('radar migrate (embedded PGlite)', () => {
@@ -167,6 +158,8 @@ describe('radar migrate (embedded PGlite)', () => {
   it('applies the schema, then prints "up to date" the second time', async () => {
     expect(await radarMigrate({ RADAR_DATA_DIR: dataDir })).toBe(`applied ${FIRST}\napplied 1 migration(s)\n`);
     expect(await radarMigrate({ RADAR_DATA_DIR: dataDir })).toBe('up to date\n');
+    // RADAR_DATA_DIR moved the embedded database: its cluster lives there.
+    expect(existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))).toBe(true);
   });
 });
 
