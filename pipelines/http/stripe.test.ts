@@ -140,6 +140,18 @@ describe('stripe-invoices preset', () => {
     expect(retry).toMatchObject({ source: 'stripe', page: 2, status: 429, waitMs: 1000, attempt: 1 });
   });
 
+  it('gives up at once when Retry-After asks for longer than five minutes', async () => {
+    const srv = await stripeServer([], (_req, res) => {
+      sendJson(res, {}, 429, { 'retry-after': '600' });
+      return true;
+    });
+    const { pages, sleeps } = run(stripeSource(srv.origin));
+    const error = await pages.catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/HTTP 429 asking to retry after 600 s; giving up/);
+    expect(sleeps).toEqual([]);
+    expect(srv.requests).toHaveLength(1);
+  });
+
   it('honours a Retry-After HTTP-date against the injected clock', async () => {
     const now = Date.UTC(2026, 2, 1, 12, 0, 0);
     const srv = await stripeServer(makeInvoices(1, 5), (_req, res, _url, n) => {
