@@ -1,13 +1,83 @@
 // What every indicator file exports. One file per indicator; indicators/registry.ts collects them.
+//
+// An indicator is a point-in-time metric per account as of a day D. Its `sql` is ONE set-based SELECT
+// returning `(account_id bigint, value double precision, detail jsonb)` for the in-scope accounts; the
+// runner (sql/indicators.ts) composes all indicators of a date into one statement, so they share the
+// point-in-time relations below instead of each re-deriving them:
+//
+//   scope(account_id, segment, industry, contract_start, next_renewal_on, arr_cents, arr_source)
+//       in-scope accounts as of D; next_renewal_on and arr_cents are derived as of D, never current state.
+//   usage_stats(account_id, <aggregates contributed by the indicators' `usage.aggregates`>)
+//       one pass over usage_daily (days D−lookback+1 … D) for all usage indicators; no row = no usage.
+//   invoices_asof(account_id, invoice_id, issued_on, due_on, amount_cents, failed_attempts, paid,
+//                 delay_days, recency)
+//       invoices issued by D (void excluded); `paid` = paid_at before the end of D; delay_days =
+//       max(0, min(paid day, D) − due_on); recency = 1 for the most recently issued.
+//
+// A value that cannot be computed is NULL (stored with flag 'no-data'); never NaN.
+import type { RawBuilder } from 'kysely';
 import type { z } from 'zod';
+import type { Json } from '../sql/schema.ts';
 
+/** Which way is risky: 'higher' = larger values are worse; 'lower' = smaller values are worse. */
 export type RiskDirection = 'higher' | 'lower';
 
-export interface IndicatorDefinition<Config extends z.ZodType = z.ZodType> {
+export type Flag = 'ok' | 'warning' | 'critical' | 'no-data';
+export const FLAGS: readonly Flag[] = ['ok', 'warning', 'critical', 'no-data'];
+
+/** What the value counts. */
+export type IndicatorUnit = 'ratio' | 'fraction' | 'days' | 'count' | 'cents' | 'boolean';
+
+/** Warning and critical thresholds; null disables that level. Both inclusive. */
+export interface Thresholds {
+  readonly warning: number | null;
+  readonly critical: number | null;
+}
+
+/** Counts behind a value, as stored in indicator_values.detail. */
+export type IndicatorDetail = { readonly [key: string]: Json };
+
+/** Bound-parameter helpers for writing point-in-time SQL. */
+export interface IndicatorSqlContext<Config> {
+  /** D as 'YYYY-MM-DD'. */
+  readonly asOf: string;
+  readonly config: Config;
+  /** D as a bound `date` expression. */
+  readonly d: RawBuilder<string>;
+  /** The day `days` before D, as a bound `date` expression (0 = D). */
+  readonly dayMinus: (days: number) => RawBuilder<string>;
+  /** Midnight UTC starting the day `days` before D, as `timestamptz`. A window of N days starts at startOfDayMinus(N − 1). */
+  readonly startOfDayMinus: (days: number) => RawBuilder<Date>;
+  /** Midnight UTC after D: a fact with a timestamp before this is known on D. */
+  readonly knownBefore: RawBuilder<Date>;
+}
+
+/** The shape every indicator's SELECT returns. */
+export interface IndicatorSqlRow {
+  account_id: number;
+  value: number | null;
+  detail: IndicatorDetail;
+}
+
+export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.ZodType<Thresholds>> {
   /** Stable id, used as the config key and in indicator_values.indicator (camelCase). */
   readonly id: string;
   readonly title: string;
+  /** What it measures and why it signals risk (shown in docs and `radar indicators explain`). */
   readonly description: string;
+  readonly unit: IndicatorUnit;
+  readonly riskDirection: RiskDirection;
   /** The zod schema of this indicator's section under `indicators:` in config, with defaults. */
   readonly configSchema: Config;
+  /** For indicators reading usage_daily: the aggregates they add to the shared `usage_stats` pass. */
+  readonly usage?: {
+    /** Days of usage (ending at D) the aggregates need. */
+    lookbackDays(config: z.output<Config>): number;
+    /** Column name → aggregate over usage_daily rows (columns day, active_users, sessions, events, minutes, licensed_seats). Names must be unique across indicators. */
+    aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
+  };
+  /** One SELECT of (account_id, value, detail) for the accounts in `scope`; accounts it omits get NULL. */
+  sql(context: IndicatorSqlContext<z.output<Config>>): RawBuilder<IndicatorSqlRow>;
+  /** The counts behind a value, as one sentence. */
+  explain(value: number | null, detail: IndicatorDetail, config: z.output<Config>): string;
 }

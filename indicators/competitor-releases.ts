@@ -1,0 +1,38 @@
+// Competitor releases: launches and feature releases aimed at the account's market.
+import { sql } from 'kysely';
+import { days, indicatorConfig } from './config.ts';
+import { plural } from './format.ts';
+import type { IndicatorDefinition } from './types.ts';
+
+const configSchema = indicatorConfig(
+  'higher',
+  { warning: 1, critical: 3, unit: 'market events' },
+  { windowDays: days(90, 'Events dated in the last N days up to and including the as-of day.') },
+);
+
+export const competitorReleases = {
+  id: 'competitorReleases',
+  title: 'Competitor releases',
+  description:
+    'Competitor market events of kind launch or feature dated in the window that touch the account: an event\'s segment, when set, must equal the account\'s segment, ' +
+    'and its industry, when set, the account\'s industry; an event with neither is the whole market. ' +
+    'A fresh alternative around renewal time gives the buyer a reason to shop around.',
+  unit: 'count',
+  riskDirection: 'higher',
+  configSchema,
+  sql: ({ config, d, dayMinus }) => sql`
+    SELECT s.account_id, count(m.event_id)::float8 AS value,
+           jsonb_build_object('windowDays', ${config.windowDays}::int, 'events', count(m.event_id),
+                              'competitors', coalesce(jsonb_agg(DISTINCT m.competitor) FILTER (WHERE m.event_id IS NOT NULL), '[]'::jsonb),
+                              'latest', max(m.event_date)) AS detail
+    FROM scope s
+    LEFT JOIN market_events m
+      ON m.kind IN ('launch', 'feature') AND m.event_date > ${dayMinus(config.windowDays)} AND m.event_date <= ${d}
+     AND (m.segment IS NULL OR m.segment = s.segment) AND (m.industry IS NULL OR m.industry = s.industry)
+    GROUP BY s.account_id`,
+  explain: (value, detail, config) => {
+    if (value === null || value === 0) return `no competitor launches or features touching this account in the last ${config.windowDays} days`;
+    const names = Array.isArray(detail.competitors) ? detail.competitors.join(', ') : '';
+    return `${plural(value, 'competitor launch or feature', 'competitor launches or features')} in the last ${config.windowDays} days (${names}; latest ${String(detail.latest)})`;
+  },
+} as const satisfies IndicatorDefinition<typeof configSchema>;

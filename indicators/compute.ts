@@ -1,0 +1,94 @@
+// Computing indicators as of a day: pick the configured indicators, run them as one statement in
+// one transaction, and return what happened. Time is a parameter: nothing here reads the clock.
+import type { Kysely } from 'kysely';
+import type { RadarConfig } from '../config/schema.ts';
+import { RadarError } from '../pipelines/errors.ts';
+import {
+  evaluateIndicatorValues,
+  writeIndicatorValues,
+  type ComputedIndicatorValue,
+  type ConfiguredIndicator,
+  type IndicatorScope,
+  type WriteSummary,
+} from '../sql/indicators.ts';
+import type { DB } from '../sql/schema.ts';
+import { indicatorRegistry } from './registry.ts';
+import type { Thresholds } from './types.ts';
+
+export { readIndicatorValues, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from '../sql/indicators.ts';
+
+export interface ComputeIndicatorsOptions {
+  /** The as-of day D, 'YYYY-MM-DD'. */
+  readonly asOf: string;
+  readonly config: RadarConfig;
+  /** 'renewing': next renewal in (D, D + horizonDays]; 'all': every account active on D. */
+  readonly scope: IndicatorScope;
+  readonly horizonDays: number;
+  readonly accountIds?: readonly number[];
+}
+
+export interface ComputeIndicatorsResult extends WriteSummary {
+  readonly asOf: string;
+  readonly indicators: number;
+}
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/** Checks a 'YYYY-MM-DD' string is a real calendar day (2024-02-29 yes, 2025-02-29 no). */
+export function parseDay(text: string, what = 'date'): string {
+  const match = ISO_DAY.exec(text);
+  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN;
+  if (!match || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text) {
+    throw new RadarError('usage', `${what} must be a calendar day as YYYY-MM-DD, got ${JSON.stringify(text)}`);
+  }
+  return text;
+}
+
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${parseDay(day)}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The days from `from` to `to` inclusive, every `stepDays`. */
+export function dayRange(from: string, to: string, stepDays: number): string[] {
+  if (!Number.isInteger(stepDays) || stepDays < 1) throw new RadarError('usage', `step must be a whole number of days ≥ 1, got ${stepDays}`);
+  if (parseDay(from, 'from') > parseDay(to, 'to')) throw new RadarError('usage', `from (${from}) is after to (${to})`);
+  const days: string[] = [];
+  for (let day = from; day <= to; day = addDays(day, stepDays)) days.push(day);
+  return days;
+}
+
+/** Every registered indicator with its section of the (already validated) config. */
+export function configuredIndicators(config: RadarConfig): ConfiguredIndicator[] {
+  const sections = config.indicators as Readonly<Record<string, Thresholds | undefined>>;
+  return indicatorRegistry.map((definition) => ({
+    definition,
+    config: sections[definition.id] ?? (definition.configSchema.parse({}) as Thresholds),
+  }));
+}
+
+function specFor(options: ComputeIndicatorsOptions) {
+  if (!Number.isInteger(options.horizonDays) || options.horizonDays < 1) throw new RadarError('usage', `horizonDays must be a positive whole number, got ${options.horizonDays}`);
+  return {
+    asOf: parseDay(options.asOf, 'as-of date'),
+    indicators: configuredIndicators(options.config),
+    scope: options.scope,
+    horizonDays: options.horizonDays,
+    accountIds: options.accountIds,
+  };
+}
+
+/**
+ * Computes every indicator for the in-scope accounts as of `asOf` and upserts indicator_values in one
+ * transaction. Idempotent: a second run for the same day and data changes no row.
+ */
+export async function computeIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputeIndicatorsResult> {
+  const spec = specFor(options);
+  const summary = await db.transaction().execute((trx) => writeIndicatorValues(trx, spec));
+  return { asOf: spec.asOf, indicators: spec.indicators.length, ...summary };
+}
+
+/** The same computation without writing: for `radar indicators explain` and previews. */
+export async function evaluateIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputedIndicatorValue[]> {
+  return evaluateIndicatorValues(db, specFor(options));
+}

@@ -1,0 +1,30 @@
+// Overdue amount: money owed past its due day as of D.
+import { sql } from 'kysely';
+import { indicatorConfig } from './config.ts';
+import { money, num, plural } from './format.ts';
+import type { IndicatorDefinition } from './types.ts';
+
+const configSchema = indicatorConfig('higher', { warning: 100_000, critical: 1_000_000, unit: 'cents' }, {});
+
+export const overdueAmount = {
+  id: 'overdueAmount',
+  title: 'Overdue amount',
+  description:
+    'Sum in cents of invoices past their due day and unpaid at the end of the as-of day (in the invoices\' currencies, not converted). ' +
+    'Large open balances precede non-renewal and write-offs. No data for an account without invoices.',
+  unit: 'cents',
+  riskDirection: 'higher',
+  configSchema,
+  sql: ({ d }) => sql`
+    SELECT account_id,
+           coalesce(sum(amount_cents) FILTER (WHERE NOT paid AND due_on < ${d}), 0)::float8 AS value,
+           jsonb_build_object('invoices', count(*), 'overdueInvoices', count(*) FILTER (WHERE NOT paid AND due_on < ${d}),
+                              'overdueCents', coalesce(sum(amount_cents) FILTER (WHERE NOT paid AND due_on < ${d}), 0)) AS detail
+    FROM invoices_asof
+    GROUP BY account_id`,
+  explain: (value, detail) => {
+    if (value === null) return 'no invoices issued yet';
+    if (value === 0) return 'nothing overdue';
+    return `${money(value)} overdue on ${plural(num(detail, 'overdueInvoices'), 'invoice')}`;
+  },
+} as const satisfies IndicatorDefinition<typeof configSchema>;

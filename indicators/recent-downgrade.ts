@@ -1,0 +1,38 @@
+// Recent downgrade: a renewal decided as a downgrade shortly before D.
+import { sql } from 'kysely';
+import { days, indicatorConfig } from './config.ts';
+import { money } from './format.ts';
+import type { IndicatorDefinition } from './types.ts';
+
+const configSchema = indicatorConfig(
+  'higher',
+  { warning: 1, critical: null, unit: '1 = downgraded' },
+  { windowDays: days(365, 'Renewals decided in the last N days up to and including the as-of day.') },
+);
+
+export const recentDowngrade = {
+  id: 'recentDowngrade',
+  title: 'Recent downgrade',
+  description:
+    '1 when a renewal decided (decided_at) within the window was a downgrade, else 0. A customer who shrank once is testing how much it can do without.',
+  unit: 'boolean',
+  riskDirection: 'higher',
+  configSchema,
+  sql: ({ config, startOfDayMinus, knownBefore }) => sql`
+    SELECT s.account_id, CASE WHEN r.renewal_date IS NULL THEN 0 ELSE 1 END::float8 AS value,
+           CASE WHEN r.renewal_date IS NULL THEN jsonb_build_object('windowDays', ${config.windowDays}::int)
+                ELSE jsonb_build_object('windowDays', ${config.windowDays}::int, 'renewalDate', r.renewal_date,
+                                        'arrBeforeCents', r.arr_before_cents, 'arrAfterCents', r.arr_after_cents,
+                                        'decidedAt', r.decided_at) END AS detail
+    FROM scope s
+    LEFT JOIN LATERAL (
+      SELECT renewal_date, arr_before_cents, arr_after_cents, decided_at FROM renewals
+      WHERE account_id = s.account_id AND outcome = 'downgraded'
+        AND decided_at >= ${startOfDayMinus(config.windowDays - 1)} AND decided_at < ${knownBefore}
+      ORDER BY decided_at DESC LIMIT 1
+    ) r ON true`,
+  explain: (value, detail, config) => {
+    if (value !== 1) return `no downgrade decided in the last ${config.windowDays} days`;
+    return `downgraded at the ${String(detail.renewalDate)} renewal: ${money(typeof detail.arrBeforeCents === 'number' ? detail.arrBeforeCents : null)} → ${money(typeof detail.arrAfterCents === 'number' ? detail.arrAfterCents : null)}`;
+  },
+} as const satisfies IndicatorDefinition<typeof configSchema>;

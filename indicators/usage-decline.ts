@@ -1,0 +1,78 @@
+// Usage decline: average daily events in the recent window vs the baseline window before it,
+// per licensed seat when both windows report seats (so a seat reduction is not read as a decline).
+import { sql } from 'kysely';
+import { days, indicatorConfig } from './config.ts';
+import { fmt, num, pct } from './format.ts';
+import type { IndicatorDefinition } from './types.ts';
+
+const configSchema = indicatorConfig(
+  'lower',
+  { warning: -0.3, critical: -0.5, unit: 'relative change, -0.3 = 30% fewer events' },
+  {
+    recentDays: days(30, 'Recent window: the last N days up to and including the as-of day.'),
+    baselineDays: days(90, 'Baseline window: the N days just before the recent window.'),
+  },
+);
+
+export const usageDecline = {
+  id: 'usageDecline',
+  title: 'Usage decline',
+  description:
+    'Relative change of average daily events (per licensed seat when seats are known in both windows) in the recent window vs the baseline window before it. ' +
+    'Averages are over the days that reported usage. A falling product usage is the most common early sign of churn. ' +
+    'No data when either window has no usage rows, the baseline had no events, or the contract started less than recent+baseline days ago (a brand-new account is never "declining").',
+  unit: 'ratio',
+  riskDirection: 'lower',
+  configSchema,
+  usage: {
+    lookbackDays: (config) => config.recentDays + config.baselineDays,
+    aggregates: ({ config, dayMinus }) => {
+      const recent = sql`day > ${dayMinus(config.recentDays)}`;
+      const baseline = sql`day <= ${dayMinus(config.recentDays)} AND day > ${dayMinus(config.recentDays + config.baselineDays)}`;
+      return {
+        ud_recent_days: sql`count(*) FILTER (WHERE ${recent})`,
+        ud_recent_events: sql`sum(events) FILTER (WHERE ${recent})`,
+        ud_recent_seats: sql`avg(licensed_seats) FILTER (WHERE ${recent} AND licensed_seats > 0)`,
+        ud_base_days: sql`count(*) FILTER (WHERE ${baseline})`,
+        ud_base_events: sql`sum(events) FILTER (WHERE ${baseline})`,
+        ud_base_seats: sql`avg(licensed_seats) FILTER (WHERE ${baseline} AND licensed_seats > 0)`,
+      };
+    },
+  },
+  sql: ({ config, dayMinus }) => sql`
+    SELECT account_id,
+           CASE WHEN enough_history AND base_rate > 0 THEN recent_rate / base_rate - 1 END AS value,
+           jsonb_build_object(
+             'recentDays', ${config.recentDays}::int, 'baselineDays', ${config.baselineDays}::int,
+             'enoughHistory', enough_history, 'perSeat', per_seat,
+             'recentReportedDays', coalesce(recent_days, 0), 'baselineReportedDays', coalesce(base_days, 0),
+             'recentEventsPerDay', recent_epd, 'baselineEventsPerDay', base_epd,
+             'recentSeats', recent_seats, 'baselineSeats', base_seats) AS detail
+    FROM (
+      SELECT *,
+             recent_epd / CASE WHEN per_seat THEN recent_seats ELSE 1 END AS recent_rate,
+             base_epd / CASE WHEN per_seat THEN base_seats ELSE 1 END AS base_rate
+      FROM (
+        SELECT s.account_id,
+               s.contract_start <= ${dayMinus(config.recentDays + config.baselineDays - 1)} AS enough_history,
+               u.ud_recent_days AS recent_days, u.ud_base_days AS base_days,
+               u.ud_recent_events::float8 / nullif(u.ud_recent_days, 0) AS recent_epd,
+               u.ud_base_events::float8 / nullif(u.ud_base_days, 0) AS base_epd,
+               u.ud_recent_seats::float8 AS recent_seats, u.ud_base_seats::float8 AS base_seats,
+               coalesce(u.ud_recent_seats IS NOT NULL AND u.ud_base_seats IS NOT NULL, false) AS per_seat
+        FROM scope s LEFT JOIN usage_stats u USING (account_id)
+      ) facts
+    ) rates`,
+  explain: (value, detail, config) => {
+    const recent = num(detail, 'recentEventsPerDay');
+    const base = num(detail, 'baselineEventsPerDay');
+    if (detail.enoughHistory === false) return `less than ${config.recentDays + config.baselineDays} days since contract start: not enough history to compare`;
+    if (recent === null || base === null) {
+      return `no usage reported in the ${recent === null ? `last ${config.recentDays} days` : `${config.baselineDays} days before them`}`;
+    }
+    const sentence = `avg ${fmt(recent)} events/day in the last ${config.recentDays} days vs ${fmt(base)} in the ${config.baselineDays} before`;
+    if (value === null) return `${sentence}: no baseline activity to compare with`;
+    const seats = detail.perSeat === true ? ` (per licensed seat: ${fmt(num(detail, 'recentSeats'))} seats vs ${fmt(num(detail, 'baselineSeats'))})` : '';
+    return `${sentence}${seats}: ${pct(value)}`;
+  },
+} as const satisfies IndicatorDefinition<typeof configSchema>;

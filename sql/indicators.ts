@@ -1,0 +1,236 @@
+// Database access for indicators. All indicators of one as-of day run as ONE statement:
+//
+//   WITH scope AS MATERIALIZED (in-scope accounts as of D, with next renewal and ARR as of D),
+//        usage_stats AS (one pass over usage_daily with every usage indicator's aggregates),
+//        invoices_asof AS (invoices issued by D with their point-in-time payment state),
+//        i0 AS (<indicator 0 SELECT>), i1 AS (…), …,
+//        computed AS (one row per in-scope account and indicator, with its flag)
+//   INSERT INTO indicator_values … ON CONFLICT DO UPDATE … WHERE something changed
+//
+// so the point-in-time rules for accounts, renewals and invoices live here once, usage_daily is
+// scanned once, and a re-run for the same day writes nothing (rows, computed_at included, stay as they were).
+// Every value in the SQL is a bound parameter; identifiers come from code (checked below).
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { flagSql } from '../indicators/flag.ts';
+import type { Flag, IndicatorDefinition, IndicatorDetail, IndicatorSqlContext, Thresholds } from '../indicators/types.ts';
+import { RadarError } from '../pipelines/errors.ts';
+import type { DB } from './schema.ts';
+
+export type IndicatorScope = 'renewing' | 'all';
+
+/** One indicator with its parsed config section. */
+export interface ConfiguredIndicator {
+  readonly definition: IndicatorDefinition;
+  readonly config: Thresholds;
+}
+
+export interface IndicatorRunSpec {
+  /** 'YYYY-MM-DD'. */
+  readonly asOf: string;
+  readonly indicators: readonly ConfiguredIndicator[];
+  readonly scope: IndicatorScope;
+  /** 'renewing' scope: next renewal in (D, D + horizonDays]. */
+  readonly horizonDays: number;
+  /** Restrict to these accounts (a shard, or one account for explain). */
+  readonly accountIds?: readonly number[] | undefined;
+}
+
+export interface ComputedIndicatorValue {
+  readonly accountId: number;
+  readonly indicator: string;
+  readonly value: number | null;
+  readonly flag: Flag;
+  readonly detail: IndicatorDetail;
+}
+
+export interface StoredIndicatorValue extends ComputedIndicatorValue {
+  readonly asOf: string;
+  readonly computedAt: Date;
+}
+
+export interface WriteSummary {
+  /** In-scope accounts. */
+  readonly accounts: number;
+  /** Rows inserted or changed (0 on an identical re-run). */
+  readonly written: number;
+  readonly flags: Readonly<Record<Flag, number>>;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function context<C>(asOf: string, config: C): IndicatorSqlContext<C> {
+  const dayMinus = (days: number) => sql<string>`(${asOf}::date - ${days}::int)`;
+  const startOfDayMinus = (days: number) => sql<Date>`((${asOf}::date - ${days}::int)::timestamp AT TIME ZONE 'UTC')`;
+  return { asOf, config, d: sql<string>`${asOf}::date`, dayMinus, startOfDayMinus, knownBefore: startOfDayMinus(-1) };
+}
+
+/** Accounts active on D (contract started, no churn decided by then), with next renewal and ARR as of D. */
+function scopeSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  const { asOf } = spec;
+  const { d, knownBefore } = context(asOf, null);
+  const renewing =
+    spec.scope === 'renewing' ? sql`AND nr.next_renewal_on > ${d} AND nr.next_renewal_on <= ${d} + ${spec.horizonDays}::int` : sql``;
+  const shard = spec.accountIds ? sql`AND a.account_id = ANY(${[...spec.accountIds]}::bigint[])` : sql``;
+  return sql`
+    SELECT a.account_id, a.segment, a.industry, a.contract_start, nr.next_renewal_on,
+           coalesce(decided.arr_after_cents, in_force.arr_before_cents, a.arr_cents) AS arr_cents,
+           CASE WHEN decided.arr_after_cents IS NOT NULL THEN 'decided' WHEN in_force.arr_before_cents IS NOT NULL THEN 'in_force' ELSE 'account' END AS arr_source
+    FROM accounts a
+    LEFT JOIN LATERAL (
+      SELECT r.arr_after_cents FROM renewals r
+      WHERE r.account_id = a.account_id AND r.decided_at < ${knownBefore}
+      ORDER BY r.decided_at DESC, r.renewal_date DESC LIMIT 1
+    ) decided ON true
+    LEFT JOIN LATERAL (
+      SELECT r.renewal_date, r.arr_before_cents FROM renewals r
+      WHERE r.account_id = a.account_id AND r.renewal_date > ${d}
+      ORDER BY r.renewal_date LIMIT 1
+    ) in_force ON true
+    CROSS JOIN LATERAL (
+      SELECT coalesce(in_force.renewal_date, CASE WHEN a.renewal_date > ${d} THEN a.renewal_date END) AS next_renewal_on
+    ) nr
+    WHERE a.contract_start <= ${d}
+      AND NOT EXISTS (SELECT 1 FROM renewals c WHERE c.account_id = a.account_id AND c.outcome = 'churned' AND c.decided_at < ${knownBefore})
+      ${renewing} ${shard}`;
+}
+
+function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  const columns: RawBuilder<unknown>[] = [];
+  const seen = new Set<string>();
+  let lookback = 0;
+  for (const { definition, config } of spec.indicators) {
+    if (!definition.usage) continue;
+    lookback = Math.max(lookback, definition.usage.lookbackDays(config));
+    for (const [name, aggregate] of Object.entries(definition.usage.aggregates(context(spec.asOf, config)))) {
+      if (!IDENTIFIER.test(name) || seen.has(name)) throw new RadarError('usage', `indicator ${definition.id}: usage aggregate name "${name}" is not a unique lower-case identifier`);
+      seen.add(name);
+      columns.push(sql`${aggregate} AS ${sql.ref(name)}`);
+    }
+  }
+  const { d, dayMinus } = context(spec.asOf, null);
+  const selected = columns.length > 0 ? sql.join(columns) : sql`count(*) AS usage_days`;
+  return sql`
+    SELECT account_id, ${selected}
+    FROM usage_daily
+    WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} AND account_id IN (SELECT account_id FROM scope)
+    GROUP BY account_id`;
+}
+
+function invoicesAsOfSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  const { d, knownBefore } = context(spec.asOf, null);
+  return sql`
+    SELECT i.account_id, i.invoice_id, i.issued_on, i.due_on, i.amount_cents, i.failed_attempts, p.paid,
+           greatest(0, CASE WHEN p.paid THEN (i.paid_at AT TIME ZONE 'UTC')::date ELSE ${d} END - i.due_on) AS delay_days,
+           row_number() OVER (PARTITION BY i.account_id ORDER BY i.issued_on DESC, i.invoice_id DESC) AS recency
+    FROM invoices i
+    CROSS JOIN LATERAL (SELECT coalesce(i.paid_at < ${knownBefore}, false) AS paid) p
+    WHERE i.issued_on <= ${d} AND i.status <> 'void' AND i.account_id IN (SELECT account_id FROM scope)`;
+}
+
+/** The WITH … computed(account_id, indicator, value, flag, detail) part shared by evaluate and write. */
+function computedCtes(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  if (spec.indicators.length === 0) throw new RadarError('usage', 'no indicators to compute');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(spec.asOf)) throw new RadarError('usage', `as-of date must be YYYY-MM-DD, got ${JSON.stringify(spec.asOf)}`);
+  const ctes = spec.indicators.map(({ definition, config }, index) => sql`${sql.ref(`i${index}`)} AS (${definition.sql(context(spec.asOf, config))})`);
+  const branches = spec.indicators.map(({ definition, config }, index) => {
+    const value = sql<number | null>`x.value`;
+    return sql`
+      SELECT x.account_id, ${definition.id}::text AS indicator, x.value, ${flagSql(value, config, definition.riskDirection)} AS flag, x.detail
+      FROM (
+        SELECT s.account_id,
+               nullif(nullif(nullif(v.value::float8, 'NaN'::float8), 'Infinity'::float8), '-Infinity'::float8) AS value,
+               coalesce(v.detail, '{}'::jsonb) AS detail
+        FROM scope s LEFT JOIN ${sql.ref(`i${index}`)} v USING (account_id)
+      ) x`;
+  });
+  return sql`
+    WITH scope AS MATERIALIZED (${scopeSql(spec)}),
+         usage_stats AS (${usageStatsSql(spec)}),
+         invoices_asof AS (${invoicesAsOfSql(spec)}),
+         ${sql.join(ctes)},
+         computed AS (${sql.join(branches, sql` UNION ALL `)})`;
+}
+
+interface ComputedRow {
+  account_id: number;
+  indicator: string;
+  value: number | null;
+  flag: Flag;
+  detail: IndicatorDetail;
+}
+
+/** Computes every indicator for the in-scope accounts without writing anything. */
+export async function evaluateIndicatorValues(db: Kysely<DB>, spec: IndicatorRunSpec): Promise<ComputedIndicatorValue[]> {
+  const result = await sql<ComputedRow>`${computedCtes(spec)} SELECT * FROM computed ORDER BY account_id, indicator`.execute(db);
+  return result.rows.map((row) => ({ accountId: row.account_id, indicator: row.indicator, value: row.value, flag: row.flag, detail: row.detail }));
+}
+
+/**
+ * Computes and upserts every indicator for the in-scope accounts as of spec.asOf, in one statement.
+ * A row is only rewritten when its value, flag or detail changed, so a re-run writes nothing.
+ */
+export async function writeIndicatorValues(db: Kysely<DB>, spec: IndicatorRunSpec): Promise<WriteSummary> {
+  const result = await sql<{ accounts: number; written: number; ok: number; warning: number; critical: number; no_data: number }>`
+    ${computedCtes(spec)},
+    written AS (
+      INSERT INTO indicator_values (account_id, as_of, indicator, value, flag, detail)
+      SELECT account_id, ${spec.asOf}::date, indicator, value, flag, detail FROM computed
+      ON CONFLICT (account_id, as_of, indicator) DO UPDATE
+        SET value = excluded.value, flag = excluded.flag, detail = excluded.detail, computed_at = now()
+        WHERE (indicator_values.value, indicator_values.flag, indicator_values.detail)
+              IS DISTINCT FROM (excluded.value, excluded.flag, excluded.detail)
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM scope)::int AS accounts,
+           (SELECT count(*) FROM written)::int AS written,
+           count(*) FILTER (WHERE flag = 'ok')::int AS ok,
+           count(*) FILTER (WHERE flag = 'warning')::int AS warning,
+           count(*) FILTER (WHERE flag = 'critical')::int AS critical,
+           count(*) FILTER (WHERE flag = 'no-data')::int AS no_data
+    FROM computed`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new RadarError('usage', 'indicator write returned no summary');
+  return { accounts: row.accounts, written: row.written, flags: { ok: row.ok, warning: row.warning, critical: row.critical, 'no-data': row.no_data } };
+}
+
+/** Stored indicator values as of a day, optionally for some accounts only. */
+export async function readIndicatorValues(db: Kysely<DB>, asOf: string, accountIds?: readonly number[]): Promise<StoredIndicatorValue[]> {
+  let query = db
+    .selectFrom('indicator_values')
+    .select(['account_id', 'as_of', 'indicator', 'value', 'flag', 'detail', 'computed_at'])
+    .where('as_of', '=', asOf)
+    .orderBy('account_id')
+    .orderBy('indicator');
+  if (accountIds) {
+    if (accountIds.length === 0) return [];
+    query = query.where('account_id', 'in', [...accountIds]);
+  }
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    accountId: row.account_id,
+    asOf: row.as_of,
+    indicator: row.indicator,
+    value: row.value,
+    flag: row.flag as Flag,
+    detail: row.detail as IndicatorDetail,
+    // timestamptz arrives as Date on both drivers (sql/database.ts); the nested Generated<ColumnType> type hides it.
+    computedAt: row.computed_at as unknown as Date,
+  }));
+}
+
+export interface AccountRef {
+  readonly accountId: number;
+  readonly externalId: string;
+  readonly name: string;
+}
+
+/** An account by external id, or by numeric account id when no external id matches. */
+export async function findAccount(db: Kysely<DB>, ref: string): Promise<AccountRef | undefined> {
+  const byExternal = await db.selectFrom('accounts').select(['account_id', 'external_id', 'name']).where('external_id', '=', ref).executeTakeFirst();
+  const row =
+    byExternal ??
+    (/^\d{1,15}$/.test(ref)
+      ? await db.selectFrom('accounts').select(['account_id', 'external_id', 'name']).where('account_id', '=', Number(ref)).executeTakeFirst()
+      : undefined);
+  return row ? { accountId: row.account_id, externalId: row.external_id, name: row.name } : undefined;
+}
