@@ -14,7 +14,12 @@ export function registerCoreCommands(program: Command, context: CliContext): voi
     .action(async () => {
       const db = await openDatabase(context.databaseOptions());
       try {
-        const report = await migrate(db, { onApply: (name) => context.out.line(`applied ${name}`) });
+        const report = await migrate(db, {
+          onApply: (name) => {
+            context.logger.info({ event: 'migration_applied', migration: name });
+            context.out.line(`applied ${name}`);
+          },
+        });
         context.out.data(report, () => context.out.line(report.upToDate ? 'up to date' : `applied ${report.applied.length} migration(s)`));
       } finally {
         await db.destroy();
