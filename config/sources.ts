@@ -91,13 +91,27 @@ export const httpSourceSchema = z
       .describe('Incremental loading: only records newer than the stored watermark are asked for.'),
     timeoutMs: z.number().int().positive().default(30_000),
     maxRetries: z.number().int().min(0).max(10).default(5),
+    lookback: duration
+      .optional()
+      .describe('stripe-invoices: also re-read invoices created this long before the watermark, so later payments and voids arrive (35d suggested).'),
     ...commonSourceFields,
+    // A preset implies these; they stay optional so the preset's value applies unless overridden.
+    entity: z.enum(ENTITIES).optional().describe('Which table the source feeds; a preset implies it.'),
+    dateFormat: dateFormat.optional().describe("Defaults to the preset's (iso for generic)."),
+    money: z.enum(['cents', 'decimal']).optional().describe("Defaults to the preset's (cents for generic)."),
   })
-  .strict();
+  .strict()
+  .refine((source) => source.preset !== 'generic' || source.entity !== undefined, { message: 'a generic http source needs an entity', path: ['entity'] });
 
-export const sourceSchema = z.discriminatedUnion('kind', [fileSourceSchema, httpSourceSchema]);
+export const sourceSchema = z.union([fileSourceSchema, httpSourceSchema]);
 export const sourcesConfigSchema = z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'source names are lower-case letters, digits, - and _'), sourceSchema);
 
 export type FileSource = z.infer<typeof fileSourceSchema>;
 export type HttpSource = z.infer<typeof httpSourceSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
+
+/** "36h" / "2d" → milliseconds. */
+export function durationMs(text: string): number {
+  const amount = Number(text.slice(0, -1));
+  return amount * (text.endsWith('d') ? 86_400_000 : 3_600_000);
+}

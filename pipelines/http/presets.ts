@@ -10,8 +10,8 @@ import { RadarError } from '../errors.ts';
 import { isObject } from './paths.ts';
 
 export type Preset = HttpSource['preset'];
-export type DateFormat = HttpSource['dateFormat'];
-export type MoneyFormat = HttpSource['money'];
+export type DateFormat = NonNullable<HttpSource['dateFormat']>;
+export type MoneyFormat = NonNullable<HttpSource['money']>;
 
 export interface PresetDefaults {
   /** The table the preset feeds; undefined for `generic`. */

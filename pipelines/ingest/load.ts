@@ -1,0 +1,150 @@
+// The loader: validates every record, quarantines the bad ones with their reason, stages the good ones
+// with COPY and merges them on their natural key — all in one transaction together with the source's
+// new watermark and the run's rejects. A crash or an injected failure leaves the previous state intact;
+// a run whose reject share exceeds the source's maxRejectShare commits none of its rows.
+import type { Kysely } from 'kysely';
+import type { Entity } from '../../config/sources.ts';
+import { sql } from 'kysely';
+import type { DB } from '../../sql/schema.ts';
+import {
+  accountIndex,
+  copyIntoStaging,
+  createStaging,
+  finishRun,
+  insertRejects,
+  mergeStaging,
+  startRun,
+  writeWatermark,
+  type RejectRecord,
+  type RunCounts,
+} from '../../sql/ingest.ts';
+import { RadarError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { csvLine } from './csv-encode.ts';
+import { createRowValidator, entitySpecs, stagedColumns, type ParseSettings } from './entities.ts';
+import type { RecordSource } from './records.ts';
+
+export interface LoadOptions {
+  readonly source: string;
+  readonly entity: Entity;
+  readonly settings: ParseSettings;
+  readonly maxRejectShare: number;
+  readonly logger: Logger;
+  /** Called after each staged batch with the rows read so far (progress bars, failure injection in tests). */
+  readonly onBatch?: (rowsRead: number) => void | Promise<void>;
+  /** Extra work in the same transaction, just before commit (retry-rejects resolves the old rejects here). */
+  readonly beforeCommit?: (trx: Kysely<DB>) => Promise<void>;
+}
+
+export interface LoadSummary extends RunCounts {
+  readonly runId: number;
+  readonly source: string;
+  readonly entity: Entity;
+  readonly status: 'succeeded' | 'failed';
+  readonly duplicates: number;
+  readonly durationMs: number;
+  readonly error?: string;
+  readonly detail?: Record<string, unknown>;
+}
+
+interface Tally {
+  read: number;
+  staged: number;
+  rejects: RejectRecord[];
+}
+
+const emptyCounts = (tally: Tally): RunCounts => ({ read: tally.read, inserted: 0, updated: 0, unchanged: 0, rejected: tally.rejects.length });
+
+/** Loads one source's records. Returns the summary; throws only when even recording the failure fails. */
+export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, options: LoadOptions): Promise<LoadSummary> {
+  const spec = entitySpecs[options.entity];
+  const columns = stagedColumns(spec);
+  const validate = createRowValidator(spec, options.settings);
+  const started = performance.now();
+  const runId = await startRun(db, options.source, options.entity);
+  const tally: Tally = { read: 0, staged: 0, rejects: [] };
+  const log = options.logger.child({ source: options.source, entity: options.entity, runId });
+  log.info({ event: 'ingest_started' });
+
+  try {
+    const summary = await db.transaction().execute(async (trx) => {
+      // Sorting for DISTINCT ON and the merge's hash joins want memory; SET LOCAL ends with the transaction.
+      await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
+      const accounts = spec.referencesAccount ? await accountIndex(trx) : undefined;
+      await createStaging(trx, spec.table, columns);
+      let inFlight: Promise<void> = Promise.resolve();
+
+      for await (const batch of recordSource.batches) {
+        tally.read += batch.records.length + batch.unreadable.length;
+        tally.rejects.push(...batch.unreadable);
+        let csv = '';
+        for (const record of batch.records) {
+          const result = validate(record.mapped);
+          if (!result.ok) {
+            tally.rejects.push({ location: record.location, raw: record.raw(), reason: result.reason });
+            continue;
+          }
+          const row = result.row;
+          if (accounts) {
+            const externalId = String(row.account_id);
+            const accountId = accounts.get(externalId);
+            if (accountId === undefined) {
+              tally.rejects.push({ location: record.location, raw: record.raw(), reason: `unknown account ${externalId}` });
+              continue;
+            }
+            row.account_id = accountId;
+          }
+          tally.staged += 1;
+          const values = columns.map((column) => row[column] ?? null);
+          values.push(tally.staged);
+          csv += csvLine(values);
+        }
+        // One COPY in flight while the next batch is parsed: JS and Postgres work side by side.
+        await inFlight;
+        inFlight = csv ? copyIntoStaging(trx, columns, csv) : Promise.resolve();
+        // Handled here so a failure injected below cannot leave an unhandled rejection; awaited again later.
+        inFlight.catch(() => undefined);
+        await options.onBatch?.(tally.read);
+      }
+      await inFlight;
+
+      const rejectShare = tally.read === 0 ? 0 : tally.rejects.length / tally.read;
+      if (rejectShare > options.maxRejectShare) {
+        throw new RadarError(
+          'ingest_reject_share_exceeded',
+          `${options.source}: ${tally.rejects.length} of ${tally.read} rows rejected (${(rejectShare * 100).toFixed(1)}% > maxRejectShare ${(options.maxRejectShare * 100).toFixed(1)}%); nothing was loaded — first reason: ${tally.rejects[0]?.reason}`,
+          { source: options.source, rejected: tally.rejects.length, read: tally.read },
+        );
+      }
+
+      const merged = tally.staged > 0 ? await mergeStaging(trx, spec.table, columns, spec.naturalKey, options.entity === 'accounts') : { staged: 0, distinct: 0, inserted: 0, updated: 0 };
+      const result = recordSource.result();
+      if (result.watermark !== undefined) await writeWatermark(trx, options.source, result.watermark, runId);
+      await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
+      await options.beforeCommit?.(trx);
+      const duplicates = merged.staged - merged.distinct;
+      const counts: RunCounts = {
+        read: tally.read,
+        inserted: merged.inserted,
+        updated: merged.updated,
+        unchanged: merged.distinct - merged.inserted - merged.updated + duplicates,
+        rejected: tally.rejects.length,
+      };
+      const durationMs = performance.now() - started;
+      await finishRun(trx, runId, 'succeeded', counts, durationMs);
+      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, ...(result.detail ? { detail: result.detail } : {}) };
+    });
+    log.info({ event: 'ingest_succeeded', ...summary, detail: undefined });
+    return summary;
+  } catch (error) {
+    const durationMs = performance.now() - started;
+    const message = (error as Error).message;
+    // The data transaction rolled back; record the failure (and the rejects, so people see why) on their own.
+    await db.transaction().execute(async (trx) => {
+      if (error instanceof RadarError && error.code === 'ingest_reject_share_exceeded') await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
+      await finishRun(trx, runId, 'failed', emptyCounts(tally), durationMs, message);
+    });
+    log.error({ event: 'ingest_failed', error: message, read: tally.read, rejected: tally.rejects.length });
+    return { ...emptyCounts(tally), runId, source: options.source, entity: options.entity, status: 'failed', duplicates: 0, durationMs, error: message };
+  }
+}

@@ -1,0 +1,123 @@
+// Running sources: one source, every configured source, or a folder in the sample format.
+import type { Kysely } from 'kysely';
+import type { RadarConfig } from '../../config/schema.ts';
+import { ENTITIES, type Entity, type SourceConfig } from '../../config/sources.ts';
+import { readSecret } from '../../config/environment.ts';
+import { mergeWithPreset } from '../http/index.ts';
+import { readWatermark } from '../../sql/ingest.ts';
+import type { DB } from '../../sql/schema.ts';
+import { RadarError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { entitySpecs, type ParseSettings } from './entities.ts';
+import { openHttpSource } from './http-source.ts';
+import type { MappingConfig } from './mapping.ts';
+import { openFileSource, expandFiles } from './file-source.ts';
+import { loadRecords, type LoadSummary } from './load.ts';
+import type { RecordSource } from './records.ts';
+import { sampleFormatSources } from './sample-format.ts';
+
+export interface IngestOptions {
+  readonly logger: Logger;
+  /** Directory relative file paths resolve against (the config file's directory). */
+  readonly baseDir: string;
+  /** Re-read files already loaded. */
+  readonly force?: boolean;
+  readonly secret?: (name: string) => string | undefined;
+  /** For tests: the HTTP client and the wait between retries. */
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Overrides every source's maxRejectShare (CLI --max-reject-share). */
+  readonly maxRejectShareOverride?: number;
+  readonly onBatch?: (source: string, rowsRead: number) => void | Promise<void>;
+}
+
+export interface NamedSource {
+  readonly name: string;
+  readonly source: SourceConfig;
+}
+
+/** A source with its preset (HTTP) folded in: the entity, mapping and parse settings that apply. */
+export interface EffectiveSource {
+  readonly entity: Entity;
+  readonly mapping: MappingConfig;
+  readonly settings: ParseSettings;
+}
+
+export function effectiveSource(source: SourceConfig): EffectiveSource {
+  if (source.kind === 'file') {
+    return { entity: source.entity, mapping: source, settings: { dateFormat: source.dateFormat, timezone: source.timezone, money: source.money } };
+  }
+  const merged = mergeWithPreset(source);
+  return {
+    entity: merged.entity,
+    mapping: { mapping: merged.mapping, values: merged.values, defaults: source.defaults },
+    settings: { dateFormat: merged.dateFormat, timezone: source.timezone, money: merged.money },
+  };
+}
+
+async function openSource(db: Kysely<DB>, named: NamedSource, effective: EffectiveSource, options: IngestOptions): Promise<RecordSource> {
+  const { name, source } = named;
+  const spec = entitySpecs[effective.entity];
+  const watermark = await readWatermark(db, name);
+  if (source.kind === 'file') {
+    return openFileSource({ name, source, spec, mapping: effective.mapping, baseDir: options.baseDir, watermark, force: options.force ?? false });
+  }
+  return openHttpSource({
+    name,
+    source,
+    spec,
+    mapping: effective.mapping,
+    // --force on an HTTP source re-fetches everything from the start.
+    watermark: options.force ? undefined : watermark,
+    secret: options.secret ?? ((variable) => readSecret(variable)),
+    logger: options.logger,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+}
+
+export async function ingestSource(db: Kysely<DB>, named: NamedSource, options: IngestOptions): Promise<LoadSummary> {
+  const effective = effectiveSource(named.source);
+  const recordSource = await openSource(db, named, effective, options);
+  return loadRecords(db, recordSource, {
+    source: named.name,
+    entity: effective.entity,
+    settings: effective.settings,
+    maxRejectShare: options.maxRejectShareOverride ?? named.source.maxRejectShare,
+    logger: options.logger,
+    onBatch: options.onBatch ? (rows) => options.onBatch!(named.name, rows) : undefined,
+  });
+}
+
+/** Sources in dependency order: accounts before everything that references them. */
+export function orderSources(sources: Readonly<Record<string, SourceConfig>>): NamedSource[] {
+  return Object.entries(sources)
+    .map(([name, source]) => ({ name, source }))
+    .sort((a, b) => ENTITIES.indexOf(effectiveSource(a.source).entity) - ENTITIES.indexOf(effectiveSource(b.source).entity) || a.name.localeCompare(b.name));
+}
+
+export async function ingestConfigured(db: Kysely<DB>, config: RadarConfig, options: IngestOptions & { only?: string }): Promise<LoadSummary[]> {
+  if (options.only && !(options.only in config.sources)) {
+    throw new RadarError('usage', `no source named ${options.only} (configured: ${Object.keys(config.sources).join(', ') || 'none'})`);
+  }
+  const selected = orderSources(config.sources).filter((named) => !options.only || named.name === options.only);
+  const summaries: LoadSummary[] = [];
+  for (const named of selected) summaries.push(await ingestSource(db, named, options));
+  return summaries;
+}
+
+/** Loads a folder laid out like `radar sample` output. Entities without a file are skipped. */
+export async function ingestDirectory(db: Kysely<DB>, dir: string, options: Omit<IngestOptions, 'baseDir'>): Promise<LoadSummary[]> {
+  const summaries: LoadSummary[] = [];
+  for (const named of sampleFormatSources()) {
+    if (named.source.kind !== 'file') continue;
+    const files = await expandFiles(named.source.path, dir);
+    if (files.length === 0) {
+      if (named.source.entity === 'accounts') throw new RadarError('source_unavailable', `${dir}: no accounts file (accounts.csv) — every other file references it`);
+      options.logger.warn({ event: 'ingest_file_missing', dir, entity: named.source.entity });
+      continue;
+    }
+    summaries.push(await ingestSource(db, named, { ...options, baseDir: dir }));
+  }
+  return summaries;
+}

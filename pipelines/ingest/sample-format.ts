@@ -1,0 +1,22 @@
+// The folder format `radar sample` writes, as built-in file sources, so `radar ingest --dir DIR`
+// loads it (or a user's own exports laid out the same way) with no config.
+import type { FileSource } from '../../config/sources.ts';
+import { fileSourceSchema } from '../../config/sources.ts';
+
+/** Entities in load order: accounts first, since every other entity references them. */
+export const SAMPLE_FILES = [
+  { entity: 'accounts', path: 'accounts.{csv,csv.gz,ndjson,ndjson.gz}' },
+  { entity: 'usage_daily', path: 'usage_daily.{csv,csv.gz,ndjson,ndjson.gz}' },
+  { entity: 'support_contacts', path: 'support_contacts.{csv,csv.gz,ndjson,ndjson.gz}' },
+  { entity: 'invoices', path: 'invoices.{csv,csv.gz,ndjson,ndjson.gz}', mapping: { amount_cents: 'amount' }, money: 'decimal' as const },
+  { entity: 'renewals', path: 'renewals.{csv,csv.gz,ndjson,ndjson.gz}' },
+  { entity: 'market_events', path: 'market_events.{csv,csv.gz,ndjson,ndjson.gz}' },
+] as const;
+
+export function sampleFormatSources(): Array<{ name: string; source: FileSource }> {
+  return SAMPLE_FILES.map((file) => ({
+    name: `dir-${file.entity.replaceAll('_', '-')}`,
+    // Parsed through the same schema as user config, so the defaults (maxRejectShare…) are the same.
+    source: fileSourceSchema.parse({ kind: 'file', entity: file.entity, path: file.path, ...('mapping' in file ? { mapping: file.mapping, money: file.money } : {}) }),
+  }));
+}

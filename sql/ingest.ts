@@ -1,0 +1,178 @@
+// Database access for ingestion: run records, rejects, watermarks, staging and the merge.
+// Table and column names here come from code (pipelines/ingest/entities.ts), never from input,
+// and are additionally checked against an identifier pattern before use.
+import { sql, type Kysely } from 'kysely';
+import { copyCsv, runScript } from './database.ts';
+import type { DB } from './schema.ts';
+
+type Db = Kysely<DB>;
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+function identifiers(names: readonly string[]): string[] {
+  for (const name of names) if (!IDENTIFIER.test(name)) throw new Error(`not a safe identifier: ${name}`);
+  return [...names];
+}
+
+export interface RunCounts {
+  readonly read: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly rejected: number;
+}
+
+export async function startRun(db: Db, source: string, entity: string): Promise<number> {
+  const row = await db.insertInto('ingestion_runs').values({ source, entity }).returning('run_id').executeTakeFirstOrThrow();
+  return row.run_id;
+}
+
+export async function finishRun(db: Db, runId: number, status: 'succeeded' | 'failed', counts: RunCounts, durationMs: number, error?: string): Promise<void> {
+  await db
+    .updateTable('ingestion_runs')
+    .set({
+      status,
+      finished_at: sql<Date>`now()`,
+      rows_read: counts.read,
+      rows_inserted: counts.inserted,
+      rows_updated: counts.updated,
+      rows_unchanged: counts.unchanged,
+      rows_rejected: counts.rejected,
+      duration_ms: Math.round(durationMs),
+      error: error ?? null,
+    })
+    .where('run_id', '=', runId)
+    .execute();
+}
+
+export interface RejectRecord {
+  readonly location: string;
+  readonly raw: unknown;
+  readonly reason: string;
+}
+
+export async function insertRejects(db: Db, runId: number | null, source: string, entity: string, rejects: readonly RejectRecord[]): Promise<void> {
+  for (let start = 0; start < rejects.length; start += 1000) {
+    await db
+      .insertInto('ingest_rejects')
+      .values(rejects.slice(start, start + 1000).map((reject) => ({ run_id: runId, source, entity, location: reject.location, raw: JSON.stringify(reject.raw ?? null), reason: reject.reason })))
+      .execute();
+  }
+}
+
+export async function readWatermark(db: Db, source: string): Promise<string | undefined> {
+  const row = await db.selectFrom('source_watermarks').select('cursor').where('source', '=', source).executeTakeFirst();
+  return row?.cursor;
+}
+
+export async function writeWatermark(db: Db, source: string, cursor: string, runId: number): Promise<void> {
+  await db
+    .insertInto('source_watermarks')
+    .values({ source, cursor, run_id: runId })
+    .onConflict((conflict) => conflict.column('source').doUpdateSet({ cursor, run_id: runId, updated_at: sql<Date>`now()` }))
+    .execute();
+}
+
+/** External account id → internal id, for resolving references before staging. */
+export async function accountIndex(db: Db): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('accounts').select(['account_id', 'external_id']).execute();
+  return new Map(rows.map((row) => [row.external_id, row.account_id]));
+}
+
+export const STAGING_TABLE = 'radar_ingest_stage';
+
+/** A temporary staging table shaped like the target's columns, plus the source line for ordering. */
+export async function createStaging(db: Db, table: string, columns: readonly string[]): Promise<void> {
+  const [target, ...cols] = identifiers([table, ...columns]);
+  await runScript(
+    db,
+    `DROP TABLE IF EXISTS ${STAGING_TABLE};
+     CREATE TEMP TABLE ${STAGING_TABLE} ON COMMIT DROP AS SELECT ${cols.join(', ')} FROM ${target} WITH NO DATA;
+     ALTER TABLE ${STAGING_TABLE} ADD COLUMN source_order bigint NOT NULL;`,
+  );
+}
+
+export async function copyIntoStaging(db: Db, columns: readonly string[], csv: string): Promise<void> {
+  await copyCsv(db, STAGING_TABLE, [...identifiers(columns), 'source_order'], csv);
+}
+
+export interface MergeCounts {
+  readonly staged: number;
+  readonly distinct: number;
+  readonly inserted: number;
+  readonly updated: number;
+}
+
+/**
+ * Upserts the staged rows on the natural key. Within one load the last occurrence of a key wins
+ * (DISTINCT ON … ORDER BY source_order DESC). Rows identical to what is stored are not rewritten,
+ * which is how a second load of the same input reports 0 inserted, 0 updated.
+ */
+export async function mergeStaging(db: Db, table: string, columns: readonly string[], naturalKey: readonly string[], touchUpdatedAt: boolean): Promise<MergeCounts> {
+  const [target, ...cols] = identifiers([table, ...columns]);
+  const keys = identifiers(naturalKey);
+  const valueColumns = cols.filter((column) => !keys.includes(column));
+  const assignments = [...valueColumns.map((column) => `${column} = EXCLUDED.${column}`), ...(touchUpdatedAt ? ['updated_at = now()'] : [])];
+  const changed = valueColumns.length
+    ? `WHERE (${valueColumns.map((column) => `${target}.${column}`).join(', ')}) IS DISTINCT FROM (${valueColumns.map((column) => `EXCLUDED.${column}`).join(', ')})`
+    : '';
+  const conflict = valueColumns.length ? `DO UPDATE SET ${assignments.join(', ')} ${changed}` : 'DO NOTHING';
+  const statement = `
+    WITH deduplicated AS (
+      SELECT DISTINCT ON (${keys.join(', ')}) ${cols.join(', ')}
+      FROM ${STAGING_TABLE}
+      ORDER BY ${keys.join(', ')}, source_order DESC
+    ), merged AS (
+      INSERT INTO ${target} (${cols.join(', ')})
+      SELECT ${cols.join(', ')} FROM deduplicated
+      ON CONFLICT (${keys.join(', ')}) ${conflict}
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT (SELECT count(*) FROM ${STAGING_TABLE})::int AS staged,
+           (SELECT count(*) FROM deduplicated)::int AS distinct_rows,
+           count(*) FILTER (WHERE inserted)::int AS inserted,
+           count(*) FILTER (WHERE NOT inserted)::int AS updated
+    FROM merged`;
+  const result = await sql<{ staged: number; distinct_rows: number; inserted: number; updated: number }>`${sql.raw(statement)}`.execute(db);
+  const row = result.rows[0]!;
+  return { staged: row.staged, distinct: row.distinct_rows, inserted: row.inserted, updated: row.updated };
+}
+
+/** Newest fact per entity, for freshness. */
+export async function newestFact(db: Db, table: string, column: string): Promise<Date | string | null> {
+  const [target, col] = identifiers([table, column]);
+  const result = await sql<{ newest: Date | string | null }>`SELECT max(${sql.ref(col!)}) AS newest FROM ${sql.table(target!)}`.execute(db);
+  return result.rows[0]?.newest ?? null;
+}
+
+export interface LastRun {
+  readonly source: string;
+  readonly entity: string;
+  readonly status: string;
+  readonly started_at: Date;
+  readonly duration_ms: number | null;
+  readonly rows_read: number;
+  readonly rows_inserted: number;
+  readonly rows_updated: number;
+  readonly rows_unchanged: number;
+  readonly rows_rejected: number;
+  readonly error: string | null;
+}
+
+export async function lastRunPerSource(db: Db): Promise<LastRun[]> {
+  const result = await sql<LastRun>`
+    SELECT DISTINCT ON (source) source, entity, status, started_at, duration_ms, rows_read, rows_inserted,
+           rows_updated, rows_unchanged, rows_rejected, error
+    FROM ingestion_runs ORDER BY source, started_at DESC, run_id DESC`.execute(db);
+  return result.rows;
+}
+
+export async function openRejects(db: Db, source?: string) {
+  let query = db.selectFrom('ingest_rejects').selectAll().where('resolved_at', 'is', null);
+  if (source) query = query.where('source', '=', source);
+  return query.orderBy('reject_id').execute();
+}
+
+export async function resolveRejects(db: Db, rejectIds: readonly number[]): Promise<void> {
+  if (rejectIds.length === 0) return;
+  await db.updateTable('ingest_rejects').set({ resolved_at: sql<Date>`now()` }).where('reject_id', 'in', rejectIds).execute();
+}
