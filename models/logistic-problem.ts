@@ -7,7 +7,8 @@ import type { DenseMatrix } from './dense-matrix.ts';
  */
 export interface LogisticProblem {
   design: DenseMatrix;
-  labels: Uint8Array;
+  /** 0/1 outcomes; the library engine's penalty pseudo-rows use the soft label ½. */
+  labels: Uint8Array | Float64Array;
   /** Per-row weights; null means every row weighs 1. */
   weights: Float64Array | null;
   /** Per-column L2 penalty λⱼ (length = design.columns). */

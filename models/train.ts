@@ -26,7 +26,7 @@ export interface TrainOptions {
   /** Names of the columns; default f1, f2, … */
   featureNames?: readonly string[];
   /** Library engine knobs; see engine-library.ts. */
-  library?: { weightResolution?: number; penaltyPairs?: number };
+  library?: { weightResolution?: number; maxPenaltyRows?: number };
 }
 
 export function trainLogistic(matrix: FeatureInput, labels: ArrayLike<number>, options: TrainOptions): FittedModel {
