@@ -1,7 +1,7 @@
 // Seat utilisation: average active users over average licensed seats in the recent window.
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
-import { fmt, num, pct } from './format.ts';
+import { fmt, num } from './format.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -39,6 +39,6 @@ export const seatUtilisation = {
     FROM scope s LEFT JOIN usage_stats u USING (account_id)`,
   explain: (value, detail, config) => {
     if (value === null) return `no licensed seats reported in the last ${config.recentDays} days`;
-    return `avg ${fmt(num(detail, 'avgActiveUsers'))} active users on ${fmt(num(detail, 'avgLicensedSeats'))} licensed seats over ${num(detail, 'daysWithSeats')} days: ${pct(value)} used`;
+    return `avg ${fmt(num(detail, 'avgActiveUsers'))} active users on ${fmt(num(detail, 'avgLicensedSeats'))} licensed seats over ${num(detail, 'daysWithSeats')} days: ${fmt(value * 100)}% of seats used`;
   },
 } as const satisfies IndicatorDefinition<typeof configSchema>;
