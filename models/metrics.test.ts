@@ -79,7 +79,7 @@ describe('calibrationTable', () => {
     const labels = probabilities.map((p) => (p >= 0.9 ? 1 : 0));
     const deciles = calibrationTable(labels, probabilities)!;
     expect(deciles.map((b) => b.count)).toEqual(Array(10).fill(10));
-    // Top decile holds .90…​.99: all positives, mean .945.
+    // Top decile holds .90 to .99: all positives, mean .945.
     expect(deciles[9]).toMatchObject({ observedRate: 1, meanPredicted: expect.closeTo(0.945, 12) });
     expect(calibrationTable([1, 0, 1], [0.2, 0.3, 0.9])!.length).toBe(3);
     expect(calibrationTable([], [])).toBeNull();
