@@ -1,0 +1,66 @@
+// Reads a generated sample back, for this folder's tests and learnability check only (real
+// imports go through pipelines/ingest). Planted fault lines are skipped unless asked for.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
+import type { PlantedFaults } from './faults.ts';
+import type { SampleFile } from './files.ts';
+import type { SampleManifest } from './generate.ts';
+
+export type TextRecord = Record<string, string>;
+export type JsonRecord = Record<string, string | number | null>;
+
+export interface SampleData {
+  readonly manifest: SampleManifest;
+  readonly faults: PlantedFaults;
+  readonly accounts: TextRecord[];
+  readonly usage: TextRecord[];
+  readonly support: JsonRecord[];
+  readonly invoices: TextRecord[];
+  readonly renewals: TextRecord[];
+  readonly marketEvents: TextRecord[];
+}
+
+export function readText(dir: string, file: string): string {
+  const bytes = readFileSync(join(dir, file));
+  return file.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+}
+
+/** Physical lines, 1-based as faults.json counts them: `lines[n - 1]` is line n. */
+export function physicalLines(dir: string, file: SampleFile): string[] {
+  const lines = readText(dir, file).split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+function plantedLines(faults: PlantedFaults, file: SampleFile): Set<number> {
+  return new Set([...faults.rejects, ...faults.duplicates].filter((fault) => fault.file === file).map((fault) => fault.line));
+}
+
+function readCsv(dir: string, file: SampleFile, skip: Set<number>): TextRecord[] {
+  const parsed = parse(readText(dir, file), { columns: true, info: true }) as { record: TextRecord; info: { lines: number } }[];
+  return parsed.filter(({ info }) => !skip.has(info.lines)).map(({ record }) => record);
+}
+
+function readNdjson(dir: string, file: SampleFile, skip: Set<number>): JsonRecord[] {
+  return physicalLines(dir, file)
+    .map((line, index) => ({ line, number: index + 1 }))
+    .filter(({ number }) => !skip.has(number))
+    .map(({ line }) => JSON.parse(line) as JsonRecord);
+}
+
+export function readSample(dir: string): SampleData {
+  const faults = JSON.parse(readText(dir, 'faults.json')) as PlantedFaults;
+  const csv = (file: SampleFile) => readCsv(dir, file, plantedLines(faults, file));
+  return {
+    manifest: JSON.parse(readText(dir, 'manifest.json')) as SampleManifest,
+    faults,
+    accounts: csv('accounts.csv'),
+    usage: csv('usage_daily.csv.gz'),
+    support: readNdjson(dir, 'support_contacts.ndjson', plantedLines(faults, 'support_contacts.ndjson')),
+    invoices: csv('invoices.csv'),
+    renewals: csv('renewals.csv'),
+    marketEvents: csv('market_events.csv'),
+  };
+}
