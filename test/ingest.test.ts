@@ -9,6 +9,9 @@ import type { Kysely } from 'kysely';
 import { ingestDirectory, ingestSource } from '../pipelines/ingest/run.ts';
 import { silentLogger } from '../pipelines/log.ts';
 import { fileSourceSchema } from '../config/sources.ts';
+import { parseConfig } from '../config/load.ts';
+import { retryRejects } from '../pipelines/ingest/retry.ts';
+import { ingestStatus } from '../pipelines/ingest/status.ts';
 import type { DB } from '../sql/schema.ts';
 import { describeEachBackend } from './support/database.ts';
 
@@ -109,6 +112,35 @@ describeEachBackend('ingest', (context) => {
     expect(summary).toMatchObject({ status: 'succeeded', inserted: 0, updated: 1, unchanged: 3 });
     const row = await db.selectFrom('usage_daily').innerJoin('accounts', 'accounts.account_id', 'usage_daily.account_id').select(['active_users', 'events', 'licensed_seats']).where('external_id', '=', 'acct-2').executeTakeFirstOrThrow();
     expect(row).toEqual({ active_users: 41, events: 950, licensed_seats: 50 });
+  });
+
+  it('re-tries quarantined rows once the missing account arrives', async () => {
+    const { db } = context();
+    await db.insertInto('accounts').values({ external_id: 'acct-9', name: 'Late Arrival', arr_cents: 1, contract_start: '2024-01-01', renewal_date: '2026-01-01' }).execute();
+    const config = parseConfig({ playbooks: {} }).config;
+    const [summary] = await retryRejects(db, config, { logger: silentLogger, only: 'dir-usage-daily' });
+    // Open usage rejects: (unknown acct-9, bad date) from the first load and again from the forced reload.
+    expect(summary).toMatchObject({ source: 'dir-usage-daily', retried: 4, loaded: 2, stillRejected: 2 });
+    expect(summary!.run).toMatchObject({ status: 'succeeded', inserted: 1, unchanged: 1 });
+    const open = await db.selectFrom('ingest_rejects').select(['location', 'reason']).where('source', '=', 'dir-usage-daily').where('resolved_at', 'is', null).orderBy('reject_id').execute();
+    expect(open).toEqual([
+      { location: expect.stringMatching(/^retry of reject \d+ \(usage_daily\.csv\.gz:7\)$/), reason: 'day "2025-13-01" is not a date (no such day)' },
+      { location: expect.stringMatching(/^retry of reject \d+ \(usage_daily\.csv\.gz:7\)$/), reason: 'day "2025-13-01" is not a date (no such day)' },
+    ]);
+    const usage = await db.selectFrom('usage_daily').innerJoin('accounts', 'accounts.account_id', 'usage_daily.account_id').select(['day', 'events']).where('external_id', '=', 'acct-9').execute();
+    expect(usage).toEqual([{ day: '2025-01-01', events: 1 }]);
+  });
+
+  it('reports freshness per source and flags stale ones', async () => {
+    const { db } = context();
+    const config = parseConfig({ playbooks: {}, sources: { usage: { kind: 'file', entity: 'usage_daily', path: 'x.csv', maxStaleness: '48h' } } }).config;
+    // Newest usage day is 2025-01-02 (known at its end): 47 h later is fresh, 49 h later is stale.
+    const fresh = await ingestStatus(db, config, new Date('2025-01-04T22:59:59Z'));
+    const stale = await ingestStatus(db, config, new Date('2025-01-05T01:00:00Z'));
+    const pick = (list: typeof fresh) => list.find((status) => status.source === 'usage');
+    expect(pick(fresh)).toMatchObject({ entity: 'usage_daily', newestFact: '2025-01-02', stale: false, lastRun: undefined });
+    expect(pick(stale)).toMatchObject({ stale: true });
+    expect(fresh.find((status) => status.source === 'dir-usage-daily')).toMatchObject({ lastRun: { status: 'succeeded' }, stale: false, maxStaleness: null });
   });
 
   it('fails a run whose reject share is too high and loads none of its rows', async () => {

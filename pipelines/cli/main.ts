@@ -6,6 +6,7 @@ import { exitCodeFor, RadarError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { createContext } from './context.ts';
 import { registerCoreCommands } from './core-commands.ts';
+import { registerIngestCommands } from '../ingest/command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   let environment;
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     json: () => Boolean(program.opts<{ json?: boolean }>().json),
   });
   registerCoreCommands(program, context);
+  registerIngestCommands(program, context);
 
   try {
     await program.parseAsync([...argv]);

@@ -1,0 +1,132 @@
+// `radar ingest`: run sources, show their status, list and retry quarantined rows.
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { openRejects } from '../../sql/ingest.ts';
+import type { CliContext } from '../cli/context.ts';
+import { RadarError } from '../errors.ts';
+import type { LoadSummary } from './load.ts';
+import { retryRejects } from './retry.ts';
+import { ingestConfigured, ingestDirectory, type IngestOptions } from './run.ts';
+import { ingestStatus } from './status.ts';
+
+function progressReporter(context: CliContext): Pick<IngestOptions, 'onBatch'> & { stop(): void } {
+  if (!context.out.interactive) return { stop() {} };
+  const bar = new cliProgress.SingleBar({ format: '{source} | {value} rows | {rate} rows/s | {duration_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  let current: string | undefined;
+  let started = 0;
+  return {
+    onBatch(source, rows) {
+      if (source !== current) {
+        if (current) bar.stop();
+        current = source;
+        started = performance.now();
+        bar.start(0, 0, { source, rate: 0 });
+      }
+      const seconds = (performance.now() - started) / 1000;
+      bar.update(rows, { source, rate: Math.round(rows / Math.max(seconds, 0.001)) });
+    },
+    stop() {
+      if (current) bar.stop();
+    },
+  };
+}
+
+function printSummaries(context: CliContext, summaries: readonly LoadSummary[]): void {
+  context.out.data(summaries, () => {
+    for (const s of summaries) {
+      const seconds = (s.durationMs / 1000).toFixed(1);
+      const rate = s.durationMs > 0 ? Math.round(s.read / (s.durationMs / 1000)) : 0;
+      const files = s.detail && Array.isArray(s.detail.filesSkipped) && s.detail.filesSkipped.length ? ` (${s.detail.filesSkipped.length} file(s) already loaded, skipped)` : '';
+      context.out.line(
+        `${s.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${s.source.padEnd(24)} ${s.entity.padEnd(17)} read ${s.read}, inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} in ${seconds}s (${rate} rows/s)${files}`,
+      );
+      if (s.error) context.out.line(`     ${s.error}`);
+    }
+    const rejected = summaries.reduce((sum, s) => sum + s.rejected, 0);
+    if (rejected > 0) context.out.line(`${rejected} row(s) quarantined: see \`radar ingest rejects\`, fix the source or its mapping, then \`radar ingest retry-rejects\`.`);
+  });
+}
+
+export function registerIngestCommands(program: Command, context: CliContext): void {
+  const ingest = program
+    .command('ingest')
+    .description('Load every configured source (or one, or a folder in the sample format) into the database')
+    .option('--source <name>', 'only this source from config')
+    .option('--dir <dir>', 'load a folder laid out like `radar sample` output (accounts.csv, usage_daily.csv.gz, …)')
+    .option('--force', 're-read files already loaded / re-fetch HTTP sources from the start')
+    .option('--max-reject-share <share>', 'override every source’s maxRejectShare (0..1)', (value) => {
+      const share = Number(value);
+      if (!(share >= 0 && share <= 1)) throw new RadarError('usage', `--max-reject-share must be between 0 and 1, got ${value}`);
+      return share;
+    })
+    .action(async (options: { source?: string; dir?: string; force?: boolean; maxRejectShare?: number }) => {
+      if (options.dir && options.source) throw new RadarError('usage', '--dir and --source cannot be combined');
+      const db = await context.database();
+      const progress = progressReporter(context);
+      const common = {
+        logger: context.logger,
+        force: options.force ?? false,
+        onBatch: progress.onBatch,
+        ...(options.maxRejectShare === undefined ? {} : { maxRejectShareOverride: options.maxRejectShare }),
+      };
+      let summaries: LoadSummary[];
+      try {
+        if (options.dir) {
+          summaries = await ingestDirectory(db, options.dir, common);
+        } else {
+          const loaded = context.config();
+          if (Object.keys(loaded.config.sources).length === 0) {
+            throw new RadarError('usage', `no sources in ${loaded.file}: add some under sources:, or load a folder with --dir`);
+          }
+          summaries = await ingestConfigured(db, loaded.config, { ...common, baseDir: loaded.baseDir, ...(options.source ? { only: options.source } : {}) });
+        }
+      } finally {
+        progress.stop();
+      }
+      printSummaries(context, summaries);
+      if (summaries.some((summary) => summary.status === 'failed')) throw new RadarError('ingest_failed', `${summaries.filter((s) => s.status === 'failed').length} source(s) failed`);
+    });
+
+  ingest
+    .command('status')
+    .description('Last run per source, and data freshness flagged against each source’s maxStaleness')
+    .action(async () => {
+      const db = await context.database();
+      const statuses = await ingestStatus(db, context.config().config, new Date());
+      context.out.data(statuses, () => {
+        if (statuses.length === 0) context.out.line('no sources configured and no runs yet');
+        for (const s of statuses) {
+          const run = s.lastRun;
+          const last = run ? `${run.status} ${run.started_at.toISOString()} (${run.rows_read} read, ${run.rows_inserted} new, ${run.rows_rejected} rejected${run.error ? `; ${run.error}` : ''})` : 'never run';
+          context.out.line(`${s.stale ? 'STALE' : 'fresh'} ${s.source.padEnd(24)} ${s.entity.padEnd(17)} newest fact ${s.newestFact ?? 'none'}; last run ${last}`);
+        }
+      });
+    });
+
+  ingest
+    .command('rejects')
+    .description('List quarantined rows that are not resolved yet')
+    .option('--source <name>', 'only this source')
+    .option('--limit <n>', 'at most this many', (value) => Number.parseInt(value, 10), 50)
+    .action(async (options: { source?: string; limit: number }) => {
+      const db = await context.database();
+      const rejects = await openRejects(db, options.source);
+      context.out.data(rejects.slice(0, options.limit), () => {
+        context.out.line(`${rejects.length} open reject(s)${rejects.length > options.limit ? `, showing ${options.limit}` : ''}`);
+        for (const reject of rejects.slice(0, options.limit)) context.out.line(`#${reject.reject_id} ${reject.source} ${reject.location}: ${reject.reason}`);
+      });
+    });
+
+  ingest
+    .command('retry-rejects')
+    .description('Re-try quarantined rows (e.g. after the accounts they reference arrived)')
+    .option('--source <name>', 'only this source')
+    .action(async (options: { source?: string }) => {
+      const db = await context.database();
+      const summaries = await retryRejects(db, context.config().config, { logger: context.logger, ...(options.source ? { only: options.source } : {}) });
+      context.out.data(summaries, () => {
+        if (summaries.length === 0) context.out.line('no open rejects');
+        for (const s of summaries) context.out.line(`${s.source}: retried ${s.retried}, loaded ${s.loaded}, still rejected ${s.stillRejected}${s.skippedReason ? ` (${s.skippedReason})` : ''}`);
+      });
+    });
+}
