@@ -221,7 +221,7 @@ export function rowSchema(spec: EntitySpec, settings: ParseSettings) {
   const shape = Object.fromEntries(
     Object.entries(spec.fields).map(([name, field]) => [
       name,
-      z.union([z.string(), z.null(), z.undefined()]).transform((raw, ctx): string | number | null => {
+      z.string().nullish().transform((raw, ctx): string | number | null => {
         const parsed = parseField(name, field, raw, settings);
         if (parsed.ok) return parsed.value;
         ctx.addIssue({ code: 'custom', message: parsed.reason });
