@@ -8,8 +8,7 @@ const configSchema = indicatorConfig('lower', { warning: null, critical: null, u
 
 const SOURCES: Record<string, string> = {
   decided: 'the latest renewal decided by this day',
-  in_force: 'the contract in force (ARR before the next renewal)',
-  account: "the account's current ARR (no renewal history)",
+  contract: 'the contract in force (ARR before the next renewal, else the account record)',
 };
 
 export const arr = {

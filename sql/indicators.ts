@@ -74,7 +74,8 @@ function scopeSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
   return sql`
     SELECT a.account_id, a.segment, a.industry, a.contract_start, nr.next_renewal_on,
            coalesce(decided.arr_after_cents, in_force.arr_before_cents, a.arr_cents) AS arr_cents,
-           CASE WHEN decided.arr_after_cents IS NOT NULL THEN 'decided' WHEN in_force.arr_before_cents IS NOT NULL THEN 'in_force' ELSE 'account' END AS arr_source
+           -- Only two labels: whether a renewals row for a future date exists is usually learnt when it is decided (after D).
+           CASE WHEN decided.arr_after_cents IS NOT NULL THEN 'decided' ELSE 'contract' END AS arr_source
     FROM accounts a
     LEFT JOIN LATERAL (
       SELECT r.arr_after_cents FROM renewals r
