@@ -77,7 +77,8 @@ export function trainLogistic(matrix: FeatureInput, labels: ArrayLike<number>, o
     iterations: result.iterations,
     converged: result.converged,
     lossHistory: result.lossHistory,
-    loss: objectivePerWeight(problem, result.coefficients),
+    // IRLS already evaluated exactly this objective at its last iterate; the library minimised a surrogate.
+    loss: options.engine === 'irls' ? result.lossHistory.at(-1)! : objectivePerWeight(problem, result.coefficients),
     warnings,
   };
 }
