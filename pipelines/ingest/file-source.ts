@@ -11,9 +11,9 @@ import { parse as parseCsv } from 'csv-parse';
 import { glob } from 'tinyglobby';
 import type { FileSource } from '../../config/sources.ts';
 import { RadarError } from '../errors.ts';
-import type { EntitySpec } from './entities.ts';
+import type { EntitySpec, MappedRow } from './entities.ts';
 import { csvMapper, jsonMapper, type MappingConfig } from './mapping.ts';
-import type { RecordBatch, RecordSource, SourceRecord } from './records.ts';
+import { jsonBatch, type RecordBatch, type RecordSource } from './records.ts';
 import type { RejectRecord } from '../../sql/ingest.ts';
 
 const BATCH_SIZE = 20_000;
@@ -60,9 +60,27 @@ function openText(path: string): Readable {
 async function* readCsv(path: string, label: string, source: FileSource, spec: EntitySpec, mapping: MappingConfig, sourceName: string): AsyncGenerator<RecordBatch> {
   const parser = openText(path).pipe(parseCsv({ delimiter: source.delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
   let header: string[] | undefined;
-  let mapRow: ((cells: readonly string[]) => ReturnType<ReturnType<typeof csvMapper>>) | undefined;
-  let records: SourceRecord[] = [];
+  let mapRow: ((cells: readonly string[]) => MappedRow) | undefined;
+  let rows: MappedRow[] = [];
+  let cellsOf: string[][] = [];
+  let lines: number[] = [];
   let unreadable: RejectRecord[] = [];
+  const rawOf = (columns: readonly string[], cells: readonly string[]): Record<string, unknown> => {
+    const fields: Record<string, unknown> = Object.fromEntries(columns.map((name, index) => [name, cells[index] ?? null]));
+    if (cells.length > columns.length) fields._extra = cells.slice(columns.length);
+    return fields;
+  };
+  const flush = (): RecordBatch => {
+    const batchCells = cellsOf;
+    const batchLines = lines;
+    const columns = header!;
+    const batch: RecordBatch = { rows, unreadable, origin: (index) => ({ location: `${label}:${batchLines[index]}`, raw: rawOf(columns, batchCells[index]!) }) };
+    rows = [];
+    cellsOf = [];
+    lines = [];
+    unreadable = [];
+    return batch;
+  };
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!header) {
@@ -70,62 +88,59 @@ async function* readCsv(path: string, label: string, source: FileSource, spec: E
         mapRow = csvMapper(spec, mapping, sourceName, header, label);
         continue;
       }
-      const location = `${label}:${info.lines}`;
-      const cells = record;
-      const columns = header;
-      const raw = (): Record<string, unknown> => {
-        const fields: Record<string, unknown> = Object.fromEntries(columns.map((name, index) => [name, cells[index] ?? null]));
-        if (cells.length > columns.length) fields._extra = cells.slice(columns.length);
-        return fields;
-      };
-      if (cells.length !== columns.length) {
-        unreadable.push({ location, raw: raw(), reason: `row has ${cells.length} fields, the header has ${columns.length}` });
+      if (record.length !== header.length) {
+        unreadable.push({ location: `${label}:${info.lines}`, raw: rawOf(header, record), reason: `row has ${record.length} fields, the header has ${header.length}` });
       } else {
-        records.push({ mapped: mapRow!(cells), location, raw });
+        rows.push(mapRow!(record));
+        cellsOf.push(record);
+        lines.push(info.lines);
       }
-      if (records.length + unreadable.length >= BATCH_SIZE) {
-        yield { records, unreadable };
-        records = [];
-        unreadable = [];
-      }
+      if (rows.length + unreadable.length >= BATCH_SIZE) yield flush();
     }
   } catch (error) {
     if (error instanceof RadarError) throw error;
     throw new RadarError('ingest_failed', `${label}: cannot parse as CSV: ${(error as Error).message}`, { file: label }, { cause: error });
   }
-  if (records.length || unreadable.length) yield { records, unreadable };
+  if (header && rows.length + unreadable.length > 0) yield flush();
 }
 
 async function* readNdjson(path: string, label: string, spec: EntitySpec, mapping: MappingConfig, sourceName: string): AsyncGenerator<RecordBatch> {
   const mapRecord = jsonMapper(spec, mapping, sourceName);
   const lines = createInterface({ input: openText(path), crlfDelay: Infinity });
   let lineNumber = 0;
-  let records: SourceRecord[] = [];
+  let records: unknown[] = [];
+  let rows: MappedRow[] = [];
+  let lineNumbers: number[] = [];
   let unreadable: RejectRecord[] = [];
+  const flush = (): RecordBatch => {
+    const batchLines = lineNumbers;
+    const batch = jsonBatch(records, rows, (index) => `${label}:${batchLines[index]}`, unreadable);
+    records = [];
+    rows = [];
+    lineNumbers = [];
+    unreadable = [];
+    return batch;
+  };
   for await (const line of lines) {
     lineNumber += 1;
     if (line.trim() === '') continue;
-    const location = `${label}:${lineNumber}`;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      unreadable.push({ location, raw: { line }, reason: `not valid JSON: ${(error as Error).message}` });
+      unreadable.push({ location: `${label}:${lineNumber}`, raw: { line }, reason: `not valid JSON: ${(error as Error).message}` });
       continue;
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      unreadable.push({ location, raw: parsed, reason: 'line is not a JSON object' });
+      unreadable.push({ location: `${label}:${lineNumber}`, raw: parsed, reason: 'line is not a JSON object' });
     } else {
-      const record = parsed;
-      records.push({ mapped: mapRecord(record), location, raw: () => record });
+      records.push(parsed);
+      rows.push(mapRecord(parsed));
+      lineNumbers.push(lineNumber);
     }
-    if (records.length + unreadable.length >= BATCH_SIZE) {
-      yield { records, unreadable };
-      records = [];
-      unreadable = [];
-    }
+    if (rows.length + unreadable.length >= BATCH_SIZE) yield flush();
   }
-  if (records.length || unreadable.length) yield { records, unreadable };
+  if (rows.length + unreadable.length > 0) yield flush();
 }
 
 export interface FileSourceOptions {

@@ -6,7 +6,7 @@ import { fetchHttpSource } from '../http/index.ts';
 import type { Logger } from '../log.ts';
 import type { EntitySpec } from './entities.ts';
 import { jsonMapper, type MappingConfig } from './mapping.ts';
-import type { RecordBatch, RecordSource } from './records.ts';
+import { jsonBatch, type RecordBatch, type RecordSource } from './records.ts';
 
 export interface HttpSourceOptions {
   readonly name: string;
@@ -38,10 +38,7 @@ export function openHttpSource(options: HttpSourceOptions): RecordSource {
     for await (const page of pagesIterator) {
       pages += 1;
       watermark = page.watermark ?? watermark;
-      yield {
-        records: page.records.map((record, index) => ({ mapped: mapRecord(record), location: `${page.location} #${index + 1}`, raw: () => record })),
-        unreadable: [],
-      };
+      yield jsonBatch(page.records, page.records.map(mapRecord), (index) => `${page.location} #${index + 1}`);
     }
   }
 

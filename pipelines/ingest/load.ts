@@ -75,13 +75,13 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       let inFlight: Promise<void> = Promise.resolve();
 
       for await (const batch of recordSource.batches) {
-        tally.read += batch.records.length + batch.unreadable.length;
+        tally.read += batch.rows.length + batch.unreadable.length;
         tally.rejects.push(...batch.unreadable);
         let csv = '';
-        for (const record of batch.records) {
-          const result = validate(record.mapped);
+        for (let index = 0; index < batch.rows.length; index += 1) {
+          const result = validate(batch.rows[index]!);
           if (!result.ok) {
-            tally.rejects.push({ location: record.location, raw: record.raw(), reason: result.reason });
+            tally.rejects.push({ ...batch.origin(index), reason: result.reason });
             continue;
           }
           const row = result.row;
@@ -89,7 +89,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
             const externalId = String(row.account_id);
             const accountId = accounts.get(externalId);
             if (accountId === undefined) {
-              tally.rejects.push({ location: record.location, raw: record.raw(), reason: `unknown account ${externalId}` });
+              tally.rejects.push({ ...batch.origin(index), reason: `unknown account ${externalId}` });
               continue;
             }
             row.account_id = accountId;

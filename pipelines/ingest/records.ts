@@ -1,18 +1,15 @@
-// The stream between a source (files, HTTP) and the loader: batches of mapped records, each with where
-// it came from, plus rows that could not even be read (a broken JSON line, a short CSV row).
+// The stream between a source (files, HTTP) and the loader: batches of mapped rows, each with where it
+// came from, plus rows that could not even be read (a broken JSON line, a short CSV row).
 import type { MappedRow } from './entities.ts';
 import type { RejectRecord } from '../../sql/ingest.ts';
 
-export interface SourceRecord {
-  readonly mapped: MappedRow;
-  /** "invoices.csv:123" or "page 3"; shown to people in ingest_rejects. */
-  readonly location: string;
-  /** The raw source row, built only when the row is rejected. */
-  raw(): unknown;
-}
-
 export interface RecordBatch {
-  readonly records: readonly SourceRecord[];
+  readonly rows: readonly MappedRow[];
+  /**
+   * Where row `index` came from ("invoices.csv:123", "page 3 #7") and its raw source form. Built only
+   * for rejected rows: per-row closures or location strings would cost more than the parsing on big loads.
+   */
+  origin(index: number): { location: string; raw: unknown };
   readonly unreadable: readonly RejectRecord[];
 }
 
@@ -26,4 +23,9 @@ export interface RecordSource {
   readonly batches: AsyncIterable<RecordBatch>;
   /** Valid after `batches` is exhausted. */
   result(): SourceResult;
+}
+
+/** A batch of JSON records (NDJSON lines, HTTP pages, stored rejects). */
+export function jsonBatch(records: readonly unknown[], rows: readonly MappedRow[], locate: (index: number) => string, unreadable: readonly RejectRecord[] = []): RecordBatch {
+  return { rows, unreadable, origin: (index) => ({ location: locate(index), raw: records[index] }) };
 }

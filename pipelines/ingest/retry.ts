@@ -9,7 +9,7 @@ import type { Logger } from '../log.ts';
 import { entitySpecs } from './entities.ts';
 import { loadRecords, type LoadSummary } from './load.ts';
 import { jsonMapper } from './mapping.ts';
-import type { RecordBatch, RecordSource } from './records.ts';
+import { jsonBatch, type RecordSource } from './records.ts';
 import { effectiveSource, type NamedSource } from './run.ts';
 import { sampleFormatSources } from './sample-format.ts';
 
@@ -46,10 +46,8 @@ export async function retryRejects(db: Kysely<DB>, config: RadarConfig, options:
     const effective = effectiveSource(named.source);
     // Raw rows are stored keyed by the source's own column names, so the JSON mapper reads them for CSV too.
     const mapRecord = jsonMapper(entitySpecs[effective.entity], effective.mapping, sourceName);
-    const batch: RecordBatch = {
-      records: sourceRejects.map((reject) => ({ mapped: mapRecord(reject.raw), location: `retry of reject ${reject.reject_id} (${reject.location})`, raw: () => reject.raw })),
-      unreadable: [],
-    };
+    const raws = sourceRejects.map((reject) => reject.raw);
+    const batch = jsonBatch(raws, raws.map(mapRecord), (index) => `retry of reject ${sourceRejects[index]!.reject_id} (${sourceRejects[index]!.location})`);
     const recordSource: RecordSource = {
       batches: (async function* () {
         yield batch;
