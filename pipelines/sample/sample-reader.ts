@@ -1,12 +1,13 @@
 // Reads a generated sample back, for this folder's tests and learnability check only (real
 // imports go through pipelines/ingest). Planted fault lines are skipped unless asked for.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import type { PlantedFaults } from './faults.ts';
 import type { SampleFile } from './files.ts';
-import type { SampleManifest } from './generate.ts';
+import { writeSampleCompany, type SampleManifest, type SampleOptions } from './generate.ts';
 
 export type TextRecord = Record<string, string>;
 export type JsonRecord = Record<string, string | number | null>;
@@ -38,9 +39,21 @@ function plantedLines(faults: PlantedFaults, file: SampleFile): Set<number> {
   return new Set([...faults.rejects, ...faults.duplicates].filter((fault) => fault.file === file).map((fault) => fault.line));
 }
 
+/** The generator never writes line breaks inside fields, so each physical line is one record. */
+function csvCells(line: string): string[] {
+  return line.includes('"') ? ((parse(line) as string[][])[0] ?? []) : line.split(',');
+}
+
 function readCsv(dir: string, file: SampleFile, skip: Set<number>): TextRecord[] {
-  const parsed = parse(readText(dir, file), { columns: true, info: true }) as { record: TextRecord; info: { lines: number } }[];
-  return parsed.filter(({ info }) => !skip.has(info.lines)).map(({ record }) => record);
+  const [header = '', ...lines] = physicalLines(dir, file);
+  const columns = csvCells(header);
+  const records: TextRecord[] = [];
+  lines.forEach((line, index) => {
+    if (skip.has(index + 2)) return;
+    const cells = csvCells(line);
+    records.push(Object.fromEntries(columns.map((column, i) => [column, cells[i] ?? ''])));
+  });
+  return records;
 }
 
 function readNdjson(dir: string, file: SampleFile, skip: Set<number>): JsonRecord[] {
@@ -63,4 +76,10 @@ export function readSample(dir: string): SampleData {
     renewals: csv('renewals.csv'),
     marketEvents: csv('market_events.csv'),
   };
+}
+
+/** Generates a sample into a fresh temporary directory (tests remove it with `rmSync`). */
+export async function generateIntoTempDir(options: Omit<SampleOptions, 'outDir'>): Promise<{ dir: string; manifest: SampleManifest }> {
+  const dir = mkdtempSync(join(tmpdir(), 'radar-sample-'));
+  return { dir, manifest: await writeSampleCompany({ ...options, outDir: dir }) };
 }
