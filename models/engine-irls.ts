@@ -1,6 +1,6 @@
 // The exact engine: Newton's method (IRLS) with step halving, on Float64Arrays.
 // The design is transposed once to column-major so every pass is a tight loop over one contiguous column
-// (dot products and axpys with accumulators in registers). Per iteration: one pass for η, loss, gradient and
+// (dot products and axpys with accumulators in registers), taken in cache-sized chunks of rows. Per iteration: one pass for η, loss, gradient and
 // curvature, and one for the Hessian XᵀWX (p²/2 dot products). Near the optimum the Hessian of the previous
 // iteration is reused: the gradient is always exact, so the fixed point and the stopping test are unchanged;
 // only the cost of the last few steps falls.
@@ -135,12 +135,6 @@ function evaluate(problem: LogisticProblem, columns: Float64Array[], beta: Float
     loss += 0.5 * penalty[j]! * beta[j]! * beta[j]!;
   }
   return { loss, gradient, curvature };
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }
 
 /**
