@@ -7,6 +7,8 @@ import { createLogger } from '../log.ts';
 import { createContext } from './context.ts';
 import { registerCoreCommands } from './core-commands.ts';
 import { registerIngestCommands } from '../ingest/command.ts';
+import { registerSampleCommands } from '../sample/command.ts';
+import { registerIndicatorCommands } from '../../indicators/command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
   let environment;
@@ -30,7 +32,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     json: () => Boolean(program.opts<{ json?: boolean }>().json),
   });
   registerCoreCommands(program, context);
+  registerSampleCommands(program, context);
   registerIngestCommands(program, context);
+  registerIndicatorCommands(program, context);
 
   try {
     await program.parseAsync([...argv]);
