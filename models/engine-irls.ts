@@ -12,7 +12,7 @@ const MAX_STEP_HALVINGS = 30;
 /** Rows per chunk: 13 columns × 4096 rows × 8 bytes ≈ 400 kB, small enough to stay in cache. */
 const CHUNK_ROWS = 1024;
 /** Once an iteration changes the loss by less than this (relative), the next reuses its Hessian. */
-const REUSE_HESSIAN_BELOW = 1e-1;
+const REUSE_HESSIAN_BELOW = 1e-3;
 /** Coefficients this large on standardised features mean the classes are (nearly) separable. */
 const SEPARATION_COEFFICIENT = 30;
 
