@@ -11,19 +11,21 @@ import { ingestStatus } from './status.ts';
 
 function progressReporter(context: CliContext): Pick<IngestOptions, 'onBatch'> & { stop(): void } {
   if (!context.out.interactive) return { stop() {} };
-  const bar = new cliProgress.SingleBar({ format: '{source} | {value} rows | {rate} rows/s | {duration_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({ format: '{source} |{bar}| {percent} | {rows} rows | {rate} rows/s | ETA {remaining}', hideCursor: true, stream: process.stdout }, cliProgress.Presets.shades_classic);
   let current: string | undefined;
   let started = 0;
   return {
-    onBatch(source, rows) {
+    onBatch(source, rows, fraction) {
       if (source !== current) {
         if (current) bar.stop();
         current = source;
         started = performance.now();
-        bar.start(0, 0, { source, rate: 0 });
+        bar.start(1000, 0, { source, rows: 0, rate: 0, percent: '', remaining: '?' });
       }
       const seconds = (performance.now() - started) / 1000;
-      bar.update(rows, { source, rate: Math.round(rows / Math.max(seconds, 0.001)) });
+      // ETA from the share of input bytes read (files); HTTP sources have no known size.
+      const eta = fraction && fraction > 0 ? `${Math.round(seconds * (1 / fraction - 1))}s` : '?';
+      bar.update(Math.round((fraction ?? 0) * 1000), { source, rows, rate: Math.round(rows / Math.max(seconds, 0.001)), percent: fraction === undefined ? '' : `${Math.round(fraction * 100)}%`, remaining: eta });
     },
     stop() {
       if (current) bar.stop();

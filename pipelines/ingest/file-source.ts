@@ -3,6 +3,7 @@
 // re-exported, changed file is loaded again (its rows upsert).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -52,13 +53,21 @@ function formatOf(path: string, declared: FileSource['format']): 'csv' | 'ndjson
   throw new RadarError('config_invalid', `cannot tell the format of ${basename(path)}: set format: csv or ndjson on the source`, { file: path });
 }
 
-function openText(path: string): Readable {
+/** Bytes read from disk (compressed bytes for .gz), for progress. */
+interface ByteCounter {
+  bytes: number;
+}
+
+function openText(path: string, counter: ByteCounter): Readable {
   const stream = createReadStream(path);
+  stream.on('data', (chunk) => {
+    counter.bytes += chunk.length;
+  });
   return path.toLowerCase().endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
 }
 
-async function* readCsv(path: string, label: string, source: FileSource, spec: EntitySpec, mapping: MappingConfig, sourceName: string): AsyncGenerator<RecordBatch> {
-  const parser = openText(path).pipe(parseCsv({ delimiter: source.delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+async function* readCsv(path: string, label: string, source: FileSource, spec: EntitySpec, mapping: MappingConfig, sourceName: string, counter: ByteCounter): AsyncGenerator<RecordBatch> {
+  const parser = openText(path, counter).pipe(parseCsv({ delimiter: source.delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
   let header: string[] | undefined;
   let mapRow: ((cells: readonly string[]) => MappedRow) | undefined;
   let rows: MappedRow[] = [];
@@ -104,9 +113,9 @@ async function* readCsv(path: string, label: string, source: FileSource, spec: E
   if (header && rows.length + unreadable.length > 0) yield flush();
 }
 
-async function* readNdjson(path: string, label: string, spec: EntitySpec, mapping: MappingConfig, sourceName: string): AsyncGenerator<RecordBatch> {
+async function* readNdjson(path: string, label: string, spec: EntitySpec, mapping: MappingConfig, sourceName: string, counter: ByteCounter): AsyncGenerator<RecordBatch> {
   const mapRecord = jsonMapper(spec, mapping, sourceName);
-  const lines = createInterface({ input: openText(path), crlfDelay: Infinity });
+  const lines = createInterface({ input: openText(path, counter), crlfDelay: Infinity });
   let lineNumber = 0;
   let records: unknown[] = [];
   let rows: MappedRow[] = [];
@@ -161,6 +170,10 @@ export async function openFileSource(options: FileSourceOptions): Promise<Record
   const seen: Record<string, string> = { ...previous.files };
   const loaded: string[] = [];
   const skipped: string[] = [];
+  const sizes = await Promise.all(files.map(async (path) => (await stat(path)).size));
+  const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
+  // Skipped files count as consumed, so the ETA covers only what is really read.
+  const counter: ByteCounter = { bytes: 0 };
 
   async function* batches(): AsyncGenerator<RecordBatch> {
     for (const path of files) {
@@ -168,11 +181,12 @@ export async function openFileSource(options: FileSourceOptions): Promise<Record
       const digest = await sha256(path);
       if (!options.force && previous.files[key] === digest) {
         skipped.push(key);
+        counter.bytes += sizes[files.indexOf(path)] ?? 0;
         continue;
       }
       const label = basename(path);
       const format = formatOf(path, options.source.format);
-      yield* format === 'csv' ? readCsv(path, label, options.source, options.spec, options.mapping, options.name) : readNdjson(path, label, options.spec, options.mapping, options.name);
+      yield* format === 'csv' ? readCsv(path, label, options.source, options.spec, options.mapping, options.name, counter) : readNdjson(path, label, options.spec, options.mapping, options.name, counter);
       seen[key] = digest;
       loaded.push(key);
     }
@@ -180,6 +194,7 @@ export async function openFileSource(options: FileSourceOptions): Promise<Record
 
   return {
     batches: batches(),
+    fractionDone: () => (totalBytes === 0 ? 1 : Math.min(1, counter.bytes / totalBytes)),
     result: () => ({ watermark: JSON.stringify({ files: seen } satisfies FileWatermark), detail: { filesLoaded: loaded, filesSkipped: skipped } }),
   };
 }

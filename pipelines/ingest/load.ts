@@ -31,7 +31,7 @@ export interface LoadOptions {
   readonly maxRejectShare: number;
   readonly logger: Logger;
   /** Called after each staged batch with the rows read so far (progress bars, failure injection in tests). */
-  readonly onBatch?: (rowsRead: number) => void | Promise<void>;
+  readonly onBatch?: (rowsRead: number, fractionDone: number | undefined) => void | Promise<void>;
   /** Extra work in the same transaction, just before commit (retry-rejects resolves the old rejects here). */
   readonly beforeCommit?: (trx: Kysely<DB>) => Promise<void>;
 }
@@ -104,7 +104,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
         inFlight = csv ? copyIntoStaging(trx, columns, csv) : Promise.resolve();
         // Handled here so a failure injected below cannot leave an unhandled rejection; awaited again later.
         inFlight.catch(() => undefined);
-        await options.onBatch?.(tally.read);
+        await options.onBatch?.(tally.read, recordSource.fractionDone?.());
       }
       await inFlight;
 

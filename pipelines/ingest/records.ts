@@ -23,6 +23,8 @@ export interface RecordSource {
   readonly batches: AsyncIterable<RecordBatch>;
   /** Valid after `batches` is exhausted. */
   result(): SourceResult;
+  /** Share of the input consumed so far (0..1), when the size is known up front (files); drives the ETA. */
+  fractionDone?(): number;
 }
 
 /** A batch of JSON records (NDJSON lines, HTTP pages, stored rejects). */

@@ -28,7 +28,7 @@ export interface IngestOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Overrides every source's maxRejectShare (CLI --max-reject-share). */
   readonly maxRejectShareOverride?: number;
-  readonly onBatch?: (source: string, rowsRead: number) => void | Promise<void>;
+  readonly onBatch?: (source: string, rowsRead: number, fractionDone: number | undefined) => void | Promise<void>;
 }
 
 export interface NamedSource {
@@ -85,7 +85,7 @@ export async function ingestSource(db: Kysely<DB>, named: NamedSource, options: 
     settings: effective.settings,
     maxRejectShare: options.maxRejectShareOverride ?? named.source.maxRejectShare,
     logger: options.logger,
-    onBatch: options.onBatch ? (rows) => options.onBatch!(named.name, rows) : undefined,
+    onBatch: options.onBatch ? (rows, fraction) => options.onBatch!(named.name, rows, fraction) : undefined,
   });
 }
 
