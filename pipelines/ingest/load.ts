@@ -20,7 +20,7 @@ import {
 } from '../../sql/ingest.ts';
 import { RadarError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { csvLine } from './csv-encode.ts';
+import { csvLine } from '../csv.ts';
 import { createRowValidator, entitySpecs, stagedColumns, type ParseSettings } from './entities.ts';
 import type { RecordSource } from './records.ts';
 
@@ -97,7 +97,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
           tally.staged += 1;
           const values = columns.map((column) => row[column] ?? null);
           values.push(tally.staged);
-          csv += csvLine(values);
+          csv += `${csvLine(values)}\n`;
         }
         // One COPY in flight while the next batch is parsed: JS and Postgres work side by side.
         await inFlight;

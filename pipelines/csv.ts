@@ -1,0 +1,23 @@
+// CSV writing (RFC 4180, and what Postgres COPY … FORMAT csv reads): NULL/undefined is an empty unquoted
+// field, an empty string is "" (COPY tells it from NULL that way), and a field with a delimiter, quote,
+// line break or surrounding spaces is quoted.
+export type Cell = string | number | null | undefined;
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+export function csvField(value: Cell): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  if (value === '' || NEEDS_QUOTES.test(value) || value.trim() !== value) return `"${value.replaceAll('"', '""')}"`;
+  return value;
+}
+
+/** One CSV record, without the line break. */
+export function csvLine(cells: readonly Cell[]): string {
+  let line = '';
+  for (let index = 0; index < cells.length; index += 1) {
+    if (index > 0) line += ',';
+    line += csvField(cells[index]);
+  }
+  return line;
+}
