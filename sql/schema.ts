@@ -1,7 +1,7 @@
 // The database schema as data. The Kysely `DB` type is derived from this map, and
 // test/schema.test.ts compares the map with information_schema on a migrated database,
 // so a column added to SQL but not here (or the reverse) fails the suite.
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType } from 'kysely';
 
 /** Column types as information_schema.columns.data_type spells them. */
 type PgType = 'bigint' | 'integer' | 'smallint' | 'text' | 'character' | 'date' | 'timestamp with time zone' | 'double precision' | 'jsonb' | 'boolean';
@@ -176,6 +176,11 @@ export const schemaColumns = {
     outcome: optional('text'),
     outcome_renewal_id: optional('bigint'),
     outcome_recorded_at: optional('timestamp with time zone'),
+    config_version: optional('text'),
+    sending_at: optional('timestamp with time zone'),
+    digest_alert_id: optional('bigint'),
+    parent_alert_id: optional('bigint'),
+    task_id: optional('bigint'),
   },
   tasks: {
     task_id: defaulted('bigint'),
@@ -194,6 +199,12 @@ export const schemaColumns = {
     escalated_at: optional('timestamp with time zone'),
     created_at: defaulted('timestamp with time zone'),
   },
+  slack_users: {
+    email: required('text'),
+    slack_id: optional('text'),
+    looked_up_at: defaulted('timestamp with time zone'),
+    error: optional('text'),
+  },
 } as const satisfies Record<string, Record<string, ColumnSpec>>;
 
 // ---- Types derived from the map -------------------------------------------------------------
@@ -205,23 +216,26 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
  * How values arrive from the drivers (see sql/database.ts): int8 as number (ids and cents stay far
  * below 2^53), dates as 'YYYY-MM-DD' strings so no time zone can shift a day, timestamps as Date.
  */
-type TsType<T extends PgType> = T extends 'bigint' | 'integer' | 'smallint' | 'double precision'
+type Scalar<T extends PgType> = T extends 'bigint' | 'integer' | 'smallint' | 'double precision'
   ? number
   : T extends 'text' | 'character' | 'date'
     ? string
-    : T extends 'timestamp with time zone'
-      ? ColumnType<Date, Date | string, Date | string>
-      : T extends 'jsonb'
-        ? ColumnType<Json, string, string>
-        : T extends 'boolean'
-          ? boolean
-          : never;
+    : T extends 'boolean'
+      ? boolean
+      : never;
+
+/** [select, insert, update] types: timestamps read as Date and accept ISO strings; jsonb is written as JSON text. */
+type Io<T extends PgType> = T extends 'timestamp with time zone'
+  ? [Date, Date | string, Date | string]
+  : T extends 'jsonb'
+    ? [Json, string, string]
+    : [Scalar<T>, Scalar<T>, Scalar<T>];
 
 type ColumnTs<C extends ColumnSpec> = C['generated'] extends true
-  ? Generated<TsType<C['type']>>
+  ? ColumnType<Io<C['type']>[0], Io<C['type']>[1] | undefined, Io<C['type']>[2]>
   : C['nullable'] extends true
-    ? TsType<C['type']> | null
-    : TsType<C['type']>;
+    ? ColumnType<Io<C['type']>[0] | null, Io<C['type']>[1] | null | undefined, Io<C['type']>[2] | null>
+    : ColumnType<Io<C['type']>[0], Io<C['type']>[1], Io<C['type']>[2]>;
 
 type TableTs<T extends Record<string, ColumnSpec>> = { [K in keyof T]: ColumnTs<T[K]> };
 
