@@ -112,6 +112,8 @@ function openPostgres(options: DatabaseOptions): Kysely<DB> {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
+    // A server that never answers (firewall drop) must fail in bounded time, not hang until TCP gives up.
+    connectionTimeoutMillis: 10_000,
     options: options.schema ? `-c search_path=${options.schema}` : undefined,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') => {

@@ -8,6 +8,7 @@ import { createContext } from './context.ts';
 import { registerCoreCommands } from './core-commands.ts';
 import { registerIngestCommands } from '../ingest/command.ts';
 import { registerSampleCommands } from '../sample/command.ts';
+import { registerDemoCommand } from '../demo.ts';
 import { registerIndicatorCommands } from '../../indicators/command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSampleCommands(program, context);
   registerIngestCommands(program, context);
   registerIndicatorCommands(program, context);
+  registerDemoCommand(program, context);
 
   try {
     await program.parseAsync([...argv]);
