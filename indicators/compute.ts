@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
 import { RadarError } from '../pipelines/errors.ts';
 import {
+  disableJitForTransaction,
   evaluateIndicatorValues,
   writeIndicatorValues,
   type ComputedIndicatorValue,
@@ -84,11 +85,18 @@ function specFor(options: ComputeIndicatorsOptions) {
  */
 export async function computeIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputeIndicatorsResult> {
   const spec = specFor(options);
-  const summary = await db.transaction().execute((trx) => writeIndicatorValues(trx, spec));
+  const summary = await db.transaction().execute(async (trx) => {
+    await disableJitForTransaction(trx);
+    return writeIndicatorValues(trx, spec);
+  });
   return { asOf: spec.asOf, indicators: spec.indicators.length, ...summary };
 }
 
 /** The same computation without writing: for `radar indicators explain` and previews. */
 export async function evaluateIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputedIndicatorValue[]> {
-  return evaluateIndicatorValues(db, specFor(options));
+  const spec = specFor(options);
+  return db.transaction().execute(async (trx) => {
+    await disableJitForTransaction(trx);
+    return evaluateIndicatorValues(trx, spec);
+  });
 }
