@@ -1,0 +1,215 @@
+// View-models: everything a template shows, already formatted and escaped. Pure.
+// Messages carry no emails, invoice amounts or other personal data: only account-level facts, the
+// drivers' sentences, tasks and Slack ids (to mention a CSM).
+import { daysBetween } from './dates.ts';
+import type { Driver, SelectedPlaybook } from './plan.ts';
+import type { Tier } from './tiers.ts';
+
+/** Escapes text for Slack mrkdwn (&, <, > are control characters there). */
+export function mrkdwnEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function formatMoney(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0, minimumFractionDigits: 0 }).format(cents / 100);
+  } catch {
+    return `${Math.round(cents / 100).toLocaleString('en-US')} ${currency}`;
+  }
+}
+
+export function formatPercent(probability: number): string {
+  return `${Math.round(probability * 100)}%`;
+}
+
+const TIER_LABEL: Record<Tier, string> = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
+const TIER_EMOJI: Record<Tier, string> = { low: ':large_green_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:' };
+
+export function crmUrl(template: string, account: { externalId: string; accountId: number }): string {
+  return template.replace(/\{\{\s*externalId\s*\}\}/g, encodeURIComponent(account.externalId)).replace(/\{\{\s*accountId\s*\}\}/g, String(account.accountId));
+}
+
+/** Slack `block_id`s, stable so buttons added later (issue 9) can find the alert and task they act on. */
+export const blockIds = {
+  alert: (alertId: number) => `radar:alert:${alertId}`,
+  task: (taskId: number) => `radar:task:${taskId}`,
+};
+
+export interface AlertAccount {
+  readonly accountId: number;
+  readonly externalId: string;
+  readonly name: string;
+  readonly segment: string;
+  readonly arrCents: number;
+  readonly currency: string;
+  readonly renewalDate: string;
+}
+
+export interface AlertScore {
+  readonly asOf: string;
+  readonly probability: number;
+  readonly tier: Tier;
+  readonly modelVersion: string;
+  readonly previous: { readonly asOf: string; readonly probability: number; readonly tier: Tier } | null;
+}
+
+export interface StoredTask {
+  readonly taskId: number;
+  readonly playbook: string;
+  readonly title: string;
+  readonly ownerRole: string;
+  readonly dueOn: string;
+  readonly status: string;
+}
+
+export interface AlertView {
+  readonly alertId: number;
+  readonly blockId: string;
+  readonly dedupKey: string;
+  readonly text: string;
+  readonly header: string;
+  readonly account: { readonly name: string; readonly externalId: string; readonly segment: string; readonly crmUrl: string };
+  readonly arr: string;
+  readonly renewal: { readonly date: string; readonly daysLeft: number; readonly text: string };
+  readonly risk: { readonly probability: string; readonly tier: Tier; readonly tierLabel: string; readonly emoji: string };
+  readonly change: string;
+  readonly drivers: readonly { readonly indicator: string; readonly sentence: string }[];
+  readonly hasPlaybooks: boolean;
+  readonly playbooks: readonly {
+    readonly key: string;
+    readonly title: string;
+    readonly tasks: readonly { readonly taskId: number; readonly blockId: string; readonly text: string; readonly dueOn: string; readonly ownerRole: string; readonly done: boolean }[];
+  }[];
+  readonly footer: string;
+}
+
+export function changeText(score: AlertScore): string {
+  if (!score.previous) return 'First score for this account';
+  const points = Math.round((score.probability - score.previous.probability) * 100);
+  const arrow = points > 0 ? ':arrow_up_small:' : points < 0 ? ':arrow_down_small:' : ':left_right_arrow:';
+  const signed = points > 0 ? `+${points}` : String(points);
+  return `${arrow} ${signed} pts since ${score.previous.asOf} (was ${formatPercent(score.previous.probability)}, ${score.previous.tier})`;
+}
+
+function renewalText(asOf: string, renewalDate: string): { daysLeft: number; text: string } {
+  const daysLeft = daysBetween(asOf, renewalDate);
+  const text = daysLeft > 1 ? `${renewalDate} (in ${daysLeft} days)` : daysLeft === 1 ? `${renewalDate} (tomorrow)` : daysLeft === 0 ? `${renewalDate} (today)` : `${renewalDate} (${-daysLeft} days ago)`;
+  return { daysLeft, text };
+}
+
+export function buildAlertView(input: {
+  alertId: number;
+  dedupKey: string;
+  account: AlertAccount;
+  score: AlertScore;
+  drivers: readonly Driver[];
+  playbooks: readonly Pick<SelectedPlaybook, 'key' | 'title'>[];
+  tasks: readonly StoredTask[];
+  crmUrlTemplate: string;
+  configVersion: string;
+}): AlertView {
+  const { account, score } = input;
+  const renewal = renewalText(score.asOf, account.renewalDate);
+  const tierLabel = TIER_LABEL[score.tier];
+  const probability = formatPercent(score.probability);
+  return {
+    alertId: input.alertId,
+    blockId: blockIds.alert(input.alertId),
+    dedupKey: input.dedupKey,
+    text: `${tierLabel} churn risk: ${account.name} (${probability}, renews ${renewal.text})`,
+    header: `${tierLabel} churn risk: ${account.name}`.slice(0, 150),
+    account: { name: mrkdwnEscape(account.name), externalId: mrkdwnEscape(account.externalId), segment: mrkdwnEscape(account.segment), crmUrl: crmUrl(input.crmUrlTemplate, account) },
+    arr: formatMoney(account.arrCents, account.currency),
+    renewal: { date: account.renewalDate, ...renewal },
+    risk: { probability, tier: score.tier, tierLabel, emoji: TIER_EMOJI[score.tier] },
+    change: changeText(score),
+    drivers: input.drivers.map((driver) => ({ indicator: driver.indicator, sentence: mrkdwnEscape(driver.sentence) })),
+    hasPlaybooks: input.playbooks.length > 0,
+    playbooks: input.playbooks.map((playbook) => ({
+      key: playbook.key,
+      title: mrkdwnEscape(playbook.title),
+      tasks: input.tasks
+        .filter((task) => task.playbook === playbook.key)
+        .map((task) => ({
+          taskId: task.taskId,
+          blockId: blockIds.task(task.taskId),
+          text: mrkdwnEscape(task.title),
+          dueOn: task.dueOn,
+          ownerRole: task.ownerRole,
+          done: task.status === 'done',
+        })),
+    })),
+    footer: `Model ${mrkdwnEscape(score.modelVersion)} · config ${mrkdwnEscape(input.configVersion)} · as of ${score.asOf} · alert #${input.alertId}`,
+  };
+}
+
+export interface RiskReducedView {
+  readonly text: string;
+  readonly blockId: string;
+}
+
+export function buildRiskReducedView(input: { parentAlertId: number; accountName: string; asOf: string; tier: Tier; probability: number; previousTier: Tier; previousAsOf: string }): RiskReducedView {
+  return {
+    blockId: blockIds.alert(input.parentAlertId),
+    text: `:white_check_mark: Risk reduced: ${mrkdwnEscape(input.accountName)} is now ${input.tier} (${formatPercent(input.probability)}) as of ${input.asOf}, down from ${input.previousTier} on ${input.previousAsOf}.`,
+  };
+}
+
+export interface EscalationView {
+  readonly text: string;
+  readonly blockId: string;
+  readonly taskBlockId: string;
+  readonly account: string;
+  readonly task: string;
+  readonly dueOn: string;
+  readonly daysOverdue: number;
+  readonly owner: string;
+  readonly crmUrl: string;
+}
+
+export function buildEscalationView(input: {
+  alertId: number;
+  taskId: number;
+  account: Pick<AlertAccount, 'accountId' | 'externalId' | 'name'>;
+  taskTitle: string;
+  dueOn: string;
+  asOf: string;
+  ownerRole: string;
+  csmSlackId: string | null;
+  crmUrlTemplate: string;
+}): EscalationView {
+  const daysOverdue = daysBetween(input.dueOn, input.asOf);
+  const owner = input.ownerRole === 'csm' && input.csmSlackId ? `<@${input.csmSlackId}>` : `the ${input.ownerRole} owner`;
+  const account = mrkdwnEscape(input.account.name);
+  const task = mrkdwnEscape(input.taskTitle);
+  return {
+    text: `Overdue task on ${account}: "${task}" was due ${input.dueOn} (${daysOverdue} days ago).`,
+    blockId: blockIds.alert(input.alertId),
+    taskBlockId: blockIds.task(input.taskId),
+    account,
+    task,
+    dueOn: input.dueOn,
+    daysOverdue,
+    owner,
+    crmUrl: crmUrl(input.crmUrlTemplate, input.account),
+  };
+}
+
+export interface DigestView {
+  readonly text: string;
+  readonly blockId: string;
+  readonly asOf: string;
+  readonly count: number;
+  readonly alerts: readonly AlertView[];
+}
+
+export function buildDigestView(input: { digestAlertId: number; asOf: string; alerts: readonly AlertView[] }): DigestView {
+  const count = input.alerts.length;
+  return {
+    text: `Renewal Radar: ${count} account${count === 1 ? '' : 's'} at risk as of ${input.asOf}`,
+    blockId: blockIds.alert(input.digestAlertId),
+    asOf: input.asOf,
+    count,
+    alerts: input.alerts,
+  };
+}
