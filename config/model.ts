@@ -16,8 +16,20 @@ export const modelConfigSchema = z
   .object({
     engine: z.enum(['library', 'irls']).default('irls').describe('library: ml-logistic-regression (gradient descent); irls: exact Newton/IRLS solver.'),
     features: z.array(z.string().min(1)).default([]).describe('Indicator ids used as features; empty means every indicator.'),
-    l2: z.number().min(0).default(1).describe('L2 penalty on standardised coefficients (the intercept is not penalised).'),
+    l2: z.number().min(0).default(30).describe('L2 penalty on standardised coefficients (the intercept is not penalised); the penalty is not divided by the row count, so it matters less as data grows. 30 was chosen by 4-fold cross-validation on the sample company (best calibration, same AUC as 1–100).'),
     classWeighting: z.enum(['balanced', 'none']).default('balanced').describe('balanced weights each class by the inverse of its share, so rare churn is not ignored.'),
+    missingFlags: z
+      .boolean()
+      .default(false)
+      .describe('Add a 0/1 "<indicator>:missing" feature for indicators missing in at least 1% of training rows (missing values are always imputed with the training mean). Off by default: on the sample company the flags did not raise cross-validated AUC.'),
+    holdout: z
+      .object({
+        share: z.number().gt(0).lt(1).default(0.25).describe('Share of accounts held out (all their renewals) to measure the metrics stored with a model.'),
+        seed: z.number().int().default(20251121).describe('Seed of the account split, so metrics are reproducible.'),
+      })
+      .strict()
+      .default({ share: 0.25, seed: 20251121 })
+      .describe('The held-out split by account used for model metrics.'),
     downgradeCountsAsChurn: z.boolean().default(false).describe('Whether a downgrade at renewal is labelled as churn for training.'),
     maxIterations: z.number().int().positive().default(200).describe('Iteration cap for the solver.'),
     learningRate: z.number().positive().default(0.5).describe('Step size for the library (gradient descent) engine.'),

@@ -1,0 +1,244 @@
+// The churn model as the rest of the product sees it (pure): a fitted logistic regression over a feature
+// plan, with the rule scorecard baseline beside it. Training, held-out evaluation, and scoring one row.
+//
+// Calibration: with classWeighting 'balanced' the fit sees as many churners as renewers, which inflates
+// every probability. The stored intercept is therefore prior-corrected by −log(w₁/w₀) = −log(n₀/n₁)
+// (King & Zeng 2001), so the probability is again the chance of churn at the training base rate.
+import type { RadarConfig } from '../config/schema.ts';
+import { contributions, predictProbabilities, trainLogistic, type FittedModel } from './train.ts';
+import { designMatrix, featureNames, planFeatures, requestedIndicators, scorecardPoints, type FeaturePlan, type IndicatorRow } from './features.ts';
+import { brierScore, calibrationTable, logLoss, prAuc, precisionRecallAt, rocAuc, type CalibrationBin, type CutoffPerformance } from './metrics.ts';
+import { sigmoid } from './logistic-problem.ts';
+
+export type Tier = 'low' | 'medium' | 'high' | 'critical';
+export const TIERS: readonly Tier[] = ['low', 'medium', 'high', 'critical'];
+export type TierCutoffs = RadarConfig['model']['tiers'];
+
+export interface Scorecard {
+  /** Indicator ids whose flags earn points. */
+  readonly indicators: readonly string[];
+  readonly warningPoints: number;
+  readonly criticalPoints: number;
+  /** Platt scaling fitted on the training rows: p = σ(intercept + slope·points). */
+  readonly intercept: number;
+  readonly slope: number;
+}
+
+export interface RadarModel {
+  readonly plan: FeaturePlan;
+  /** The logistic fit over featureNames(plan), intercept already prior-corrected. */
+  readonly fitted: FittedModel;
+  /** Subtracted from the balanced fit's intercept (0 when unweighted). */
+  readonly priorCorrection: number;
+  readonly scorecard: Scorecard;
+}
+
+export interface EvaluationMetrics {
+  readonly rows: number;
+  readonly positives: number;
+  readonly rocAuc: number | null;
+  readonly prAuc: number | null;
+  readonly brier: number | null;
+  readonly logLoss: number | null;
+  readonly calibration: CalibrationBin[] | null;
+  /** Precision and recall when flagging everything at or above each tier's cut-off. */
+  readonly tiers: readonly (CutoffPerformance & { tier: Tier })[];
+}
+
+export interface ModelFitOptions {
+  /** A previous model to warm-start from (backtests). */
+  readonly initial?: RadarModel | undefined;
+  /** Calibration bins for the metrics (default 10). */
+  readonly calibrationBins?: number;
+}
+
+/** 'low' below medium, then the highest cut-off the probability reaches (cut-offs inclusive). */
+export function tierFor(probability: number, tiers: TierCutoffs): Tier {
+  if (probability >= tiers.critical) return 'critical';
+  if (probability >= tiers.high) return 'high';
+  if (probability >= tiers.medium) return 'medium';
+  return 'low';
+}
+
+/** Fits the feature plan, the logistic model and the scorecard on training rows. */
+export function fitRadarModel(rows: readonly (IndicatorRow & { label: 0 | 1 })[], allIndicators: readonly string[], config: RadarConfig, options: ModelFitOptions = {}): RadarModel {
+  const model = config.model;
+  const requested = requestedIndicators(model, allIndicators);
+  const plan = planFeatures(rows, allIndicators, requested, { missingFlags: model.missingFlags });
+  const labels = Uint8Array.from(rows, (row) => row.label);
+  const fitted = trainLogistic(designMatrix(rows, allIndicators, plan), labels, {
+    engine: model.engine,
+    l2: model.l2,
+    classWeighting: model.classWeighting,
+    maxIterations: model.maxIterations,
+    learningRate: model.learningRate,
+    tolerance: model.tolerance,
+    featureNames: featureNames(plan),
+    ...(options.initial ? { initial: uncorrected(options.initial) } : {}),
+  });
+  const priorCorrection = fitted.classWeights ? Math.log(fitted.classWeights.positive / fitted.classWeights.negative) : 0;
+  const corrected: FittedModel = { ...fitted, intercept: fitted.intercept - priorCorrection };
+  return { plan, fitted: corrected, priorCorrection, scorecard: fitScorecard(rows, allIndicators, plan.indicators, config) };
+}
+
+/** The fit as the engine left it (warm starts continue from the weighted optimum). */
+function uncorrected(model: RadarModel): FittedModel {
+  return { ...model.fitted, intercept: model.fitted.intercept + model.priorCorrection };
+}
+
+/** Points from the config thresholds, made a probability by a one-feature logistic (Platt) on the training rows. */
+export function fitScorecard(rows: readonly (IndicatorRow & { label: 0 | 1 })[], allIndicators: readonly string[], indicators: readonly string[], config: RadarConfig): Scorecard {
+  const { warningPoints, criticalPoints } = config.model.scorecard;
+  const indexes = indicators.map((id) => allIndicators.indexOf(id));
+  const points = rows.map((row) => [scorecardPoints(row, indexes, { warningPoints, criticalPoints })]);
+  const labels = rows.map((row) => row.label);
+  const base = { indicators: [...indicators], warningPoints, criticalPoints };
+  const positives = labels.reduce<number>((sum, label) => sum + label, 0);
+  if (positives === 0 || positives === rows.length) return { ...base, intercept: 0, slope: 0 };
+  const platt = trainLogistic(points, labels, { engine: 'irls', l2: 0, classWeighting: 'none', maxIterations: 100, learningRate: 1, tolerance: 1e-10, featureNames: ['points'] });
+  // Back to raw points: logit = intercept + slope·points.
+  const slope = platt.coefficients[0]! / platt.scaling.sds[0]!;
+  return { ...base, intercept: platt.intercept - slope * platt.scaling.means[0]!, slope };
+}
+
+export function scorecardProbability(scorecard: Scorecard, row: IndicatorRow, allIndicators: readonly string[]): number {
+  const indexes = scorecard.indicators.map((id) => allIndicators.indexOf(id));
+  return sigmoid(scorecard.intercept + scorecard.slope * scorecardPoints(row, indexes, scorecard));
+}
+
+export function predictRows(model: RadarModel, rows: readonly IndicatorRow[], allIndicators: readonly string[]): Float64Array {
+  if (rows.length === 0) return new Float64Array(0);
+  return predictProbabilities(model.fitted, designMatrix(rows, allIndicators, model.plan));
+}
+
+export function scorecardRows(model: RadarModel, rows: readonly IndicatorRow[], allIndicators: readonly string[]): Float64Array {
+  return Float64Array.from(rows, (row) => scorecardProbability(model.scorecard, row, allIndicators));
+}
+
+export interface FeatureContribution {
+  /** The indicator (a missing flag is folded into its indicator). */
+  readonly indicator: string;
+  /** Push on the log-odds relative to an average account. */
+  readonly contribution: number;
+  readonly missing: boolean;
+}
+
+/** Per-indicator contributions to one row's log-odds (value column + missing-flag column), largest first. */
+export function indicatorContributions(model: RadarModel, row: IndicatorRow, allIndicators: readonly string[]): FeatureContribution[] {
+  const matrix = designMatrix([row], allIndicators, model.plan);
+  const parts = contributions(model.fitted, matrix.data);
+  const byIndicator = new Map<string, FeatureContribution>();
+  model.plan.indicators.forEach((id, j) => {
+    const value = row.values[allIndicators.indexOf(id)];
+    byIndicator.set(id, { indicator: id, contribution: parts[j]!.contribution, missing: value === null || value === undefined });
+  });
+  model.plan.missingFlags.forEach((id, k) => {
+    const entry = byIndicator.get(id)!;
+    byIndicator.set(id, { ...entry, contribution: entry.contribution + parts[model.plan.indicators.length + k]!.contribution });
+  });
+  return [...byIndicator.values()].sort((a, b) => b.contribution - a.contribution);
+}
+
+export function evaluate(labels: ArrayLike<number>, probabilities: ArrayLike<number>, tiers: TierCutoffs, bins = 10): EvaluationMetrics {
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) positives += labels[i]!;
+  const cutoffs: { tier: Tier; cutoff: number }[] = [
+    { tier: 'medium', cutoff: tiers.medium },
+    { tier: 'high', cutoff: tiers.high },
+    { tier: 'critical', cutoff: tiers.critical },
+  ];
+  const atCutoffs = precisionRecallAt(labels, probabilities, cutoffs.map((c) => c.cutoff));
+  return {
+    rows: labels.length,
+    positives,
+    rocAuc: rocAuc(labels, probabilities),
+    prAuc: prAuc(labels, probabilities),
+    brier: brierScore(labels, probabilities),
+    logLoss: logLoss(labels, probabilities),
+    calibration: calibrationTable(labels, probabilities, bins),
+    tiers: atCutoffs.map((performance, index) => ({ ...performance, tier: cutoffs[index]!.tier })),
+  };
+}
+
+/** A seeded, stable assignment of accounts to the held-out part: the same account always lands on the same side. */
+export function isHeldOut(accountId: number, seed: number, share: number): boolean {
+  // splitmix32-style integer hash of (seed, account): independent of row order and of other accounts.
+  let h = (Math.imul(accountId ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(seed | 0, 0xc2b2ae35)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  return h / 2 ** 32 < share;
+}
+
+export interface HoldoutEvaluation {
+  readonly heldOutShare: number;
+  readonly seed: number;
+  readonly trainingRows: number;
+  readonly model: EvaluationMetrics;
+  readonly scorecard: EvaluationMetrics;
+}
+
+/** Trains on the accounts not held out and measures model and scorecard on the held-out accounts' rows. */
+export function holdoutEvaluation(
+  rows: readonly (IndicatorRow & { label: 0 | 1; accountId: number })[],
+  allIndicators: readonly string[],
+  config: RadarConfig,
+  options: { share: number; seed: number; bins?: number },
+): HoldoutEvaluation {
+  const train = rows.filter((row) => !isHeldOut(row.accountId, options.seed, options.share));
+  const test = rows.filter((row) => isHeldOut(row.accountId, options.seed, options.share));
+  const model = fitRadarModel(train, allIndicators, config);
+  const labels = test.map((row) => row.label);
+  const bins = options.bins ?? 10;
+  return {
+    heldOutShare: options.share,
+    seed: options.seed,
+    trainingRows: train.length,
+    model: evaluate(labels, predictRows(model, test, allIndicators), config.model.tiers, bins),
+    scorecard: evaluate(labels, scorecardRows(model, test, allIndicators), config.model.tiers, bins),
+  };
+}
+
+/** Fold of an account among k (seeded, stable). */
+export function foldOf(accountId: number, seed: number, folds: number): number {
+  for (let k = 0; k < folds - 1; k++) if (isHeldOut(accountId, seed + k, 1 / (folds - k))) return k;
+  return folds - 1;
+}
+
+export interface CrossValidation {
+  readonly folds: number;
+  readonly seed: number;
+  /** Out-of-fold probabilities, in row order: each row scored by the model trained without its account. */
+  readonly model: Float64Array;
+  readonly scorecard: Float64Array;
+  readonly labels: Uint8Array;
+}
+
+/**
+ * k-fold cross-validation by account: every account is held out exactly once (a share of 1/k each time),
+ * so every row gets an honest held-out probability and the metrics rest on all rows, not a quarter.
+ */
+export function crossValidate(
+  rows: readonly (IndicatorRow & { label: 0 | 1; accountId: number })[],
+  allIndicators: readonly string[],
+  config: RadarConfig,
+  options: { folds: number; seed: number },
+): CrossValidation {
+  const fold = rows.map((row) => foldOf(row.accountId, options.seed, options.folds));
+  const model = new Float64Array(rows.length);
+  const scorecard = new Float64Array(rows.length);
+  for (let k = 0; k < options.folds; k++) {
+    const train = rows.filter((_, i) => fold[i] !== k);
+    const testIndex = rows.map((_, i) => i).filter((i) => fold[i] === k);
+    if (testIndex.length === 0) continue;
+    const fitted = fitRadarModel(train, allIndicators, config);
+    const test = testIndex.map((i) => rows[i]!);
+    const p = predictRows(fitted, test, allIndicators);
+    const s = scorecardRows(fitted, test, allIndicators);
+    testIndex.forEach((i, t) => {
+      model[i] = p[t]!;
+      scorecard[i] = s[t]!;
+    });
+  }
+  return { folds: options.folds, seed: options.seed, model, scorecard, labels: Uint8Array.from(rows, (row) => row.label) };
+}
