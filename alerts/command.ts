@@ -1,0 +1,156 @@
+// CLI: radar alert | alerts list | escalate | tasks list/done/snooze | outcomes.
+// The shell: reads the clock, the environment (through the context) and prints; the work is in run.ts,
+// escalate.ts and report.ts. The Slack token comes only from SLACK_BOT_TOKEN and is never printed.
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from '../pipelines/cli/context.ts';
+import { RadarError } from '../pipelines/errors.ts';
+import { listAlerts } from '../sql/alerts.ts';
+import { completeTask, listTasks, snoozeTask } from '../sql/tasks.ts';
+import { dayOf, isDay } from './dates.ts';
+import { runEscalation } from './escalate.ts';
+import { formatOutcomeReport, runOutcomes } from './report.ts';
+import { runAlerts } from './run.ts';
+import { createSlackApi, type SlackApi } from './slack.ts';
+
+function day(value: string, flag: string): string {
+  if (!isDay(value)) throw new RadarError('usage', `${flag} must be a day as YYYY-MM-DD, got "${value}"`);
+  return value;
+}
+
+function taskId(value: string): number {
+  const id = Number(value);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new RadarError('usage', `task ID must be a positive integer, got "${value}"`);
+  return id;
+}
+
+export function outboxDirOf(context: Pick<CliContext, 'environment'>): string {
+  return resolve(context.environment.RADAR_DATA_DIR ? join(context.environment.RADAR_DATA_DIR, 'outbox') : join('.radar', 'outbox'));
+}
+
+function slackOf(context: CliContext): SlackApi | null {
+  const token = context.environment.SLACK_BOT_TOKEN;
+  if (!token) return null;
+  return createSlackApi({ token, slackApiUrl: context.environment.SLACK_API_URL });
+}
+
+export function registerAlertCommands(program: Command, context: CliContext): void {
+  const shell = () => {
+    const loaded = context.config();
+    const slack = slackOf(context);
+    if (!slack) context.out.line(`SLACK_BOT_TOKEN is not set: dry run, messages go to ${outboxDirOf(context)}`);
+    return {
+      config: loaded.config,
+      configVersion: loaded.version,
+      baseDir: loaded.baseDir,
+      slack,
+      outboxDir: outboxDirOf(context),
+      print: (line: string) => context.out.line(line),
+      logger: context.logger,
+      now: () => new Date(),
+    };
+  };
+
+  program
+    .command('alert')
+    .description('Alert CSMs in Slack about high-risk accounts as of a day (dry run to .radar/outbox without SLACK_BOT_TOKEN)')
+    .requiredOption('--as-of <day>', 'the day of the risk scores (YYYY-MM-DD)')
+    .option('--retry-failed', 'also retry alerts that failed before (after fixing a token or channel)')
+    .action(async (options: { asOf: string; retryFailed?: boolean }) => {
+      const asOf = day(options.asOf, '--as-of');
+      const db = await context.database();
+      const summary = await runAlerts(db, { ...shell(), asOf, retryFailed: Boolean(options.retryFailed) });
+      context.out.data(summary, () => {
+        context.out.line(`as of ${asOf}: ${summary.scored} scored, ${summary.alerts} new alerts${summary.digests ? ` in ${summary.digests} digests` : ''}, ${summary.queued} queued over budget, ${summary.holdout} held out, ${summary.cooldown} in cooldown, ${summary.belowThreshold} below threshold, ${summary.riskReduced} risk-reduced replies`);
+        const d = summary.delivery;
+        context.out.line(`delivery: ${d.sent} sent, ${d.recovered} found already posted, ${d.dryRun} dry run, ${d.failed} failed, ${d.deferred} deferred`);
+        if (d.failed) context.out.line('see `radar alerts list --failed` for the reasons');
+      });
+    });
+
+  program
+    .command('escalate')
+    .description('Notify managers about tasks still open escalateAfterDays past due (once per task)')
+    .requiredOption('--as-of <day>', 'the day (YYYY-MM-DD)')
+    .action(async (options: { asOf: string }) => {
+      const asOf = day(options.asOf, '--as-of');
+      const db = await context.database();
+      const result = await runEscalation(db, { ...shell(), asOf });
+      context.out.data(result, () => context.out.line(`${result.escalated} tasks escalated; ${result.delivery.sent} sent, ${result.delivery.dryRun} dry run, ${result.delivery.failed} failed`));
+    });
+
+  const alerts = program.command('alerts').description('Inspect alerts');
+  alerts
+    .command('list')
+    .description('Recent alerts with their delivery status')
+    .option('--failed', 'only failed alerts, with the reason')
+    .option('--as-of <day>', 'only alerts of this day')
+    .option('--limit <n>', 'at most this many', '200')
+    .action(async (options: { failed?: boolean; asOf?: string; limit: string }) => {
+      const db = await context.database();
+      const rows = await listAlerts(db, { failed: Boolean(options.failed), asOf: options.asOf ? day(options.asOf, '--as-of') : undefined, limit: Number(options.limit) || 200 });
+      context.out.data(rows, () => {
+        if (rows.length === 0) context.out.line(options.failed ? 'no failed alerts' : 'no alerts');
+        for (const row of rows) {
+          const risk = row.tier ? ` ${row.tier}${row.probability !== null ? ` ${Math.round(row.probability * 100)}%` : ''}` : '';
+          context.out.line(`#${row.alertId} ${row.asOf} ${row.kind.padEnd(12)} ${(row.account ?? '-').padEnd(16)}${risk} ${row.status}${row.slackTs ? ` ts=${row.slackTs}` : ''}${row.attempts ? ` attempts=${row.attempts}` : ''}${row.lastError ? ` — ${row.lastError}` : ''}${row.outcome ? ` outcome=${row.outcome}` : ''}`);
+        }
+      });
+    });
+
+  const tasks = program.command('tasks').description('Playbook tasks created by alerts');
+  tasks
+    .command('list')
+    .description('Open and snoozed tasks by due day')
+    .option('--owner <email>', "only this owner's tasks")
+    .option('--all', 'include done and cancelled tasks')
+    .action(async (options: { owner?: string; all?: boolean }) => {
+      const db = await context.database();
+      const rows = await listTasks(db, { owner: options.owner, includeClosed: Boolean(options.all) });
+      context.out.data(rows, () => {
+        if (rows.length === 0) context.out.line('no tasks');
+        for (const row of rows) {
+          const state = row.status === 'snoozed' ? `snoozed until ${row.snoozedUntil}` : row.status;
+          context.out.line(`#${row.taskId} due ${row.dueOn} ${row.account.padEnd(16)} [${row.playbook}] ${row.step} — ${row.ownerRole}${row.owner ? ` ${row.owner}` : ''} (${state})${row.note ? ` note: ${row.note}` : ''}`);
+        }
+      });
+    });
+  tasks
+    .command('done')
+    .description('Mark a task done')
+    .argument('<id>', 'task id')
+    .option('--note <text>', 'what was done')
+    .option('--by <name>', 'who did it', 'cli')
+    .action(async (id: string, options: { note?: string; by: string }) => {
+      const db = await context.database();
+      const ok = await completeTask(db, taskId(id), { note: options.note ?? null, by: options.by, now: new Date() });
+      if (!ok) throw new RadarError('not_found', `no task ${id}`);
+      context.out.data({ taskId: Number(id), status: 'done' }, () => context.out.line(`task ${id} done`));
+    });
+  tasks
+    .command('snooze')
+    .description('Snooze a task until a day (escalation counts from then)')
+    .argument('<id>', 'task id')
+    .requiredOption('--until <day>', 'YYYY-MM-DD')
+    .action(async (id: string, options: { until: string }) => {
+      const db = await context.database();
+      const ok = await snoozeTask(db, taskId(id), day(options.until, '--until'));
+      if (!ok) throw new RadarError('not_found', `no open task ${id}`);
+      context.out.data({ taskId: Number(id), status: 'snoozed', until: options.until }, () => context.out.line(`task ${id} snoozed until ${options.until}`));
+    });
+
+  program
+    .command('outcomes')
+    .description('Link decided renewals to alerts; save rate of alerted accounts vs the holdout, with a 95% interval')
+    .option('--as-of <day>', 'only renewals decided before the end of this day (default: now)')
+    .action(async (options: { asOf?: string }) => {
+      const now = new Date();
+      const decidedBefore = options.asOf ? new Date(`${day(options.asOf, '--as-of')}T00:00:00Z`).getTime() + 86_400_000 : now.getTime();
+      const db = await context.database();
+      const result = await runOutcomes(db, { decidedBefore: new Date(decidedBefore), now });
+      context.out.data(result, () => {
+        context.out.line(`${result.linked} alerts linked to decided renewals (decided before ${dayOf(new Date(decidedBefore - 1))} end of day)`);
+        for (const line of formatOutcomeReport(result.report)) context.out.line(line);
+      });
+    });
+}

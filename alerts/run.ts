@@ -1,0 +1,222 @@
+// `radar alert --as-of D`: plan (pure rules), record (one transaction, the outbox), deliver.
+import { resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { RadarConfig } from '../config/schema.ts';
+import type { Logger } from '../pipelines/log.ts';
+import {
+  accountsAlertedOn, budgetUsed, cacheSlackUser, cachedSlackUsers, insertAlert, previousRiskAlerts, scoredAccounts, setDigest, setPayload,
+  type ScoredAccountRow,
+} from '../sql/alerts.ts';
+import type { DB, Json } from '../sql/schema.ts';
+import { insertTasks } from '../sql/tasks.ts';
+import { weekStart } from './dates.ts';
+import { deliverOutbox, type DeliveryHooks, type DeliverySummary } from './deliver.ts';
+import { isHoldout } from './holdout.ts';
+import { applyBudget, cooldownDecision, riskDedupKey, riskReduced, selectPlaybooks, topDrivers, type Driver, type PreviousAlert } from './plan.ts';
+import { createRenderer, type Renderer } from './render.ts';
+import { knownSlackId, meetsThreshold, normaliseEmail, routeAccount, type Route } from './routing.ts';
+import type { SlackApi } from './slack.ts';
+import { asTier, isTier, type Tier } from './tiers.ts';
+import { buildAlertView, buildDigestView, buildRiskReducedView, type AlertView } from './view.ts';
+
+export interface AlertRunOptions {
+  readonly asOf: string;
+  readonly config: RadarConfig;
+  /** The config hash (LoadedConfig.version), shown in messages. */
+  readonly configVersion: string;
+  /** routing.templatesDir is relative to this. */
+  readonly baseDir: string;
+  readonly slack: SlackApi | null;
+  readonly outboxDir: string;
+  readonly print: (line: string) => void;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly retryFailed?: boolean;
+  readonly hooks?: DeliveryHooks;
+  readonly renderer?: Renderer;
+}
+
+export interface AlertRunSummary {
+  asOf: string;
+  scored: number;
+  alreadyPlanned: number;
+  belowThreshold: number;
+  cooldown: number;
+  holdout: number;
+  queued: number;
+  alerts: number;
+  digests: number;
+  riskReduced: number;
+  delivery: DeliverySummary;
+}
+
+/** Parses risk_scores.drivers defensively: the scorer writes it, we only read it. */
+export function parseDrivers(value: Json): Driver[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry) => {
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [];
+    const { indicator, contribution, sentence } = entry as Record<string, Json>;
+    if (typeof indicator !== 'string' || typeof contribution !== 'number') return [];
+    return [{ indicator, contribution, sentence: typeof sentence === 'string' ? sentence : indicator }];
+  });
+}
+
+interface Candidate {
+  readonly row: ScoredAccountRow;
+  readonly tier: Tier;
+  readonly route: Route;
+  readonly accountId: number;
+  readonly recipient: string;
+  readonly arrCents: number;
+  readonly probability: number;
+}
+
+export function rendererFor(config: RadarConfig, baseDir: string): Renderer {
+  return createRenderer(config.routing.templatesDir ? resolve(baseDir, config.routing.templatesDir) : '');
+}
+
+export async function runAlerts(db: Kysely<DB>, options: AlertRunOptions): Promise<AlertRunSummary> {
+  const { asOf, config, logger } = options;
+  const routing = config.routing;
+  const renderer = options.renderer ?? rendererFor(config, options.baseDir);
+  const summary: AlertRunSummary = {
+    asOf, scored: 0, alreadyPlanned: 0, belowThreshold: 0, cooldown: 0, holdout: 0, queued: 0, alerts: 0, digests: 0, riskReduced: 0,
+    delivery: { sent: 0, recovered: 0, dryRun: 0, failed: 0, deferred: 0 },
+  };
+
+  const scored = await scoredAccounts(db, asOf);
+  const previous = await previousRiskAlerts(db, asOf);
+  const planned = await accountsAlertedOn(db, asOf);
+  summary.scored = scored.length;
+
+  const eligible: { row: ScoredAccountRow; tier: Tier }[] = [];
+  const holdouts: { row: ScoredAccountRow; tier: Tier }[] = [];
+  const reduced: { row: ScoredAccountRow; tier: Tier; parent: PreviousAlert }[] = [];
+  for (const row of scored) {
+    if (!isTier(row.tier)) throw new Error(`risk_scores row of account ${row.accountId} has unknown tier "${row.tier}"`);
+    const tier = row.tier;
+    if (planned.has(row.accountId)) {
+      summary.alreadyPlanned += 1;
+      continue;
+    }
+    const stored = previous.get(row.accountId);
+    const last: PreviousAlert | undefined = stored ? { ...stored, tier: asTier(stored.tier) } : undefined;
+    if (riskReduced(tier, last)) reduced.push({ row, tier, parent: last! });
+    if (!meetsThreshold(tier, row.arrCents, routing)) {
+      summary.belowThreshold += 1;
+      continue;
+    }
+    if (cooldownDecision(tier, last, asOf, routing.cooldownDays) === 'cooldown') {
+      summary.cooldown += 1;
+      continue;
+    }
+    if (isHoldout(row.externalId, routing.holdoutShare, routing.holdoutSalt)) holdouts.push({ row, tier });
+    else eligible.push({ row, tier });
+  }
+
+  // Resolve CSM emails to Slack ids once; the answer (or Slack's "no such user") is cached.
+  const known = await cachedSlackUsers(db);
+  if (options.slack) {
+    for (const { row } of eligible) {
+      if (!row.csmEmail || knownSlackId(row, routing, known) !== undefined) continue;
+      const email = normaliseEmail(row.csmEmail);
+      const found = await options.slack.lookupUserByEmail(email);
+      const result = found.found ? { slackId: found.userId } : { error: found.reason };
+      await cacheSlackUser(db, email, result, options.now());
+      known.set(email, found.found ? found.userId : null);
+    }
+  }
+  const candidates: Candidate[] = eligible.map(({ row, tier }) => {
+    const route = options.slack || knownSlackId(row, routing, known) ? routeAccount(row, routing, known) : dryRunRoute(row, routing, known);
+    return { row, tier, route, accountId: row.accountId, recipient: route.recipient, arrCents: row.arrCents, probability: row.probability };
+  });
+  const used = await budgetUsed(db, weekStart(asOf), asOf);
+  const { send, queued } = applyBudget(candidates, used, routing.weeklyBudgetPerCsm);
+
+  await db.transaction().execute(async (trx) => {
+    const base = { asOf, configVersion: options.configVersion } as const;
+    for (const { row, tier } of holdouts) {
+      const id = await insertAlert(trx, { ...base, dedupKey: riskDedupKey(row.accountId, asOf, tier), kind: 'risk', accountId: row.accountId, tier, modelVersion: row.modelVersion, probability: row.probability, channel: null, recipient: null, status: 'holdout', isHoldout: true });
+      if (id !== undefined) summary.holdout += 1;
+    }
+    for (const candidate of queued) {
+      const { row, tier } = candidate;
+      const id = await insertAlert(trx, { ...base, dedupKey: riskDedupKey(row.accountId, asOf, tier), kind: 'risk', accountId: row.accountId, tier, modelVersion: row.modelVersion, probability: row.probability, channel: targetOf(candidate.route), recipient: candidate.recipient, status: 'queued', lastError: `over the weekly budget of ${routing.weeklyBudgetPerCsm} for this recipient` });
+      if (id !== undefined) summary.queued += 1;
+    }
+    const views = new Map<string, { alertId: number; view: AlertView }[]>();
+    for (const candidate of send) {
+      const { row, tier } = candidate;
+      const dedupKey = riskDedupKey(row.accountId, asOf, tier);
+      const alertId = await insertAlert(trx, { ...base, dedupKey, kind: 'risk', accountId: row.accountId, tier, modelVersion: row.modelVersion, probability: row.probability, channel: targetOf(candidate.route), recipient: candidate.recipient, status: 'pending' });
+      if (alertId === undefined) continue;
+      const drivers = topDrivers(parseDrivers(row.drivers), routing.topDrivers);
+      const playbooks = selectPlaybooks(drivers, config.playbooks, asOf, candidate.route.csmEmail);
+      const tasks = await insertTasks(trx, alertId, row.accountId, playbooks.flatMap((playbook) => playbook.tasks.map((task) => ({ playbook: task.playbook, step: task.title, ownerRole: task.ownerRole, owner: task.owner, dueOn: task.dueOn }))));
+      const view = buildAlertView({
+        alertId,
+        dedupKey,
+        account: row,
+        score: { asOf, probability: row.probability, tier, modelVersion: row.modelVersion, previous: row.previous && isTier(row.previous.tier) ? { ...row.previous, tier: row.previous.tier } : null },
+        drivers,
+        playbooks,
+        tasks: tasks.map((task) => ({ ...task, title: task.step })),
+        crmUrlTemplate: routing.crmUrlTemplate,
+        configVersion: options.configVersion,
+      });
+      await setPayload(trx, alertId, { view, message: renderer.alert(view) } as unknown as Json);
+      summary.alerts += 1;
+      const list = views.get(candidate.recipient) ?? [];
+      list.push({ alertId, view });
+      views.set(candidate.recipient, list);
+    }
+    if (routing.digest) {
+      for (const [recipient, members] of views) {
+        const channel = send.find((candidate) => candidate.recipient === recipient)!.route;
+        const digestId = await insertAlert(trx, { ...base, dedupKey: `digest:${recipient}:${asOf}`, kind: 'digest', accountId: null, tier: null, modelVersion: null, probability: null, channel: targetOf(channel), recipient, status: 'pending' });
+        if (digestId === undefined) continue;
+        const view = buildDigestView({ digestAlertId: digestId, asOf, alerts: members.map((member) => member.view) });
+        await setPayload(trx, digestId, { view, message: renderer.digest(view) } as unknown as Json);
+        await setDigest(trx, members.map((member) => member.alertId), digestId);
+        summary.digests += 1;
+      }
+    }
+    for (const { row, tier, parent } of reduced) {
+      const dedupKey = `risk_reduced:${parent.alertId}:${tier}`;
+      const alertId = await insertAlert(trx, { ...base, dedupKey, kind: 'risk_reduced', accountId: row.accountId, tier, modelVersion: row.modelVersion, probability: row.probability, channel: parent.channel, recipient: null, status: 'pending', threadTs: parent.slackTs, parentAlertId: parent.alertId });
+      if (alertId === undefined) continue;
+      const view = buildRiskReducedView({ parentAlertId: parent.alertId, accountName: row.name, asOf, tier, probability: row.probability, previousTier: parent.tier, previousAsOf: parent.asOf });
+      await setPayload(trx, alertId, { view, message: renderer.riskReduced(view) } as unknown as Json);
+      summary.riskReduced += 1;
+    }
+  });
+  logger.info({ event: 'alerts_planned', ...summary, delivery: undefined });
+
+  summary.delivery = await deliverOutbox(db, {
+    slack: options.slack,
+    outboxDir: options.outboxDir,
+    print: options.print,
+    logger,
+    now: options.now,
+    sleep: options.sleep,
+    retry: routing.delivery,
+    retryFailed: options.retryFailed,
+    hooks: options.hooks,
+  });
+  return summary;
+}
+
+function targetOf(route: Route): string {
+  return route.kind === 'user' ? route.slackUserId : route.channel;
+}
+
+/**
+ * Without a token nothing can be looked up: a CSM whose Slack id is not known yet is shown in the
+ * dry run as `csm:<email>` (the outbox is local; the message itself holds no email).
+ */
+function dryRunRoute(row: ScoredAccountRow, routing: RadarConfig['routing'], known: ReadonlyMap<string, string | null>): Route {
+  if (!row.csmEmail || known.get(normaliseEmail(row.csmEmail)) === null) return routeAccount(row, routing, known);
+  const email = normaliseEmail(row.csmEmail);
+  return { kind: 'channel', recipient: email, channel: `csm:${email}`, csmEmail: email, reason: 'dry run: Slack id not looked up' };
+}
