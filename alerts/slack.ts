@@ -7,7 +7,7 @@
 //   timeout after Slack accepted a post would make an automatic retry post twice. alerts/deliver.ts
 //   retries instead, waiting Retry-After on 429 (not processed, safe to repeat) and, after a 5xx or a
 //   network error, searching the channel for the message's metadata before posting again.
-import { ErrorCode, WebClient, type RetryOptions, type WebAPICallError } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient, type RetryOptions, type WebAPICallError } from '@slack/web-api';
 import type { SlackMessage } from './render.ts';
 
 /** Message metadata that marks a radar post; the dedup key makes a post findable after a crash. */
@@ -93,8 +93,8 @@ interface HistoryMessage {
 export function createSlackApi(options: SlackClientOptions): SlackApi {
   const common = {
     ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl.endsWith('/') ? options.slackApiUrl : `${options.slackApiUrl}/` } : {}),
-    // The client's own logger prints request bodies at debug level; keep it quiet, we log ourselves.
-    logLevel: undefined,
+    // The client's own logger warns on every failed attempt; delivery logs (structured) itself.
+    logLevel: LogLevel.ERROR,
   };
   const reads = new WebClient(options.token, {
     ...common,
@@ -148,7 +148,7 @@ export function createSlackApi(options: SlackClientOptions): SlackApi {
         cursor = result.response_metadata?.next_cursor || undefined;
         if (!cursor) return undefined;
       }
-      throw new Error(`more than ${maxPages} pages of history to search; raise delivery.historyLookbackMinutes less or check the channel`);
+      throw new Error(`more than ${maxPages} pages of history to search for ${request.dedupKey}; cannot tell whether it was posted`);
     },
     async authTest() {
       const result = await reads.auth.test();
