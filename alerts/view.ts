@@ -91,10 +91,11 @@ export function changeText(score: AlertScore): string {
   return `${arrow} ${signed} pts since ${score.previous.asOf} (was ${formatPercent(score.previous.probability)}, ${score.previous.tier})`;
 }
 
-function renewalText(asOf: string, renewalDate: string): { daysLeft: number; text: string } {
+function renewalText(asOf: string, renewalDate: string): { daysLeft: number; text: string; relative: string } {
   const daysLeft = daysBetween(asOf, renewalDate);
+  const relative = daysLeft > 1 ? `in ${daysLeft} days` : daysLeft === 1 ? 'tomorrow' : daysLeft === 0 ? 'today' : `${-daysLeft} days ago`;
   const text = daysLeft > 1 ? `${renewalDate} (in ${daysLeft} days)` : daysLeft === 1 ? `${renewalDate} (tomorrow)` : daysLeft === 0 ? `${renewalDate} (today)` : `${renewalDate} (${-daysLeft} days ago)`;
-  return { daysLeft, text };
+  return { daysLeft, text, relative };
 }
 
 export function buildAlertView(input: {
@@ -116,11 +117,11 @@ export function buildAlertView(input: {
     alertId: input.alertId,
     blockId: blockIds.alert(input.alertId),
     dedupKey: input.dedupKey,
-    text: `${tierLabel} churn risk: ${account.name} (${probability}, renews ${renewal.text})`,
+    text: `${tierLabel} churn risk: ${account.name} — ${probability}, renews ${renewal.relative}`,
     header: `${tierLabel} churn risk: ${account.name}`.slice(0, 150),
     account: { name: mrkdwnEscape(account.name), externalId: mrkdwnEscape(account.externalId), segment: mrkdwnEscape(account.segment), crmUrl: crmUrl(input.crmUrlTemplate, account) },
     arr: formatMoney(account.arrCents, account.currency),
-    renewal: { date: account.renewalDate, ...renewal },
+    renewal: { date: account.renewalDate, daysLeft: renewal.daysLeft, text: renewal.text },
     risk: { probability, tier: score.tier, tierLabel, emoji: TIER_EMOJI[score.tier] },
     change: changeText(score),
     drivers: input.drivers.map((driver) => ({ indicator: driver.indicator, sentence: mrkdwnEscape(driver.sentence) })),
