@@ -39,9 +39,10 @@ try {
   const usageCsv = join(work, 'usage_daily.csv');
   await pipeline(createReadStream(join(work, 'big', 'usage_daily.csv.gz')), createGunzip(), createWriteStream(usageCsv));
 
-  // The physical limit: psql \copy of the same (decompressed) usage CSV into a bare table.
+  // The physical limit: psql \copy of the same (decompressed) usage CSV into a bare table — text columns,
+  // no index: the file holds the sample's planted faults, which a typed bare table would refuse.
   const server = await freshServerSchema('bench_ingest');
-  await runScript(server.db, `CREATE TABLE ${server.schema}.bare_usage (account_id text, day date, active_users int, sessions int, events int, minutes int, licensed_seats int)`);
+  await runScript(server.db, `CREATE TABLE ${server.schema}.bare_usage (account_id text, day text, active_users text, sessions text, events text, minutes text, licensed_seats text)`);
   const copy = await timed(async () =>
     execFileSync('psql', [BENCH_DATABASE_URL, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `\\copy ${server.schema}.bare_usage FROM '${usageCsv}' WITH (FORMAT csv, HEADER true)`]),
   );
