@@ -86,7 +86,7 @@ export async function deliverOutbox(db: Kysely<DB>, options: DeliveryOptions): P
     await sql`SELECT pg_advisory_lock(${DELIVERY_LOCK})`.execute(connection);
     try {
       const summary: DeliverySummary = { sent: 0, recovered: 0, dryRun: 0, failed: 0, deferred: 0 };
-      const rows = await outbox(connection, { retryFailed: Boolean(options.retryFailed), dryRunOf: null });
+      const rows = await outbox(connection, { retryFailed: Boolean(options.retryFailed) });
       for (const row of rows) {
         const result = await deliverOne(connection, row, options);
         summary[result] += 1;

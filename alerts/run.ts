@@ -62,6 +62,28 @@ export function parseDrivers(value: Json): Driver[] {
   });
 }
 
+/**
+ * Splits a digest's accounts into messages within Slack's 50 blocks: the digest template spends 2
+ * blocks on the header and footer, and per account one section, one line per task and a divider.
+ */
+export function chunkDigest<T extends { view: AlertView }>(members: readonly T[], maxBlocks = 50): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let used = 2;
+  for (const member of members) {
+    const cost = 2 + member.view.playbooks.reduce((sum, playbook) => sum + playbook.tasks.length, 0);
+    if (current.length > 0 && used + cost > maxBlocks) {
+      chunks.push(current);
+      current = [];
+      used = 2;
+    }
+    current.push(member);
+    used += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 interface Candidate {
   readonly row: ScoredAccountRow;
   readonly tier: Tier;
@@ -173,13 +195,17 @@ export async function runAlerts(db: Kysely<DB>, options: AlertRunOptions): Promi
     }
     if (routing.digest) {
       for (const [recipient, members] of views) {
-        const channel = send.find((candidate) => candidate.recipient === recipient)!.route;
-        const digestId = await insertAlert(trx, { ...base, dedupKey: `digest:${recipient}:${asOf}`, kind: 'digest', accountId: null, tier: null, modelVersion: null, probability: null, channel: targetOf(channel), recipient, status: 'pending' });
-        if (digestId === undefined) continue;
-        const view = buildDigestView({ digestAlertId: digestId, asOf, alerts: members.map((member) => member.view) });
-        await setPayload(trx, digestId, { view, message: renderer.digest(view) } as unknown as Json);
-        await setDigest(trx, members.map((member) => member.alertId), digestId);
-        summary.digests += 1;
+        const route = send.find((candidate) => candidate.recipient === recipient)!.route;
+        const chunks = chunkDigest(members);
+        for (const [part, chunk] of chunks.entries()) {
+          const dedupKey = `digest:${recipient}:${asOf}${part === 0 ? '' : `:${part + 1}`}`;
+          const digestId = await insertAlert(trx, { ...base, dedupKey, kind: 'digest', accountId: null, tier: null, modelVersion: null, probability: null, channel: targetOf(route), recipient, status: 'pending' });
+          if (digestId === undefined) continue;
+          const view = buildDigestView({ digestAlertId: digestId, asOf, alerts: chunk.map((member) => member.view) });
+          await setPayload(trx, digestId, { view, message: renderer.digest(view) } as unknown as Json);
+          await setDigest(trx, chunk.map((member) => member.alertId), digestId);
+          summary.digests += 1;
+        }
       }
     }
     for (const { row, tier, parent } of reduced) {

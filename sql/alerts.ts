@@ -14,7 +14,7 @@ export type AlertStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'queued' |
 /** Statuses that count as "the account was alerted" for cooldown (a holdout is a decision too). */
 export const COOLDOWN_STATUSES: readonly AlertStatus[] = ['pending', 'sending', 'sent', 'dry_run', 'holdout'];
 /** Statuses that use a recipient's weekly budget. */
-export const BUDGET_STATUSES: readonly AlertStatus[] = ['pending', 'sending', 'sent', 'dry_run', 'failed'];
+export const BUDGET_STATUSES: readonly AlertStatus[] = ['pending', 'sending', 'sent', 'dry_run'];
 
 export interface ScoredAccountRow {
   readonly accountId: number;
@@ -205,10 +205,11 @@ export interface OutboxRow {
 }
 
 /**
- * Alerts to deliver now, oldest first: pending and interrupted ('sending') ones, failed ones when
- * asked, and (on a live run) the day's dry-run rows. Digest members go with their digest.
+ * Alerts to deliver now, oldest first: pending and interrupted ('sending') ones, and failed ones
+ * when asked. Digest members go with their digest. Dry-run rows are final: a dry run rehearses the
+ * schedule, so its decisions (cooldown, budget) stand.
  */
-export async function outbox(db: Queryable, options: { retryFailed: boolean; dryRunOf: string | null; kinds?: readonly AlertKind[] }): Promise<OutboxRow[]> {
+export async function outbox(db: Queryable, options: { retryFailed: boolean; kinds?: readonly AlertKind[] }): Promise<OutboxRow[]> {
   const rows = await db
     .selectFrom('alerts')
     .select(['alert_id', 'dedup_key', 'kind', 'account_id', 'as_of', 'status', 'channel', 'thread_ts', 'attempts', 'payload', 'sending_at', 'created_at'])
@@ -217,7 +218,6 @@ export async function outbox(db: Queryable, options: { retryFailed: boolean; dry
       eb.or([
         eb('status', 'in', ['pending', 'sending']),
         ...(options.retryFailed ? [eb('status', '=', 'failed')] : []),
-        ...(options.dryRunOf ? [eb.and([eb('status', '=', 'dry_run'), eb('as_of', '=', options.dryRunOf)])] : []),
       ]),
     )
     .$if(Boolean(options.kinds), (qb) => qb.where('kind', 'in', [...options.kinds!]))
