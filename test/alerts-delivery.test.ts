@@ -105,6 +105,36 @@ describeEachBackend('alert delivery', (context) => {
     expect(fake.requests.filter((r) => r.method === 'conversations.history').length).toBeGreaterThanOrEqual(1);
   });
 
+  it('marks the alert failed instead of re-posting when the history cannot be read', async () => {
+    const { db } = context();
+    const loaded = testConfig();
+    await expect(runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake), { hooks: { afterPost: () => { throw new Error('process died'); } } }))).rejects.toThrow();
+    fake.failNext('conversations.history', { error: 'missing_scope' });
+    const rerun = await runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake)));
+    expect(rerun.delivery).toMatchObject({ failed: 1, sent: 0 });
+    expect(fake.posts(key())).toHaveLength(1);
+    expect((await listAlerts(db, { failed: true }))[0]!.lastError).toBe('cannot check Slack for an earlier post of this alert: missing_scope');
+    // Once the scope is granted, a retry finds the post and records it without posting again.
+    const fixed = await runAlerts(db, { ...runOptions(loaded, AS_OF, slackFor(fake)), retryFailed: true });
+    expect(fixed.delivery.recovered).toBe(1);
+    expect(fake.posts(key())).toHaveLength(1);
+  });
+
+  it('looks in the thread replies before re-posting an interrupted "risk reduced" reply', async () => {
+    const { db } = context();
+    const loaded = testConfig();
+    await runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake)));
+    await addScore(db, accountId, '2026-01-20', 0.2, 'medium');
+    const crash = runAlerts(db, runOptions(loaded, '2026-01-20', slackFor(fake), { hooks: { afterPost: () => { throw new Error('process died'); } } }));
+    await expect(crash).rejects.toThrow('process died');
+    const rerun = await runAlerts(db, runOptions(loaded, '2026-01-20', slackFor(fake)));
+    expect(rerun.delivery.recovered).toBe(1);
+    const replies = fake.messages.filter((m) => m.threadTs !== null);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.threadTs).toBe(fake.messages[0]!.ts);
+    expect(fake.requests.filter((r) => r.method === 'conversations.replies').map((r) => r.body.ts)).toEqual([fake.messages[0]!.ts]);
+  });
+
   it('waits Retry-After on 429 and posts once', async () => {
     const { db } = context();
     const options = runOptions(testConfig(), AS_OF, slackFor(fake));
