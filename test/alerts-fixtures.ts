@@ -12,13 +12,16 @@ import type { FakeSlack } from './support/slack-api.ts';
 
 export const MODEL = 'm-2026-01';
 
-export async function resetAlertTables(db: Kysely<DB>): Promise<void> {
+/** Empties the alert tables, scores and models (and, unless `keepAccounts`, accounts and renewals); adds the fixture model. */
+export async function resetAlertTables(db: Kysely<DB>, { keepAccounts = false } = {}): Promise<void> {
   await db.deleteFrom('alerts').execute();
   await db.deleteFrom('tasks').execute();
   await db.deleteFrom('risk_scores').execute();
-  await db.deleteFrom('renewals').execute();
   await db.deleteFrom('slack_users').execute();
-  await db.deleteFrom('accounts').execute();
+  if (!keepAccounts) {
+    await db.deleteFrom('renewals').execute();
+    await db.deleteFrom('accounts').execute();
+  }
   await db.deleteFrom('models').execute();
   await db
     .insertInto('models')
