@@ -104,10 +104,18 @@ export interface MergeCounts {
 
 /**
  * Upserts the staged rows on the natural key. Within one load the last occurrence of a key wins
- * (DISTINCT ON … ORDER BY source_order DESC). Rows identical to what is stored are not rewritten,
- * which is how a second load of the same input reports 0 inserted, 0 updated.
+ * (DISTINCT ON … ORDER BY source_order DESC — a sort, so it runs only when the load may repeat a key).
+ * Rows identical to what is stored are not rewritten, which is how a second load of the same input
+ * reports 0 inserted, 0 updated.
  */
-export async function mergeStaging(db: Db, table: string, columns: readonly string[], naturalKey: readonly string[], touchUpdatedAt: boolean): Promise<MergeCounts> {
+export async function mergeStaging(
+  db: Db,
+  table: string,
+  columns: readonly string[],
+  naturalKey: readonly string[],
+  options: { touchUpdatedAt: boolean; mayRepeatKeys: boolean },
+): Promise<MergeCounts> {
+  const touchUpdatedAt = options.touchUpdatedAt;
   const [target, ...cols] = identifiers([table, ...columns]);
   const keys = identifiers(naturalKey);
   const valueColumns = cols.filter((column) => !keys.includes(column));
@@ -118,9 +126,11 @@ export async function mergeStaging(db: Db, table: string, columns: readonly stri
   const conflict = valueColumns.length ? `DO UPDATE SET ${assignments.join(', ')} ${changed}` : 'DO NOTHING';
   const statement = `
     WITH deduplicated AS (
-      SELECT DISTINCT ON (${keys.join(', ')}) ${cols.join(', ')}
-      FROM ${STAGING_TABLE}
-      ORDER BY ${keys.join(', ')}, source_order DESC
+      ${
+        options.mayRepeatKeys
+          ? `SELECT DISTINCT ON (${keys.join(', ')}) ${cols.join(', ')} FROM ${STAGING_TABLE} ORDER BY ${keys.join(', ')}, source_order DESC`
+          : `SELECT ${cols.join(', ')} FROM ${STAGING_TABLE}`
+      }
     ), merged AS (
       INSERT INTO ${target} (${cols.join(', ')})
       SELECT ${cols.join(', ')} FROM deduplicated

