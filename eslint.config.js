@@ -13,5 +13,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  { files: ['pipelines/radar.js'], languageOptions: { globals: { process: 'readonly' } } },
   { files: ['config/environment.ts', 'test/**', 'vitest.config.ts', '**/*.bench.ts', 'pipelines/radar.js'], rules: { 'no-restricted-properties': 'off' } },
 );

@@ -9,6 +9,7 @@ import { registerCoreCommands } from './core-commands.ts';
 import { registerIngestCommands } from '../ingest/command.ts';
 import { registerSampleCommands } from '../sample/command.ts';
 import { registerDemoCommand } from '../demo.ts';
+import { registerAlertCommands } from '../../alerts/command.ts';
 import { registerIndicatorCommands } from '../../indicators/command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSampleCommands(program, context);
   registerIngestCommands(program, context);
   registerIndicatorCommands(program, context);
+  registerAlertCommands(program, context);
   registerDemoCommand(program, context);
 
   try {
