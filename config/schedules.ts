@@ -9,6 +9,13 @@ export const schedulesConfigSchema = z
     daily: cron.default('0 6 * * *').describe('The daily run: ingest → indicators → score → alerts → escalations.'),
     escalations: cron.default('0 */4 * * *').describe('How often overdue tasks are checked for escalation.'),
     weeklyReport: cron.default('0 7 * * 1').describe('The weekly leadership report.'),
+    queuePrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _ only')
+      .default('radar')
+      .describe('Prefix of every BullMQ key in Redis; two installations sharing one Redis need different prefixes.'),
+    keepCompleted: z.number().int().min(1).default(1000).describe('Completed jobs kept per queue (with their result) for `radar status`.'),
+    keepFailed: z.number().int().min(1).default(5000).describe('Failed jobs kept per queue, with their reason and stack trace.'),
   })
   .strict();
 
