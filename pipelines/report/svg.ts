@@ -1,0 +1,122 @@
+// Hand-written inline SVG charts: no library, no external asset, no script. Each chart is one <svg>
+// with an id, a <title> for screen readers, and only finite coordinates (an empty or all-zero series
+// draws a flat baseline, never NaN).
+import type { CalibrationBin } from '../../models/metrics.ts';
+import type { ChartDatum, ViewChart } from './view.ts';
+
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const n = (value: number): string => {
+  if (!Number.isFinite(value)) throw new RangeError(`chart coordinate ${value} is not finite`);
+  return (Math.round(value * 10) / 10).toString();
+};
+
+/** A round axis maximum ≥ value: 1, 2, 2.5 or 5 × 10^k; 1 when value ≤ 0. */
+export function niceMax(value: number): number {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) if (value <= step * power) return step * power;
+  return 10 * power;
+}
+
+function open(id: string, title: string, width: number, height: number): string {
+  return `<svg id="${escapeXml(id)}" class="chart" role="img" aria-labelledby="${escapeXml(id)}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title id="${escapeXml(id)}-title">${escapeXml(title)}</title>`;
+}
+
+function lineChart(id: string, title: string, points: readonly ChartDatum[], axisLabel: (value: number) => string): string {
+  const width = 640;
+  const height = 240;
+  const left = 70;
+  const right = 20;
+  const top = 20;
+  const bottom = 40;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const max = niceMax(Math.max(0, ...points.map((p) => p.value)));
+  const x = (i: number) => left + (points.length <= 1 ? plotW / 2 : (i * plotW) / (points.length - 1));
+  const y = (value: number) => top + plotH - (value / max) * plotH;
+  const parts = [open(id, title, width, height)];
+  for (let k = 0; k <= 4; k++) {
+    const value = (max * k) / 4;
+    parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${n(y(value))}" y2="${n(y(value))}"/>`);
+    parts.push(`<text class="axis" x="${left - 6}" y="${n(y(value) + 4)}" text-anchor="end">${escapeXml(axisLabel(value))}</text>`);
+  }
+  if (points.length > 0) {
+    parts.push(`<polyline class="series" fill="none" points="${points.map((p, i) => `${n(x(i))},${n(y(p.value))}`).join(' ')}"/>`);
+    points.forEach((p, i) => {
+      parts.push(`<circle class="point" cx="${n(x(i))}" cy="${n(y(p.value))}" r="3.5"><title>${escapeXml(`${p.label}: ${p.display}`)}</title></circle>`);
+      parts.push(`<text class="axis" x="${n(x(i))}" y="${height - bottom + 16}" text-anchor="middle">${escapeXml(p.label)}</text>`);
+    });
+  } else {
+    parts.push(`<text class="empty" x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text>`);
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function barChart(id: string, title: string, bars: readonly ChartDatum[], axisLabel: (value: number) => string): string {
+  const width = 640;
+  const row = 28;
+  const left = 130;
+  const right = 150;
+  const top = 10;
+  const height = top + Math.max(1, bars.length) * row + 24;
+  const plotW = width - left - right;
+  const max = niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  const parts = [open(id, title, width, height)];
+  bars.forEach((bar, i) => {
+    const yTop = top + i * row;
+    const w = (Math.max(0, bar.value) / max) * plotW;
+    parts.push(`<text class="label" x="${left - 8}" y="${n(yTop + row / 2 + 4)}" text-anchor="end">${escapeXml(bar.label)}</text>`);
+    parts.push(`<rect class="bar" x="${left}" y="${n(yTop + 4)}" width="${n(w)}" height="${row - 8}"><title>${escapeXml(`${bar.label}: ${bar.display}`)}</title></rect>`);
+    parts.push(`<text class="value" x="${n(left + w + 6)}" y="${n(yTop + row / 2 + 4)}">${escapeXml(bar.display)}</text>`);
+  });
+  if (bars.length === 0) parts.push(`<text class="empty" x="${width / 2}" y="${top + row / 2 + 4}" text-anchor="middle">no data</text>`);
+  const axisY = top + Math.max(1, bars.length) * row;
+  parts.push(`<line class="grid" x1="${left}" x2="${left + plotW}" y1="${axisY}" y2="${axisY}"/>`);
+  parts.push(`<text class="axis" x="${left}" y="${axisY + 16}" text-anchor="start">${escapeXml(axisLabel(0))}</text>`);
+  parts.push(`<text class="axis" x="${left + plotW}" y="${axisY + 16}" text-anchor="end">${escapeXml(axisLabel(max))}</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+function calibrationPlot(id: string, title: string, bins: readonly CalibrationBin[]): string {
+  const size = 320;
+  const pad = 44;
+  const plot = size - 2 * pad;
+  const x = (p: number) => pad + p * plot;
+  const y = (p: number) => size - pad - p * plot;
+  const parts = [open(id, title, size, size)];
+  for (let k = 0; k <= 4; k++) {
+    const v = k / 4;
+    parts.push(`<line class="grid" x1="${n(x(0))}" x2="${n(x(1))}" y1="${n(y(v))}" y2="${n(y(v))}"/>`);
+    parts.push(`<text class="axis" x="${pad - 6}" y="${n(y(v) + 4)}" text-anchor="end">${v * 100}%</text>`);
+    parts.push(`<text class="axis" x="${n(x(v))}" y="${size - pad + 16}" text-anchor="middle">${v * 100}%</text>`);
+  }
+  parts.push(`<line class="diagonal" x1="${n(x(0))}" y1="${n(y(0))}" x2="${n(x(1))}" y2="${n(y(1))}"/>`);
+  parts.push(`<text class="axis" x="${size / 2}" y="${size - 6}" text-anchor="middle">mean predicted probability</text>`);
+  parts.push(`<text class="axis" transform="translate(12 ${size / 2}) rotate(-90)" text-anchor="middle">observed churn rate</text>`);
+  if (bins.length > 0) {
+    parts.push(`<polyline class="series" fill="none" points="${bins.map((b) => `${n(x(b.meanPredicted))},${n(y(b.observedRate))}`).join(' ')}"/>`);
+    for (const b of bins) {
+      parts.push(`<circle class="point" cx="${n(x(b.meanPredicted))}" cy="${n(y(b.observedRate))}" r="4.5"><title>${escapeXml(`bin ${b.bin}: ${b.count} renewals, mean ${(b.meanPredicted * 100).toFixed(1)}%, observed ${(b.observedRate * 100).toFixed(1)}%`)}</title></circle>`);
+    }
+  } else {
+    parts.push(`<text class="empty" x="${size / 2}" y="${size / 2}" text-anchor="middle">n/a — no scored renewals</text>`);
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+export function renderChart(chart: ViewChart): string {
+  switch (chart.kind) {
+    case 'line':
+      return lineChart(chart.id, chart.title, chart.points, chart.axisLabel);
+    case 'bars':
+      return barChart(chart.id, chart.title, chart.bars, chart.axisLabel);
+    case 'calibration':
+      return calibrationPlot(chart.id, chart.title, chart.bins);
+  }
+}
