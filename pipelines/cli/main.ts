@@ -10,6 +10,7 @@ import { registerIngestCommands } from '../ingest/command.ts';
 import { registerSampleCommands } from '../sample/command.ts';
 import { registerDemoCommand } from '../demo.ts';
 import { registerAlertCommands } from '../../alerts/command.ts';
+import { registerModelCommands } from '../../models/command.ts';
 import { registerIndicatorCommands } from '../../indicators/command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerSampleCommands(program, context);
   registerIngestCommands(program, context);
   registerIndicatorCommands(program, context);
+  registerModelCommands(program, context);
   registerAlertCommands(program, context);
   registerDemoCommand(program, context);
 
