@@ -8,7 +8,8 @@ import { isJobName, JOB_NAMES, jobs, type JobName, type JobPayload } from './cat
 import type { JobDeps } from './deps.ts';
 import { BadPayloadError, JobNotAvailableError } from './errors.ts';
 import { handlers, missingHandlers, type Handler, type JobContext, type JobResult } from './handlers.ts';
-import { redisConnection, type QueueSettings } from './queues.ts';
+import { openQueues, redisConnection, type QueueSettings } from './queues.ts';
+import { applyQueueLimits } from './schedule.ts';
 
 export interface WorkerOptions {
   readonly queues: readonly JobName[];
@@ -69,6 +70,13 @@ export async function startWorkers(deps: JobDeps, settings: QueueSettings, optio
     probe.disconnect();
   }
   const { logger } = deps;
+  // Whatever enqueued the jobs, the catalog's global limits hold (a daily run at a time, in order).
+  const limits = openQueues(settings);
+  try {
+    await applyQueueLimits(limits);
+  } finally {
+    await limits.close();
+  }
   const workers = options.queues.map((queue) => {
     const connection = redisConnection(settings.redisUrl, 'worker');
     connection.on('error', (error) => logger.warn({ event: 'redis_error', queue, err: error }));
