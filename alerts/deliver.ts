@@ -33,7 +33,8 @@ export interface DeliveryHooks {
   afterPost?(alert: OutboxRow, ts: string): void | Promise<void>;
 }
 
-export interface DeliveryOptions {
+/** Where and how messages go out: shared by delivery and every step that sends (alerts, escalations). */
+export interface SendingOptions {
   /** null = dry run: write the outbox directory and stdout instead. */
   readonly slack: SlackApi | null;
   readonly outboxDir: string;
@@ -42,9 +43,12 @@ export interface DeliveryOptions {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
-  readonly retry: RoutingConfig['delivery'];
   readonly retryFailed?: boolean;
   readonly hooks?: DeliveryHooks;
+}
+
+export interface DeliveryOptions extends SendingOptions {
+  readonly retry: RoutingConfig['delivery'];
 }
 
 export interface DeliverySummary {

@@ -1,32 +1,17 @@
 // `radar escalate --as-of D`: a task still open `escalateAfterDays` past its due day notifies the
 // CSM's manager (routing.managers) or the team channel, once: the escalation alert is unique per task.
 import type { Kysely } from 'kysely';
-import type { RadarConfig } from '../config/schema.ts';
-import type { Logger } from '../pipelines/log.ts';
 import { insertAlert, setPayload } from '../sql/alerts.ts';
 import type { DB, Json } from '../sql/schema.ts';
 import { escalationCandidates, markEscalated } from '../sql/tasks.ts';
 import { addDays } from './dates.ts';
-import { deliverOutbox, type DeliveryHooks, type DeliverySummary } from './deliver.ts';
+import { deliverOutbox, type DeliverySummary } from './deliver.ts';
 import { needsEscalation } from './plan.ts';
-import { rendererFor } from './run.ts';
+import { rendererFor, type AlertStepOptions } from './run.ts';
 import { escalationTarget } from './routing.ts';
-import type { SlackApi } from './slack.ts';
 import { buildEscalationView } from './view.ts';
 
-export interface EscalationOptions {
-  readonly asOf: string;
-  readonly config: RadarConfig;
-  readonly configVersion: string;
-  readonly baseDir: string;
-  readonly slack: SlackApi | null;
-  readonly outboxDir: string;
-  readonly print: (line: string) => void;
-  readonly logger: Logger;
-  readonly now: () => Date;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly hooks?: DeliveryHooks;
-}
+export type EscalationOptions = Omit<AlertStepOptions, 'retryFailed'>;
 
 export async function runEscalation(db: Kysely<DB>, options: EscalationOptions): Promise<{ escalated: number; delivery: DeliverySummary }> {
   const { asOf, config } = options;

@@ -2,7 +2,6 @@
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
-import type { Logger } from '../pipelines/log.ts';
 import {
   accountsAlertedOn, budgetUsed, cacheSlackUser, cachedSlackUsers, insertAlert, previousRiskAlerts, scoredAccounts, setDigest, setPayload,
   type ScoredAccountRow,
@@ -10,30 +9,26 @@ import {
 import type { DB, Json } from '../sql/schema.ts';
 import { insertTasks } from '../sql/tasks.ts';
 import { weekStart } from './dates.ts';
-import { deliverOutbox, type DeliveryHooks, type DeliverySummary } from './deliver.ts';
+import { deliverOutbox, type DeliverySummary, type SendingOptions } from './deliver.ts';
 import { isHoldout } from './holdout.ts';
 import { applyBudget, cooldownDecision, riskDedupKey, riskReduced, selectPlaybooks, topDrivers, type Driver, type PreviousAlert } from './plan.ts';
 import { createRenderer, type Renderer } from './render.ts';
 import { knownSlackId, meetsThreshold, normaliseEmail, routeAccount, type Route } from './routing.ts';
-import type { SlackApi } from './slack.ts';
 import { asTier, isTier, type Tier } from './tiers.ts';
 import { buildAlertView, buildDigestView, buildRiskReducedView, type AlertView } from './view.ts';
 
-export interface AlertRunOptions {
+/** What a sending step (alerts, escalations) needs: the day, the config, and where messages go. */
+export interface AlertStepOptions extends SendingOptions {
   readonly asOf: string;
   readonly config: RadarConfig;
   /** The config hash (LoadedConfig.version), shown in messages. */
   readonly configVersion: string;
   /** routing.templatesDir is relative to this. */
   readonly baseDir: string;
-  readonly slack: SlackApi | null;
-  readonly outboxDir: string;
-  readonly print: (line: string) => void;
-  readonly logger: Logger;
-  readonly now: () => Date;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly retryFailed?: boolean;
-  readonly hooks?: DeliveryHooks;
+}
+
+export interface AlertRunOptions extends AlertStepOptions {
+  /** A renderer already built (tests); default: from routing.templatesDir. */
   readonly renderer?: Renderer;
 }
 
