@@ -26,7 +26,7 @@ function open(id: string, title: string, width: number, height: number): string 
 }
 
 function lineChart(id: string, title: string, points: readonly ChartDatum[], axisLabel: (value: number) => string): string {
-  const width = 640;
+  const width = 520;
   const height = 240;
   const left = 70;
   const right = 20;
@@ -57,10 +57,10 @@ function lineChart(id: string, title: string, points: readonly ChartDatum[], axi
 }
 
 function barChart(id: string, title: string, bars: readonly ChartDatum[], axisLabel: (value: number) => string): string {
-  const width = 640;
+  const width = 520;
   const row = 28;
-  const left = 130;
-  const right = 150;
+  const left = 110;
+  const right = 120;
   const top = 10;
   const height = top + Math.max(1, bars.length) * row + 24;
   const plotW = width - left - right;
