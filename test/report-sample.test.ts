@@ -81,6 +81,9 @@ describe('weekly report on the sample company [pglite]', () => {
     database = await openTestDatabase(backends[0]!);
     const { db } = database;
     await ingestDirectory(db, dir, { logger: silentLogger });
+    // Bookkeeping timestamps pinned (they hold the real clock) so the committed screenshot is reproducible.
+    await sql`UPDATE ingestion_runs SET started_at = ${'2026-11-23T06:00:00Z'}, finished_at = ${'2026-11-23T06:01:00Z'}`.execute(db);
+    await sql`UPDATE accounts SET updated_at = ${'2026-11-23T06:00:00Z'}, created_at = ${'2026-11-23T06:00:00Z'}`.execute(db);
     await trainModel(db, { config: loaded.config, configVersion: loaded.version, asOf: '2026-05-20', promote: true });
     for (let day = FIRST_SCORE; day <= SUNDAY; day = addDays(day, 7)) await scoreAccounts(db, { config: loaded.config, asOf: day });
     await insertFixtureAlerts(db);
