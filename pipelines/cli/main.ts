@@ -11,6 +11,7 @@ import { registerSampleCommands } from '../sample/command.ts';
 import { registerDemoCommand } from '../demo.ts';
 import { registerAlertCommands } from '../../alerts/command.ts';
 import { registerModelCommands } from '../../models/command.ts';
+import { registerReportCommands } from '../report/command.ts';
 import { registerIndicatorCommands } from '../../indicators/command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerIndicatorCommands(program, context);
   registerModelCommands(program, context);
   registerAlertCommands(program, context);
+  registerReportCommands(program, context);
   registerDemoCommand(program, context);
 
   try {

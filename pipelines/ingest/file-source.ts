@@ -66,6 +66,50 @@ function openText(path: string, counter: ByteCounter): Readable {
   return path.toLowerCase().endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
 }
 
+/**
+ * Rows of an object stream in arrays of up to `size`. Consuming with 'data' events and pausing per batch:
+ * `for await` over papaparse's object stream costs 5–10× the parse itself (2.2 s vs 0.19 s for 157k rows
+ * measured here), since every 16 rows it round-trips backpressure through promises.
+ */
+export async function* inBatches<T>(stream: Readable, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  let ended = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
+  };
+  stream.on('data', (row: T) => {
+    batch.push(row);
+    if (batch.length >= size) {
+      stream.pause();
+      notify();
+    }
+  });
+  stream.on('end', () => {
+    ended = true;
+    notify();
+  });
+  stream.on('error', (error) => {
+    failure = error;
+    notify();
+  });
+  while (true) {
+    if (failure !== undefined) throw failure;
+    if (batch.length >= size || (ended && batch.length > 0)) {
+      const full = batch;
+      batch = [];
+      yield full;
+      stream.resume();
+      continue;
+    }
+    if (ended) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
 async function* readCsv(path: string, label: string, source: FileSource, spec: EntitySpec, mapping: MappingConfig, sourceName: string, counter: ByteCounter): AsyncGenerator<RecordBatch> {
   // papaparse: about 3x csv-parse's throughput here (157k usage rows: 0.31 s vs 0.9 s), the largest
   // single cost of a big file load. It reports no line numbers, so physical lines are counted from the
@@ -95,24 +139,26 @@ async function* readCsv(path: string, label: string, source: FileSource, spec: E
     return batch;
   };
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      physicalLine += 1;
-      const line = physicalLine;
-      for (const cell of record) if (cell.includes('\n')) physicalLine += cell.split('\n').length - 1;
-      if (record.length === 1 && record[0] === '') continue;
-      if (!header) {
-        header = record.map((name, index) => (index === 0 ? name.replace(/^\uFEFF/, '') : name).trim());
-        mapRow = csvMapper(spec, mapping, sourceName, header, label);
-        continue;
+    for await (const records of inBatches<string[]>(parser, 5_000)) {
+      for (const record of records) {
+        physicalLine += 1;
+        const line = physicalLine;
+        for (const cell of record) if (cell.includes('\n')) physicalLine += cell.split('\n').length - 1;
+        if (record.length === 1 && record[0] === '') continue;
+        if (!header) {
+          header = record.map((name, index) => (index === 0 ? name.replace(/^\uFEFF/, '') : name).trim());
+          mapRow = csvMapper(spec, mapping, sourceName, header, label);
+          continue;
+        }
+        if (record.length !== header.length) {
+          unreadable.push({ location: `${label}:${line}`, raw: rawOf(header, record), reason: `row has ${record.length} fields, the header has ${header.length}` });
+        } else {
+          rows.push(mapRow!(record));
+          cellsOf.push(record);
+          lines.push(line);
+        }
+        if (rows.length + unreadable.length >= BATCH_SIZE) yield flush();
       }
-      if (record.length !== header.length) {
-        unreadable.push({ location: `${label}:${line}`, raw: rawOf(header, record), reason: `row has ${record.length} fields, the header has ${header.length}` });
-      } else {
-        rows.push(mapRow!(record));
-        cellsOf.push(record);
-        lines.push(line);
-      }
-      if (rows.length + unreadable.length >= BATCH_SIZE) yield flush();
     }
   } catch (error) {
     if (error instanceof RadarError) throw error;
