@@ -34,22 +34,25 @@ function slackOf(context: CliContext): SlackApi | null {
   return createSlackApi({ token, slackApiUrl: context.environment.SLACK_API_URL });
 }
 
-export function registerAlertCommands(program: Command, context: CliContext): void {
-  const shell = () => {
-    const loaded = context.config();
-    const slack = slackOf(context);
-    if (!slack) context.out.line(`SLACK_BOT_TOKEN is not set: dry run, messages go to ${outboxDirOf(context)}`);
-    return {
-      config: loaded.config,
-      configVersion: loaded.version,
-      baseDir: loaded.baseDir,
-      slack,
-      outboxDir: outboxDirOf(context),
-      print: (line: string) => context.out.line(line),
-      logger: context.logger,
-      now: () => new Date(),
-    };
+/** Everything a sending step needs from the shell: config, Slack client (or dry run), outbox, clock. */
+export function sendingShell(context: CliContext) {
+  const loaded = context.config();
+  const slack = slackOf(context);
+  if (!slack) context.out.line(`SLACK_BOT_TOKEN is not set: dry run, messages go to ${outboxDirOf(context)}`);
+  return {
+    config: loaded.config,
+    configVersion: loaded.version,
+    baseDir: loaded.baseDir,
+    slack,
+    outboxDir: outboxDirOf(context),
+    print: (line: string) => context.out.line(line),
+    logger: context.logger,
+    now: () => new Date(),
   };
+}
+
+export function registerAlertCommands(program: Command, context: CliContext): void {
+  const shell = () => sendingShell(context);
 
   program
     .command('alert')

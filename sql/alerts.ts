@@ -8,7 +8,7 @@ import type { DB, Json } from './schema.ts';
 
 export type Queryable = Kysely<DB> | Transaction<DB>;
 
-export type AlertKind = 'risk' | 'risk_reduced' | 'escalation' | 'digest';
+export type AlertKind = 'risk' | 'risk_reduced' | 'escalation' | 'digest' | 'report';
 export type AlertStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'queued' | 'holdout' | 'suppressed' | 'dry_run';
 
 /** Statuses that count as "the account was alerted" for cooldown (a holdout is a decision too). */
