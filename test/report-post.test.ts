@@ -22,6 +22,7 @@ const message = { text: 'Weekly retention report 2026-W47', blocks: [{ type: 'se
 describeEachBackend('weekly summary post', (context) => {
   it('posts to the leadership channel and every recipient once, however often it runs', async () => {
     const { db } = context();
+    fake.reset();
     fake.channels.add('C0LEADERS');
     fake.channels.add('C0BOARD');
     const loaded = parseConfig({ report: { leadershipChannel: 'C0LEADERS', recipients: ['C0BOARD', 'C0LEADERS'] } });
