@@ -89,6 +89,7 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
         tier: score.tier,
         drivers: score.drivers.map((driver) => ({ ...driver })),
         missingIndicators: score.missingIndicators,
+        scorecardProbability: score.scorecardProbability,
       }),
     ),
   );

@@ -218,6 +218,8 @@ export interface RiskScoreRow {
   readonly tier: 'low' | 'medium' | 'high' | 'critical';
   readonly drivers: Json;
   readonly missingIndicators: Json;
+  /** The rule scorecard's probability for the same account and day (null on rows scored before it was stored). */
+  readonly scorecardProbability: number | null;
 }
 
 export interface StoredRiskScore extends RiskScoreRow {
@@ -245,6 +247,7 @@ export async function upsertRiskScores(db: Kysely<DB>, rows: readonly RiskScoreR
           tier: row.tier,
           drivers: JSON.stringify(row.drivers),
           missing_indicators: JSON.stringify(row.missingIndicators),
+          scorecard_probability: row.scorecardProbability,
         })),
       )
       .onConflict((conflict) =>
@@ -255,11 +258,12 @@ export async function upsertRiskScores(db: Kysely<DB>, rows: readonly RiskScoreR
             tier: eb.ref('excluded.tier'),
             drivers: eb.ref('excluded.drivers'),
             missing_indicators: eb.ref('excluded.missing_indicators'),
+            scorecard_probability: eb.ref('excluded.scorecard_probability'),
             scored_at: sql`now()`,
           }))
           .where(
-            sql<boolean>`(risk_scores.probability, risk_scores.tier, risk_scores.drivers, risk_scores.missing_indicators)
-                         IS DISTINCT FROM (excluded.probability, excluded.tier, excluded.drivers, excluded.missing_indicators)`,
+            sql<boolean>`(risk_scores.probability, risk_scores.tier, risk_scores.drivers, risk_scores.missing_indicators, risk_scores.scorecard_probability)
+                         IS DISTINCT FROM (excluded.probability, excluded.tier, excluded.drivers, excluded.missing_indicators, excluded.scorecard_probability)`,
           ),
       )
       .returning('account_id')
@@ -273,7 +277,7 @@ export async function upsertRiskScores(db: Kysely<DB>, rows: readonly RiskScoreR
 export async function readRiskScores(db: Kysely<DB>, asOf: string, modelVersion?: string): Promise<StoredRiskScore[]> {
   let query = db
     .selectFrom('risk_scores')
-    .select(['account_id', 'as_of', 'model_version', 'probability', 'tier', 'drivers', 'missing_indicators', 'scored_at'])
+    .select(['account_id', 'as_of', 'model_version', 'probability', 'tier', 'drivers', 'missing_indicators', 'scorecard_probability', 'scored_at'])
     .where('as_of', '=', asOf)
     .orderBy('probability', 'desc')
     .orderBy('account_id');
@@ -287,6 +291,7 @@ export async function readRiskScores(db: Kysely<DB>, asOf: string, modelVersion?
     tier: row.tier as RiskScoreRow['tier'],
     drivers: row.drivers as Json,
     missingIndicators: row.missing_indicators as Json,
+    scorecardProbability: row.scorecard_probability,
     scoredAt: row.scored_at as unknown as Date,
   }));
 }

@@ -229,9 +229,12 @@ export interface ScoredRenewalRow {
   /** The last score dated in [renewal − leadDays − 30, renewal − leadDays]. */
   readonly leadProbability: number | null;
   readonly leadModelVersion: string | null;
+  /** The rule scorecard's probability on that same score row (null when not stored). */
+  readonly leadScorecardProbability: number | null;
   /** Otherwise: the last score dated in [renewal − leadDays − 30, min(renewal, decision day − 1)]. */
   readonly latestProbability: number | null;
   readonly latestModelVersion: string | null;
+  readonly latestScorecardProbability: number | null;
 }
 
 /** Days before the lead point a score may be and still count as "about this renewal". */
@@ -246,20 +249,24 @@ export async function scoredRenewals(db: Queryable, period: { from: string; to: 
     outcome: ReportRenewalRow['outcome'];
     lead_probability: number | null;
     lead_model_version: string | null;
+    lead_scorecard_probability: number | null;
     latest_probability: number | null;
     latest_model_version: string | null;
+    latest_scorecard_probability: number | null;
   }>`
     SELECT r.renewal_id, r.account_id, r.outcome,
            lead.probability AS lead_probability, lead.model_version AS lead_model_version,
-           latest.probability AS latest_probability, latest.model_version AS latest_model_version
+           lead.scorecard_probability AS lead_scorecard_probability,
+           latest.probability AS latest_probability, latest.model_version AS latest_model_version,
+           latest.scorecard_probability AS latest_scorecard_probability
     FROM renewals r
     LEFT JOIN LATERAL (
-      SELECT s.probability, s.model_version FROM risk_scores s
+      SELECT s.probability, s.model_version, s.scorecard_probability FROM risk_scores s
       WHERE s.account_id = r.account_id AND s.as_of >= r.renewal_date - ${oldest}::int AND s.as_of <= r.renewal_date - ${leadDays}::int
       ORDER BY s.as_of DESC, s.scored_at DESC, s.model_version DESC LIMIT 1
     ) lead ON true
     LEFT JOIN LATERAL (
-      SELECT s.probability, s.model_version FROM risk_scores s
+      SELECT s.probability, s.model_version, s.scorecard_probability FROM risk_scores s
       WHERE s.account_id = r.account_id AND s.as_of >= r.renewal_date - ${oldest}::int AND s.as_of <= r.renewal_date
         AND s.as_of < (r.decided_at AT TIME ZONE 'UTC')::date
       ORDER BY s.as_of DESC, s.scored_at DESC, s.model_version DESC LIMIT 1
@@ -272,8 +279,10 @@ export async function scoredRenewals(db: Queryable, period: { from: string; to: 
     outcome: row.outcome,
     leadProbability: row.lead_probability,
     leadModelVersion: row.lead_model_version,
+    leadScorecardProbability: row.lead_scorecard_probability,
     latestProbability: row.latest_probability,
     latestModelVersion: row.latest_model_version,
+    latestScorecardProbability: row.latest_scorecard_probability,
   }));
 }
 

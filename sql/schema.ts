@@ -152,6 +152,7 @@ export const schemaColumns = {
     drivers: defaulted('jsonb'),
     missing_indicators: defaulted('jsonb'),
     scored_at: defaulted('timestamp with time zone'),
+    scorecard_probability: optional('double precision'),
   },
   alerts: {
     alert_id: defaulted('bigint'),
@@ -181,6 +182,9 @@ export const schemaColumns = {
     digest_alert_id: optional('bigint'),
     parent_alert_id: optional('bigint'),
     task_id: optional('bigint'),
+    snoozed_until: optional('date'),
+    snoozed_by: optional('text'),
+    snoozed_at: optional('timestamp with time zone'),
   },
   tasks: {
     task_id: defaulted('bigint'),
@@ -204,6 +208,25 @@ export const schemaColumns = {
     slack_id: optional('text'),
     looked_up_at: defaulted('timestamp with time zone'),
     error: optional('text'),
+  },
+  slack_interactions: {
+    interaction_id: defaulted('bigint'),
+    idempotency_key: required('text'),
+    kind: required('text'),
+    slack_user_id: required('text'),
+    account_id: optional('bigint'),
+    alert_id: optional('bigint'),
+    task_id: optional('bigint'),
+    received_at: required('timestamp with time zone'),
+  },
+  alert_feedback: {
+    alert_id: required('bigint'),
+    account_id: required('bigint'),
+    verdict: defaulted('text'),
+    reason: required('text'),
+    note: optional('text'),
+    slack_user_id: required('text'),
+    recorded_at: required('timestamp with time zone'),
   },
 } as const satisfies Record<string, Record<string, ColumnSpec>>;
 

@@ -55,8 +55,11 @@ export async function seedReportFixture(db: Kysely<DB>): Promise<ReportFixture> 
       .executeTakeFirstOrThrow();
     renewals[key] = row.renewal_id;
   };
-  const score = async (accountKey: string, asOf: string, probability: number, tier: Tier) => {
-    await db.insertInto('risk_scores').values({ account_id: ids[accountKey]!, as_of: asOf, model_version: MODEL, probability, tier }).execute();
+  const score = async (accountKey: string, asOf: string, probability: number, tier: Tier, scorecardProbability: number | null = null) => {
+    await db
+      .insertInto('risk_scores')
+      .values({ account_id: ids[accountKey]!, as_of: asOf, model_version: MODEL, probability, tier, scorecard_probability: scorecardProbability })
+      .execute();
   };
   const alert = async (
     key: string,
@@ -154,13 +157,13 @@ export async function seedReportFixture(db: Kysely<DB>): Promise<ReportFixture> 
   // Decided the second after the week: still open as of the Sunday (renewing in 9 days with ARR 4,000,000 cents).
   await renewal('R10', 'A10', '2026-12-01', 'renewed', 4_000_000, 4_500_000, '2026-11-23T00:00:00Z');
 
-  await score('A1', '2026-08-22', 0.2, 'low'); // R1's lead-point score (renewal − 90 days)
-  await score('A2', '2026-08-15', 0.7, 'high'); // R2's lead-point score (window 07-21 … 08-20)
+  await score('A1', '2026-08-22', 0.2, 'low', 0.3); // R1's lead-point score (renewal − 90 days)
+  await score('A2', '2026-08-15', 0.7, 'high', 0.4); // R2's lead-point score (window 07-21 … 08-20)
   await score('A2', '2026-11-10', 0.6, 'critical'); // later: not used for model health (the lead score wins)
-  await score('A3', '2026-11-12', 0.6, 'medium'); // R3: no lead score, the latest before the decision
-  await score('A5', '2026-07-01', 0.1, 'low'); // R5's lead score (window 06-17 … 07-17)
+  await score('A3', '2026-11-12', 0.6, 'medium', 0.5); // R3: no lead score, the latest before the decision
+  await score('A5', '2026-07-01', 0.1, 'low', 0.2); // R5's lead score (window 06-17 … 07-17)
   await score('A6', '2026-04-01', 0.99, 'critical'); // too old for R6 (before renewal − 120 days)
-  await score('A6', '2026-11-01', 0.55, 'high'); // R6: the latest before the decision
+  await score('A6', '2026-11-01', 0.55, 'high'); // R6: the latest before the decision (no scorecard probability: an older score row)
   await score('A10', '2026-11-15', 0.5, 'high');
   await score('B1', '2026-11-01', 0.1, 'low');
   await score('B1', '2026-11-20', 0.8, 'critical');

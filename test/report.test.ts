@@ -206,7 +206,10 @@ describeEachBackend('weekly report figures', (context: () => TestDatabase) => {
       [2, (0.1 + 0.2) / 2, 0],
       [3, (0.55 + 0.6 + 0.7) / 3, 2 / 3],
     ]);
-    expect(health.scorecardRocAuc).toBeNull();
+    // Scorecard on the renewals whose score rows carry it (R6's does not): churner R2 at 0.4 against
+    // renewers R1 0.3, R3 0.5, R5 0.2 → beats 2 of 3 pairs.
+    expect(health.scorecardScored).toBe(4);
+    expect(health.scorecardRocAuc).toBeCloseTo(2 / 3, 12);
     expect(health.models).toEqual([{ version: 'm-report-test', promoted: true, modelRocAuc: 0.81, scorecardRocAuc: 0.74 }]);
   });
 

@@ -237,8 +237,10 @@ export interface ModelHealth {
   readonly rocAuc: number | null;
   readonly brier: number | null;
   readonly calibration: readonly CalibrationBin[] | null;
-  /** Always null today: risk_scores carries no scorecard probability. */
-  readonly scorecardRocAuc: null;
+  /** The rule scorecard's ROC AUC on the same renewals, from the scorecard probability stored with each score. */
+  readonly scorecardRocAuc: number | null;
+  /** Renewals whose score row carries a scorecard probability (scores written before it was stored do not). */
+  readonly scorecardScored: number;
   readonly scorecardNote: string;
   readonly models: readonly StoredModelComparison[];
 }
@@ -254,8 +256,15 @@ const numberAt = (value: unknown, ...path: string[]): number | null => {
 
 export function modelHealth(period: Period, leadDays: number, rows: readonly ScoredRenewalRow[], models: readonly ReportModelRow[], bins: number): ModelHealth {
   const scored = rows
-    .map((row) => ({ row, probability: row.leadProbability ?? row.latestProbability, lead: row.leadProbability !== null }))
-    .filter((entry): entry is { row: ScoredRenewalRow; probability: number; lead: boolean } => entry.probability !== null);
+    .map((row) => ({
+      row,
+      probability: row.leadProbability ?? row.latestProbability,
+      scorecard: row.leadProbability !== null ? row.leadScorecardProbability : row.latestScorecardProbability,
+      lead: row.leadProbability !== null,
+    }))
+    .filter((entry): entry is { row: ScoredRenewalRow; probability: number; scorecard: number | null; lead: boolean } => entry.probability !== null);
+  // The scorecard is compared on exactly the renewals where both probabilities exist.
+  const compared = scored.filter((entry): entry is typeof entry & { scorecard: number } => entry.scorecard !== null);
   const labels = scored.map((entry) => (entry.row.outcome === 'churned' ? 1 : 0));
   const probabilities = scored.map((entry) => entry.probability);
   return {
@@ -270,8 +279,15 @@ export function modelHealth(period: Period, leadDays: number, rows: readonly Sco
     rocAuc: rocAuc(labels, probabilities),
     brier: brierScore(labels, probabilities),
     calibration: calibrationTable(labels, probabilities, bins),
-    scorecardRocAuc: null,
-    scorecardNote: 'n/a — risk_scores stores the model probability only, so the scorecard cannot be scored on these renewals; the held-out comparison recorded at training is shown instead.',
+    scorecardRocAuc: rocAuc(
+      compared.map((entry) => (entry.row.outcome === 'churned' ? 1 : 0)),
+      compared.map((entry) => entry.scorecard),
+    ),
+    scorecardScored: compared.length,
+    scorecardNote:
+      compared.length === scored.length
+        ? 'the rule scorecard scored on the same renewals from the same score rows'
+        : `the rule scorecard on the ${compared.length} of ${scored.length} renewals whose scores carry its probability (older scores do not)`,
     models: models.map((model) => ({
       version: model.version,
       promoted: model.isPromoted,

@@ -82,7 +82,7 @@ export function definitions(figures: Pick<WeeklyFigures, 'horizonDays' | 'atRisk
       `Renewals decided in the ${figures.modelHealth.period.from} … ${figures.modelHealth.period.to} window. Each takes the last score dated at least ${figures.modelHealth.leadDays} days (leadDays) before its renewal date, within ${LEAD_SCORE_WINDOW_DAYS} days of that point — the score CSMs had when there was time to act; failing that, the latest score dated before the decision (and not after the renewal date). Renewals with neither are unscored and left out.`,
       'Churn = outcome churned (a downgrade is not churn). ROC AUC: the chance a random churner scored above a random renewer (0.5 = coin toss). Brier: mean squared gap between probability and outcome (lower is better).',
       'Calibration: the scored renewals sorted by probability and cut into equal-count bins; each bin’s mean probability beside its observed churn rate (on the diagonal = calibrated).',
-      'Model vs scorecard: on these renewals only when scorecard probabilities are stored (they are not: n/a); the held-out AUCs recorded when each model in use was trained are shown beside it.',
+      'Model vs scorecard: the rule scorecard\'s probability is stored with every score, so its ROC AUC is computed on the same renewals from the same score rows; the held-out AUCs recorded when each model in use was trained are shown beside it.',
     ],
     freshness: ['Newest fact per source (reused from radar ingest status); a source is stale when its newest fact is older than its maxStaleness at the time the report was generated.'],
   };
@@ -238,7 +238,8 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
             { key: 'model.unscored', cells: ['Unscored (left out)', count(health.unscored)] },
             { key: 'model.churned', cells: ['Churned among scored', count(health.churned)] },
             { key: 'model.auc', cells: ['ROC AUC, model', decimal(health.rocAuc)] },
-            { key: 'model.scorecardAuc', cells: ['ROC AUC, scorecard', health.scorecardRocAuc === null ? 'n/a' : decimal(health.scorecardRocAuc)] },
+            { key: 'model.scorecardAuc', cells: ['ROC AUC, rule scorecard', health.scorecardRocAuc === null ? 'n/a' : decimal(health.scorecardRocAuc)] },
+            { key: 'model.scorecardScored', cells: ['Renewals compared with the scorecard', String(health.scorecardScored)] },
             { key: 'model.brier', cells: ['Brier score, model', decimal(health.brier, 4)] },
           ],
         },
