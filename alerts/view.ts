@@ -33,7 +33,15 @@ export function crmUrl(template: string, account: { externalId: string; accountI
 export const blockIds = {
   alert: (alertId: number) => `radar:alert:${alertId}`,
   task: (taskId: number) => `radar:task:${taskId}`,
+  actions: (alertId: number) => `radar:actions:${alertId}`,
 };
+
+/** `action_id`s of the buttons on an alert (alerts/serve/ handles them); a button's `value` is the task or alert id. */
+export const actionIds = {
+  taskDone: 'radar_task_done',
+  snooze: 'radar_snooze',
+  notRisk: 'radar_not_a_risk',
+} as const;
 
 export interface AlertAccount {
   readonly accountId: number;
@@ -78,9 +86,55 @@ export interface AlertView {
   readonly playbooks: readonly {
     readonly key: string;
     readonly title: string;
-    readonly tasks: readonly { readonly taskId: number; readonly blockId: string; readonly text: string; readonly dueOn: string; readonly ownerRole: string; readonly done: boolean }[];
+    readonly tasks: readonly { readonly taskId: number; readonly blockId: string; readonly text: string; readonly dueOn: string; readonly ownerRole: string; readonly done: boolean; readonly doneNote?: string }[];
   }[];
   readonly footer: string;
+  /** Show the buttons ("Task done", "Snooze 7 days", "Not a risk"); off once the alert was rejected. */
+  readonly buttons?: boolean;
+  readonly actionsBlockId?: string;
+  /** A line on what happened to the alert in Slack (snoozed, not a risk), or empty. */
+  readonly status?: string;
+}
+
+/** What Slack users did to an alert, read back from the database to re-render its message. */
+export interface AlertState {
+  readonly tasks: ReadonlyMap<number, { readonly status: string; readonly completedBy: string | null; readonly snoozedUntil: string | null }>;
+  readonly snoozedUntil: string | null;
+  readonly snoozedBy: string | null;
+  readonly notRisk: { readonly reason: string; readonly by: string } | null;
+}
+
+export const NOT_A_RISK_REASONS = {
+  customer_fine: 'Customer is fine',
+  data_wrong: 'Data is wrong',
+  already_handled: 'Already handled',
+  other: 'Other',
+} as const;
+export type NotRiskReason = keyof typeof NOT_A_RISK_REASONS;
+
+const mention = (user: string | null) => (user && /^[UW][A-Z0-9]{1,20}$/.test(user) ? `<@${user}>` : mrkdwnEscape(user ?? 'someone'));
+
+/** The stored view with the current state applied: tasks done (and by whom), snooze, not-a-risk. Pure. */
+export function applyAlertState(view: AlertView, state: AlertState): AlertView {
+  const lines: string[] = [];
+  if (state.notRisk) lines.push(`:no_entry_sign: Marked *not a risk* by ${mention(state.notRisk.by)}: ${NOT_A_RISK_REASONS[state.notRisk.reason as NotRiskReason] ?? mrkdwnEscape(state.notRisk.reason)}`);
+  if (state.snoozedUntil) lines.push(`:zzz: Snoozed until ${state.snoozedUntil} by ${mention(state.snoozedBy)}`);
+  return {
+    ...view,
+    buttons: !state.notRisk,
+    actionsBlockId: blockIds.actions(view.alertId),
+    status: lines.join('\n'),
+    playbooks: view.playbooks.map((playbook) => ({
+      ...playbook,
+      tasks: playbook.tasks.map((task) => {
+        const current = state.tasks.get(task.taskId);
+        if (!current) return task;
+        const done = current.status === 'done';
+        const doneNote = done ? ` · done by ${mention(current.completedBy)}` : current.status === 'snoozed' && current.snoozedUntil ? ` · snoozed until ${current.snoozedUntil}` : current.status === 'cancelled' ? ' · cancelled' : '';
+        return { ...task, done, doneNote };
+      }),
+    })),
+  };
 }
 
 export function changeText(score: AlertScore): string {
@@ -141,6 +195,9 @@ export function buildAlertView(input: {
         })),
     })),
     footer: `Model ${mrkdwnEscape(score.modelVersion)} · config ${mrkdwnEscape(input.configVersion)} · as of ${score.asOf} · alert #${input.alertId}`,
+    buttons: true,
+    actionsBlockId: blockIds.actions(input.alertId),
+    status: '',
   };
 }
 

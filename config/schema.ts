@@ -7,6 +7,7 @@ import { playbooksConfigSchema, defaultPlaybooks } from './playbooks.ts';
 import { reportConfigSchema } from './report.ts';
 import { routingConfigSchema } from './routing.ts';
 import { schedulesConfigSchema } from './schedules.ts';
+import { serverConfigSchema } from './server.ts';
 import { sourcesConfigSchema } from './sources.ts';
 
 const indicatorsConfigSchema = z
@@ -25,6 +26,7 @@ export const radarConfigSchema = z
     playbooks: playbooksConfigSchema.prefault(defaultPlaybooks).describe('Driver → tasks.'),
     schedules: schedulesConfigSchema.prefault({}).describe('Cron expressions of the scheduled jobs.'),
     report: reportConfigSchema.prefault({}).describe('The weekly leadership report.'),
+    server: serverConfigSchema.prefault({}).describe('`radar serve`: the Slack interactivity and slash command endpoint.'),
   })
   .strict()
   .superRefine((config, ctx) => {

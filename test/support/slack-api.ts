@@ -38,6 +38,12 @@ export interface FakeSlack {
   readonly users: Map<string, string>;
   /** Channel ids that exist (DM channels are created by conversations.open). */
   readonly channels: Set<string>;
+  /** Modals opened with views.open. */
+  readonly views: { readonly triggerId: string; readonly view: Record<string, unknown> }[];
+  /** JSON POSTed to `hookUrl(…)` URLs (slash command response_url stand-ins). */
+  readonly hooks: { readonly path: string; readonly body: Record<string, unknown> }[];
+  /** A response_url on this server: POSTs to it are answered 200 and recorded in `hooks`. */
+  hookUrl(name: string): string;
   /** The next `times` calls of `method` fail as specified. */
   failNext(method: string, failure: SlackFailureSpec, times?: number): void;
   posts(dedupKey?: string): RecordedRequest[];
@@ -66,6 +72,8 @@ export async function startFakeSlack(options: { token?: string; pageSize?: numbe
   const users = new Map<string, string>();
   const channels = new Set<string>();
   const failures = new Map<string, SlackFailureSpec[]>();
+  const views: FakeSlack['views'] = [];
+  const hooks: FakeSlack['hooks'] = [];
   // Slack ts are seconds.microseconds of the post; real time, so `oldest` filters behave as in Slack.
   let seq = 0;
   const nextTs = () => {
@@ -105,6 +113,14 @@ export async function startFakeSlack(options: { token?: string; pageSize?: numbe
         messages[index] = { ...old, text: String(body.text ?? old.text), blocks: body.blocks ?? old.blocks };
         return { ok: true, channel: old.channel, ts: old.ts };
       }
+      case 'views.open': {
+        const triggerId = String(body.trigger_id ?? '');
+        if (!triggerId) return { ok: false, error: 'invalid_arguments' };
+        if (views.some((v) => v.triggerId === triggerId)) return { ok: false, error: 'expired_trigger_id' };
+        const view = (typeof body.view === 'string' ? JSON.parse(body.view) : body.view) as Record<string, unknown>;
+        views.push({ triggerId, view });
+        return { ok: true, view: { id: `V${String(views.length).padStart(6, '0')}`, ...view } };
+      }
       case 'conversations.history':
       case 'conversations.replies': {
         const channel = String(body.channel ?? '');
@@ -135,6 +151,13 @@ export async function startFakeSlack(options: { token?: string; pageSize?: numbe
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      if ((request.url ?? '').startsWith('/hooks/')) {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        hooks.push({ path: (request.url ?? '').slice('/hooks/'.length), body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {} });
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.end('ok');
+        return;
+      }
       const method = (request.url ?? '').replace(/^\/api\//, '').replace(/\?.*$/, '');
       const body = parseBody(Buffer.concat(chunks).toString('utf8'), request.headers['content-type']);
       const authorization = request.headers.authorization ?? '';
@@ -169,6 +192,9 @@ export async function startFakeSlack(options: { token?: string; pageSize?: numbe
     messages,
     users,
     channels,
+    views,
+    hooks,
+    hookUrl: (name) => `http://127.0.0.1:${port}/hooks/${encodeURIComponent(name)}`,
     failNext(method, failure, times = 1) {
       const queue = failures.get(method) ?? [];
       for (let i = 0; i < times; i += 1) queue.push(failure);
@@ -180,6 +206,8 @@ export async function startFakeSlack(options: { token?: string; pageSize?: numbe
     reset() {
       requests.length = 0;
       messages.length = 0;
+      views.length = 0;
+      hooks.length = 0;
       failures.clear();
     },
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),

@@ -1,0 +1,53 @@
+// CLI: radar serve. Reads the environment through the context (SLACK_SIGNING_SECRET required,
+// SLACK_BOT_TOKEN for chat.update and views.open, SLACK_API_URL for a stand-in); secrets are never
+// printed. Runs until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests and
+// follow-up work, and closes the database.
+import type { Command } from 'commander';
+import type { CliContext } from '../../pipelines/cli/context.ts';
+import { RadarError } from '../../pipelines/errors.ts';
+import { rendererFor } from '../run.ts';
+import { startServer } from './server.ts';
+import { createInteractivityApi } from './slack-web.ts';
+
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) throw new RadarError('usage', `--port must be 0-65535, got "${value}"`);
+  return parsed;
+}
+
+export function registerServeCommands(program: Command, context: CliContext): void {
+  program
+    .command('serve')
+    .description('Serve Slack interactivity (alert buttons, "Not a risk" modal) and the /radar slash command; needs SLACK_SIGNING_SECRET')
+    .option('--port <n>', 'port (default: server.port in the config)')
+    .option('--host <address>', 'bind address (default: server.host in the config, 127.0.0.1)')
+    .action(async (options: { port?: string; host?: string }) => {
+      const signingSecret = context.environment.SLACK_SIGNING_SECRET;
+      if (!signingSecret) {
+        throw new RadarError('config_invalid', 'SLACK_SIGNING_SECRET is not set: radar serve verifies every Slack request with it (Slack app → Basic Information → Signing Secret)');
+      }
+      const loaded = context.config();
+      const token = context.environment.SLACK_BOT_TOKEN;
+      if (!token) context.out.line('SLACK_BOT_TOKEN is not set: clicks are recorded, but messages are not updated and the "Not a risk" modal cannot open');
+      const db = await context.database();
+      const server = await startServer({
+        db,
+        server: { ...loaded.config.server, ...(options.port !== undefined ? { port: port(options.port) } : {}), ...(options.host ? { host: options.host } : {}) },
+        signingSecret,
+        slack: token ? createInteractivityApi({ token, slackApiUrl: context.environment.SLACK_API_URL }) : null,
+        renderer: rendererFor(loaded.config, loaded.baseDir),
+        logger: context.logger,
+        csmSlackIds: loaded.config.routing.csmSlackIds,
+      });
+      context.logger.info({ event: 'serve_listening', url: server.url });
+      context.out.line(`radar serve listening on ${server.url} (POST /slack/actions, POST /slack/commands, GET /healthz)`);
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      context.logger.info({ event: 'serve_stopping', signal });
+      await server.close();
+      // The database is closed by context.close() as the command returns (pipelines/cli/main.ts).
+      context.out.line('radar serve stopped');
+    });
+}
