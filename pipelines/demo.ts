@@ -1,7 +1,6 @@
 // `radar demo`: the whole flow on the embedded default, from nothing — a sample company is generated and
 // ingested, indicators computed, a model trained and backtested, accounts scored and alerted (to the
 // dry-run outbox) — printing progress and where each result is.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { addDays, computeIndicators } from '../indicators/compute.ts';
@@ -11,9 +10,8 @@ import { runBacktest } from '../models/backtest.ts';
 import { renderBacktestTable } from '../models/backtest-report.ts';
 import { trainModel } from '../models/registry.ts';
 import { scoreAccounts } from '../models/score.ts';
-import { buildWeeklyFigures } from './report/build.ts';
 import { isoWeekOf } from './report/period.ts';
-import { renderReport } from './report/render.ts';
+import { publishWeeklyReport } from './report/publish.ts';
 import type { CliContext } from './cli/context.ts';
 import { ingestDirectory } from './ingest/run.ts';
 import { writeSampleCompany } from './sample/generate.ts';
@@ -95,13 +93,9 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
   await step(
     context,
     `writing the weekly retention report for ${week}`,
-    async () => {
-      const figures = await buildWeeklyFigures(db, { week, config, now: new Date() });
-      await mkdir(join(options.dataDir, 'reports'), { recursive: true });
-      await writeFile(reportFile, renderReport(figures, 'html'));
-      return figures;
-    },
-    () => `${reportFile} (open it in a browser; \`radar report weekly --format md\` for Markdown)`,
+    () =>
+      publishWeeklyReport(db, { config, configVersion: version, slack: null, outboxDir, print: () => undefined, logger: context.logger, now: () => new Date(), week, format: 'html', out: reportFile, post: true }),
+    () => `${reportFile} (open it in a browser; \`radar report weekly --format md\` for Markdown); its Slack summary is in the outbox too`,
   );
   context.out.line(`done in ${((performance.now() - started) / 1000).toFixed(1)} s — the database is in ${resolve(options.dataDir, 'pgdata')}`);
 }

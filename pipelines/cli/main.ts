@@ -12,6 +12,7 @@ import { registerDemoCommand } from '../demo.ts';
 import { registerAlertCommands } from '../../alerts/command.ts';
 import { registerModelCommands } from '../../models/command.ts';
 import { registerReportCommands } from '../report/command.ts';
+import { registerJobCommands } from '../jobs/command.ts';
 import { registerIndicatorCommands } from '../../indicators/command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerModelCommands(program, context);
   registerAlertCommands(program, context);
   registerReportCommands(program, context);
+  registerJobCommands(program, context);
   registerDemoCommand(program, context);
 
   try {

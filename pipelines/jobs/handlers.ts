@@ -6,9 +6,9 @@ import { lastCompleteIsoWeek } from '../report/period.ts';
 import { ingestConfigured } from '../ingest/run.ts';
 import { RadarError } from '../errors.ts';
 import type { JobName, JobPayload } from './catalog.ts';
+import { publishWeeklyReport } from '../report/publish.ts';
 import { alertOptions, runDaily } from './daily.ts';
 import type { JobDeps } from './deps.ts';
-import { JobNotAvailableError } from './errors.ts';
 import { dayInZone } from './time.ts';
 
 export interface JobContext {
@@ -42,7 +42,9 @@ export const handlers = {
   },
   'weekly-report': async ({ week }, { deps, atMs }) => {
     const target = week ?? lastCompleteIsoWeek(dayInZone(atMs, timezoneOf(deps)));
-    throw new JobNotAvailableError('weekly-report', `pipelines/report exports no report function yet (asked for ${target})`);
+    const { baseDir: _baseDir, ...sending } = alertOptions(deps);
+    const published = await publishWeeklyReport(deps.db, { ...sending, week: target, format: 'html', post: true });
+    return { week: target, file: published.file, summary: published.summary };
   },
 } as const satisfies HandlerMap;
 

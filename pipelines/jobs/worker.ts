@@ -6,7 +6,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { RadarError } from '../errors.ts';
 import { isJobName, JOB_NAMES, jobs, type JobName, type JobPayload } from './catalog.ts';
 import type { JobDeps } from './deps.ts';
-import { BadPayloadError, JobNotAvailableError } from './errors.ts';
+import { BadPayloadError } from './errors.ts';
 import { handlers, missingHandlers, type Handler, type JobContext, type JobResult } from './handlers.ts';
 import { openQueues, redisConnection, type QueueSettings } from './queues.ts';
 import { applyQueueLimits } from './schedule.ts';
@@ -36,7 +36,7 @@ export function tickOf(job: Pick<Job, 'id' | 'timestamp' | 'opts'>): number {
 
 /** Errors that no retry can fix fail the job at once. */
 function isFinal(error: unknown): boolean {
-  return error instanceof JobNotAvailableError || error instanceof BadPayloadError || (error instanceof RadarError && (error.code === 'usage' || error.code === 'config_invalid'));
+  return error instanceof BadPayloadError || (error instanceof RadarError && (error.code === 'usage' || error.code === 'config_invalid'));
 }
 
 /** Parses the payload and runs the handler; exported for tests that drive jobs without Redis. */

@@ -1,18 +1,13 @@
 // `radar report weekly`: the CLI shell. It alone reads the clock (the default week and the moment
 // freshness is judged at); everything else takes them as parameters.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+import { extname } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.ts';
 import { RadarError } from '../errors.ts';
 import { sendingShell } from '../../alerts/command.ts';
-import { sendWeeklySummary } from '../../alerts/summary.ts';
-import { buildWeeklyFigures } from './build.ts';
 import { lastCompleteIsoWeek, parseIsoWeek } from './period.ts';
-import { REPORT_FORMATS, renderReport, type ReportFormat } from './render.ts';
-import { weeklySummaryMessage } from './slack.ts';
-
-const EXTENSIONS: Readonly<Record<ReportFormat, string>> = { html: 'html', md: 'md', json: 'json' };
+import { REPORT_FORMATS, type ReportFormat } from './render.ts';
+import { publishWeeklyReport } from './publish.ts';
 
 /** --format wins; otherwise the --out extension (.md, .json), otherwise HTML. */
 export function resolveFormat(format: string | undefined, out: string | undefined): ReportFormat {
@@ -40,27 +35,15 @@ export function registerReportCommands(program: Command, context: CliContext): v
       const week = options.week ?? lastCompleteIsoWeek(now.toISOString().slice(0, 10));
       parseIsoWeek(week);
       const format = resolveFormat(options.format, options.out);
-      const { config } = context.config();
       const db = await context.database();
-      const figures = await buildWeeklyFigures(db, { week, config, now });
-      const body = renderReport(figures, format);
-      const post = async () => {
-        if (!options.post) return;
-        const sent = await sendWeeklySummary(db, { ...sendingShell(context), asOf: figures.periods.thisWeek.to, week, message: weeklySummaryMessage(figures) });
-        context.logger.info({ event: 'report_summary_posted', week, queued: sent.queued, ...sent.delivery });
-      };
-      if (options.out === '-') {
-        process.stdout.write(body);
-        await post();
+      const published = await publishWeeklyReport(db, { ...sendingShell(context), now: () => now, week, format, out: options.out, post: options.post });
+      if (published.file === undefined) {
+        process.stdout.write(published.body);
         return;
       }
-      const file = resolve(options.out ?? join(config.report.outDir, `weekly-${week}.${EXTENSIONS[format]}`));
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, body);
-      context.logger.info({ event: 'report_written', week, format, file });
-      context.out.data({ week, format, file, atRiskCents: figures.atRisk.atRiskCents, staleSources: figures.freshness.filter((s) => s.stale).map((s) => s.source) }, () => {
+      const { figures, file } = published;
+      context.out.data({ week, format, file, atRiskCents: figures.atRisk.atRiskCents, staleSources: figures.freshness.filter((s) => s.stale).map((s) => s.source), summary: published.summary }, () => {
         context.out.line(`weekly report ${week} (${format}) written to ${file}`);
       });
-      await post();
     });
 }
