@@ -153,7 +153,7 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
       const result = await runOutcomes(db, { decidedBefore: new Date(decidedBefore), now });
       context.out.data(result, () => {
         context.out.line(`${result.linked} alerts linked to decided renewals (decided before ${dayOf(new Date(decidedBefore - 1))} end of day)`);
-        for (const line of formatOutcomeReport(result.report)) context.out.line(line);
+        for (const line of formatOutcomeReport(result.report, result.feedback)) context.out.line(line);
       });
     });
 }
