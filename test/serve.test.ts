@@ -5,6 +5,7 @@
 // Replays: a correctly signed request repeated within the 5-minute window is answered 200 and
 // processed idempotently (the slack_interactions key is taken: nothing recorded, nothing updated);
 // outside the window it is refused 401 like any stale request.
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runAlerts } from '../alerts/run.ts';
@@ -146,6 +147,24 @@ describeEachBackend('radar serve', (context) => {
     const big = `payload=${'x'.repeat(20_000)}`;
     const answer = await post('/slack/actions', big).catch((error: Error) => ({ status: -1, text: error.message }));
     expect(answer.status).toBe(413);
+    // Chunked, without Content-Length: refused once the limit is passed, the rest never read.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${server.url}/slack/actions`, { method: 'POST', headers: { 'transfer-encoding': 'chunked', 'x-slack-request-timestamp': seconds(), 'x-slack-signature': 'v0=' + '0'.repeat(64) } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', (error) => (request.writableEnded ? undefined : reject(error)));
+      let sent = 0;
+      const pump = () => {
+        while (sent < 1_000_000) {
+          sent += 4096;
+          if (!request.write('x'.repeat(4096))) return void request.once('drain', pump);
+        }
+        request.end();
+      };
+      pump();
+    });
+    expect(chunked).toBe(413);
     expect(await counts()).toEqual(before);
   });
 
