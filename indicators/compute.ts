@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
 import { RadarError } from '../pipelines/errors.ts';
 import {
+  countComputedRows,
   disableJitForTransaction,
   evaluateIndicatorValues,
   writeIndicatorValues,
@@ -90,6 +91,15 @@ export async function computeIndicators(db: Kysely<DB>, options: ComputeIndicato
     return writeIndicatorValues(trx, spec);
   });
   return { asOf: spec.asOf, indicators: spec.indicators.length, ...summary };
+}
+
+/** The computation alone, counted in the database without shipping or writing rows (benchmarks). */
+export async function countIndicatorRows(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<number> {
+  const spec = specFor(options);
+  return db.transaction().execute(async (trx) => {
+    await disableJitForTransaction(trx);
+    return countComputedRows(trx, spec);
+  });
 }
 
 /** The same computation without writing: for `radar indicators explain` and previews. */

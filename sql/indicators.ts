@@ -164,6 +164,12 @@ export interface ComputedRow {
   detail: IndicatorDetail;
 }
 
+/** Counts the computed rows without shipping them: the cost of the computation alone (benchmarks). */
+export async function countComputedRows(db: Kysely<DB>, spec: IndicatorRunSpec): Promise<number> {
+  const result = await sql<{ n: number }>`SELECT count(*)::int AS n FROM (${indicatorSelectStatement(spec)}) computed_rows`.execute(db);
+  return result.rows[0]?.n ?? 0;
+}
+
 /** The read-only statement, for EXPLAIN and for reviewers who want to read the SQL (`.compile(db)`). */
 export function indicatorSelectStatement(spec: IndicatorRunSpec): RawBuilder<ComputedRow> {
   return sql<ComputedRow>`${computedCtes(spec)} SELECT * FROM computed ORDER BY account_id, indicator`;
