@@ -137,7 +137,10 @@ export interface NotRiskRateRow {
 }
 
 /** Per tier: delivered risk alerts and how many of them Slack users marked not a risk, by reason. */
-export async function notRiskRates(db: Queryable): Promise<NotRiskRateRow[]> {
+/** Delivered risk alerts and how many were marked "not a risk", per tier; optionally alerts dated in [from, to]. */
+export async function notRiskRates(db: Queryable, period?: { from: string; to: string }): Promise<NotRiskRateRow[]> {
+  const from = period?.from ?? '0001-01-01';
+  const to = period?.to ?? '9999-12-31';
   const result = await sql<{ tier: string; alerts: number; not_risk: number; reasons: Record<string, number> | null }>`
     SELECT a.tier,
            count(*)::int AS alerts,
@@ -145,10 +148,12 @@ export async function notRiskRates(db: Queryable): Promise<NotRiskRateRow[]> {
            (SELECT jsonb_object_agg(r.reason, r.n) FROM (
               SELECT f2.reason, count(*)::int AS n FROM alerts a2 JOIN alert_feedback f2 ON f2.alert_id = a2.alert_id
               WHERE a2.kind = 'risk' AND NOT a2.is_holdout AND a2.status IN ('sent', 'dry_run') AND a2.tier = a.tier
+                AND a2.as_of BETWEEN ${from}::date AND ${to}::date
               GROUP BY f2.reason) r) AS reasons
     FROM alerts a
     LEFT JOIN alert_feedback f ON f.alert_id = a.alert_id
     WHERE a.kind = 'risk' AND NOT a.is_holdout AND a.status IN ('sent', 'dry_run') AND a.tier IS NOT NULL
+      AND a.as_of BETWEEN ${from}::date AND ${to}::date
     GROUP BY a.tier
     ORDER BY CASE a.tier WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`.execute(db);
   return result.rows.map((row) => ({ tier: row.tier, alerts: row.alerts, notRisk: row.not_risk, reasons: row.reasons ?? {} }));

@@ -178,7 +178,7 @@ export async function seedReportFixture(db: Kysely<DB>): Promise<ReportFixture> 
   const al1 = await alert('AL1', 'A1', '2026-10-01', 'sent', { value: 'saved', renewal: 'R1' });
   await task(al1, 'A1', 'call', '2026-10-08', '2026-10-05T10:00:00Z');
   await alert('AL1b', 'A1', '2026-10-08', 'sent', { value: 'saved', renewal: 'R1' });
-  await alert('AL2', 'A4', '2026-10-20', 'holdout', { value: 'saved', renewal: 'R4' });
+  const al2 = await alert('AL2', 'A4', '2026-10-20', 'holdout', { value: 'saved', renewal: 'R4' });
   const al3 = await alert('AL3', 'A2', '2026-10-15', 'dry_run', { value: 'lost', renewal: 'R2' });
   await task(al3, 'A2', 'call', '2026-10-22', null);
   const al4 = await alert('AL4', 'B1', '2026-11-20', 'sent', null);
@@ -188,8 +188,17 @@ export async function seedReportFixture(db: Kysely<DB>): Promise<ReportFixture> 
   const al5 = await alert('AL5', 'A10', '2026-08-01', 'sent', { value: 'saved', renewal: 'R10' });
   await task(al5, 'A10', 'call', '2026-08-08', '2026-08-05T10:00:00Z');
   await alert('AL6', 'A6', '2026-11-01', 'failed', { value: 'lost', renewal: 'R6' });
-  await alert('AL7', 'A7', '2026-01-10', 'sent', { value: 'saved', renewal: 'R7' });
+  const al7 = await alert('AL7', 'A7', '2026-01-10', 'sent', { value: 'saved', renewal: 'R7' });
   await alert('AL8', 'A8', '2025-11-01', 'holdout', { value: 'lost', renewal: 'R8' });
+  // "Not a risk" feedback from Slack: on AL3 and AL7 (delivered), and on AL2 (a holdout row: never counted).
+  const notRisk = async (alertId: number, accountKey: string, reason: 'customer_fine' | 'data_wrong') =>
+    db
+      .insertInto('alert_feedback')
+      .values({ alert_id: alertId, account_id: ids[accountKey]!, reason, slack_user_id: 'UCSM', recorded_at: '2026-11-02T10:00:00Z' })
+      .execute();
+  await notRisk(al3, 'A2', 'customer_fine');
+  await notRisk(al7, 'A7', 'data_wrong');
+  await notRisk(al2, 'A4', 'customer_fine');
 
   // Freshness: usage fresh (newest day the Sunday, judged 8 h later), support stale (22 days > 7d).
   await db.insertInto('usage_daily').values({ account_id: ids.B1!, day: SUNDAY, active_users: 5 }).execute();

@@ -194,6 +194,12 @@ describeEachBackend('weekly report figures', (context: () => TestDatabase) => {
     expect(t12.lift).toBeCloseTo(2 / 3 - 1 / 2, 12);
   });
 
+  it('the not-a-risk rate per tier over the trailing 12 months', () => {
+    // Delivered high-tier alerts dated in the window: AL1, AL1b, AL3, AL4, AL5, AL7 = 6; marked not a risk:
+    // AL3 and AL7 = 2 (AL2's feedback is on a holdout row, AL6 failed, AL8 is a holdout before the window).
+    expect(figures.notRisk).toEqual([{ tier: 'high', alerts: 6, notRisk: 2, reasons: { customer_fine: 1, data_wrong: 1 } }]);
+  });
+
   it('model health: AUC, Brier and calibration on the quarter’s renewals, lead-point scores first', () => {
     const health = figures.modelHealth;
     expect(health.period).toEqual({ from: '2026-08-24', to: SUNDAY });

@@ -13,6 +13,7 @@ import { registerAlertCommands } from '../../alerts/command.ts';
 import { registerModelCommands } from '../../models/command.ts';
 import { registerReportCommands } from '../report/command.ts';
 import { registerJobCommands } from '../jobs/command.ts';
+import { registerServeCommands } from '../../alerts/serve/command.ts';
 import { registerIndicatorCommands } from '../../indicators/command.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerAlertCommands(program, context);
   registerReportCommands(program, context);
   registerJobCommands(program, context);
+  registerServeCommands(program, context);
   registerDemoCommand(program, context);
 
   try {

@@ -1,6 +1,7 @@
 // Gathers the weekly report's figures: the queries in sql/report.ts, the arithmetic in figures.ts.
 // The week and "now" (for data freshness) are parameters; nothing here reads the clock.
 import type { Kysely } from 'kysely';
+import { notRiskRates, type NotRiskRateRow } from '../../sql/interactions.ts';
 import type { RadarConfig } from '../../config/schema.ts';
 import { alertFunnel, decidedRenewals, listSegments, modelsByVersion, renewingAccounts, saveCases, scoredRenewals, taskStatus } from '../../sql/report.ts';
 import type { DB } from '../../sql/schema.ts';
@@ -47,6 +48,8 @@ export interface WeeklyFigures {
   readonly trend: readonly TrendPoint[];
   readonly topAccounts: readonly TopAccount[];
   readonly funnel: { readonly quarterToDate: FunnelFigures; readonly trailing12Months: FunnelFigures };
+  /** Delivered risk alerts dated in the trailing 12 months that a CSM marked "not a risk" in Slack, per tier. */
+  readonly notRisk: readonly NotRiskRateRow[];
   readonly modelHealth: ModelHealth;
   readonly freshness: readonly FreshnessFigure[];
 }
@@ -109,6 +112,7 @@ export async function buildWeeklyFigures(db: Kysely<DB>, options: WeeklyReportOp
     trend,
     topAccounts: top,
     funnel: { quarterToDate: await funnelFor(periods.quarterToDate), trailing12Months: await funnelFor(periods.trailing12Months) },
+    notRisk: await notRiskRates(db, periods.trailing12Months),
     modelHealth: modelHealth(healthPeriod, config.leadDays, scored, models, report.calibrationBins),
     freshness: statuses.map((status) => ({
       source: status.source,

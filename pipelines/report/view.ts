@@ -77,6 +77,7 @@ export function definitions(figures: Pick<WeeklyFigures, 'horizonDays' | 'atRisk
       'Alerts: risk alerts dated in the period that reached someone (sent, or written by a dry run); holdout alerts were held back as the control group and are counted apart.',
       'With a task done: delivered alerts with at least one playbook task completed by the week’s Sunday. With an outcome: delivered alerts whose renewal (linked by radar outcomes) was decided by then; saved = renewed or expanded.',
       'Save rate = saved ÷ decided, per account renewal decided in the period (an account alerted several times counts once); alerted = at least one delivered alert, holdout = only holdout alerts. Lift = alerted − holdout, in percentage points.',
+      'Not a risk: delivered risk alerts dated in the trailing 12 months that a CSM rejected with the “Not a risk” button in Slack, per tier — feedback on the model: a high rate at a tier means its alerts are noise to the people who get them.',
     ],
     modelHealth: [
       `Renewals decided in the ${figures.modelHealth.period.from} … ${figures.modelHealth.period.to} window. Each takes the last score dated at least ${figures.modelHealth.leadDays} days (leadDays) before its renewal date, within ${LEAD_SCORE_WINDOW_DAYS} days of that point — the score CSMs had when there was time to act; failing that, the latest score dated before the decision (and not after the renewal date). Renewals with neither are unscored and left out.`,
@@ -220,7 +221,18 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
       id: 'funnel',
       title: 'Alert funnel and save rate',
       definitions: defs.funnel!,
-      tables: [{ id: 'funnel', caption: 'Alerts → tasks done → outcomes', columns: ['Stage', 'Quarter to date', 'Trailing 12 months'], rows: funnelRows([figures.funnel.quarterToDate, figures.funnel.trailing12Months]) }],
+      tables: [
+        { id: 'funnel', caption: 'Alerts → tasks done → outcomes', columns: ['Stage', 'Quarter to date', 'Trailing 12 months'], rows: funnelRows([figures.funnel.quarterToDate, figures.funnel.trailing12Months]) },
+        {
+          id: 'not-risk',
+          caption: 'Marked “not a risk” in Slack, trailing 12 months',
+          columns: ['Tier', 'Delivered alerts', 'Not a risk', 'Rate'],
+          rows: figures.notRisk.map((row) => ({
+            key: `notRisk.${row.tier}`,
+            cells: [row.tier, count(row.alerts), count(row.notRisk), row.alerts === 0 ? 'n/a' : percent(row.notRisk / row.alerts)],
+          })),
+        },
+      ],
       charts: [],
     },
     {
