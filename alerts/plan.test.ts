@@ -80,9 +80,12 @@ describe('chunkDigest', () => {
   it('packs accounts into messages of at most 50 blocks', async () => {
     const { chunkDigest } = await import('./run.ts');
     const member = (id: number, tasks: number) => ({ id, view: { playbooks: [{ tasks: Array.from({ length: tasks }) }] } }) as never as { id: number; view: import('./view.ts').AlertView };
-    // 2 (header, footer) + 6 accounts × (2 + 6 tasks) = 50 → one message; a 7th starts another.
+    // Per account: section + 6 tasks + buttons + status line + divider = 10 blocks.
+    // 2 (header, footer) + 4 × 10 = 42 fits; a 5th account would make 52 > 50 and starts another message.
     const seven = Array.from({ length: 7 }, (_, i) => member(i, 6));
-    expect(chunkDigest(seven).map((chunk) => chunk.map((m) => m.id))).toEqual([[0, 1, 2, 3, 4, 5], [6]]);
+    expect(chunkDigest(seven).map((chunk) => chunk.map((m) => m.id))).toEqual([[0, 1, 2, 3], [4, 5, 6]]);
+    // 2 + 12 × (4 + 0 tasks) = 50: exactly at the limit stays one message.
+    expect(chunkDigest(Array.from({ length: 12 }, (_, i) => member(i, 0)))).toHaveLength(1);
     expect(chunkDigest([member(1, 0), member(2, 1)])).toHaveLength(1);
     expect(chunkDigest([])).toEqual([]);
   });

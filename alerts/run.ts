@@ -59,14 +59,15 @@ export function parseDrivers(value: Json): Driver[] {
 
 /**
  * Splits a digest's accounts into messages within Slack's 50 blocks: the digest template spends 2
- * blocks on the header and footer, and per account one section, one line per task and a divider.
+ * blocks on the header and footer, and per account one section, one line per task, its buttons, a
+ * status line once someone acted on it (counted up front, so a later update still fits) and a divider.
  */
 export function chunkDigest<T extends { view: AlertView }>(members: readonly T[], maxBlocks = 50): T[][] {
   const chunks: T[][] = [];
   let current: T[] = [];
   let used = 2;
   for (const member of members) {
-    const cost = 2 + member.view.playbooks.reduce((sum, playbook) => sum + playbook.tasks.length, 0);
+    const cost = 4 + member.view.playbooks.reduce((sum, playbook) => sum + playbook.tasks.length, 0);
     if (current.length > 0 && used + cost > maxBlocks) {
       chunks.push(current);
       current = [];

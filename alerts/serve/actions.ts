@@ -14,7 +14,7 @@ import type { DB, Json } from '../../sql/schema.ts';
 import { completeTask, getTask } from '../../sql/tasks.ts';
 import { addDays, dayOf } from '../dates.ts';
 import type { Renderer, SlackMessage } from '../render.ts';
-import { actionIds, applyAlertState, NOT_A_RISK_REASONS, type AlertView } from '../view.ts';
+import { actionIds, applyAlertState, NOT_A_RISK_REASONS, type AlertView, type DigestView } from '../view.ts';
 import type { InteractivityApi } from './slack-web.ts';
 
 export const SNOOZE_DAYS = 7;
@@ -114,8 +114,7 @@ export function createRefresher(deps: Omit<HandlerDeps, 'later'>): (alertId: num
     const message = deps.renderer.alert(view);
     await setAlertPayload(deps.db, alertId, { ...payload, view, message } as unknown as Json);
     if (alert.digestAlertId !== null) {
-      // Digest messages carry no buttons; the state is stored and shows in `radar tasks list`.
-      deps.logger.info({ event: 'slack_refresh_skipped', alertId, reason: 'alert was delivered in a digest' });
+      await refreshDigest(alert.digestAlertId);
       return;
     }
     if (!deps.slack || !alert.channel || !alert.slackTs) {
@@ -124,6 +123,26 @@ export function createRefresher(deps: Omit<HandlerDeps, 'later'>): (alertId: num
     }
     await deps.slack.updateMessage({ channel: alert.channel, ts: alert.slackTs, message });
     deps.logger.info({ event: 'slack_message_updated', alertId });
+  };
+  /** A digest is one Slack message for several alerts: re-render all of its accounts with their current state. */
+  const refreshDigest = async (digestAlertId: number) => {
+    const digest = await alertForAction(deps.db, digestAlertId);
+    const payload = digest?.payload as { view?: DigestView; message?: SlackMessage } | null | undefined;
+    if (!digest || digest.kind !== 'digest' || !payload?.view) {
+      deps.logger.warn({ event: 'slack_refresh_skipped', alertId: digestAlertId, reason: 'digest without a stored view' });
+      return;
+    }
+    const members: AlertView[] = [];
+    for (const member of payload.view.alerts) members.push(applyAlertState(member, await alertState(deps.db, member.alertId)));
+    const view: DigestView = { ...payload.view, alerts: members };
+    const message = deps.renderer.digest(view);
+    await setAlertPayload(deps.db, digestAlertId, { ...payload, view, message } as unknown as Json);
+    if (!deps.slack || !digest.channel || !digest.slackTs) {
+      deps.logger.info({ event: 'slack_refresh_skipped', alertId: digestAlertId, reason: deps.slack ? 'digest has no Slack message' : 'no SLACK_BOT_TOKEN' });
+      return;
+    }
+    await deps.slack.updateMessage({ channel: digest.channel, ts: digest.slackTs, message });
+    deps.logger.info({ event: 'slack_message_updated', alertId: digestAlertId, digest: true });
   };
   return (alertId) => {
     const next = (chains.get(alertId) ?? Promise.resolve()).catch(() => undefined).then(() => refresh(alertId));
