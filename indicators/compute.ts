@@ -5,7 +5,7 @@ import type { RadarConfig } from '../config/schema.ts';
 import { RadarError } from '../pipelines/errors.ts';
 import {
   countComputedRows,
-  disableJitForTransaction,
+  prepareIndicatorTransaction,
   evaluateIndicatorValues,
   writeIndicatorValues,
   type ComputedIndicatorValue,
@@ -87,7 +87,7 @@ function specFor(options: ComputeIndicatorsOptions) {
 export async function computeIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputeIndicatorsResult> {
   const spec = specFor(options);
   const summary = await db.transaction().execute(async (trx) => {
-    await disableJitForTransaction(trx);
+    await prepareIndicatorTransaction(trx);
     return writeIndicatorValues(trx, spec);
   });
   return { asOf: spec.asOf, indicators: spec.indicators.length, ...summary };
@@ -97,7 +97,7 @@ export async function computeIndicators(db: Kysely<DB>, options: ComputeIndicato
 export async function countIndicatorRows(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<number> {
   const spec = specFor(options);
   return db.transaction().execute(async (trx) => {
-    await disableJitForTransaction(trx);
+    await prepareIndicatorTransaction(trx);
     return countComputedRows(trx, spec);
   });
 }
@@ -106,7 +106,7 @@ export async function countIndicatorRows(db: Kysely<DB>, options: ComputeIndicat
 export async function evaluateIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputedIndicatorValue[]> {
   const spec = specFor(options);
   return db.transaction().execute(async (trx) => {
-    await disableJitForTransaction(trx);
+    await prepareIndicatorTransaction(trx);
     return evaluateIndicatorValues(trx, spec);
   });
 }

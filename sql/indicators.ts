@@ -180,12 +180,16 @@ export function indicatorSelectStatement(spec: IndicatorRunSpec): RawBuilder<Com
 }
 
 /**
- * For the rest of the current transaction: no JIT. The composed statement's row estimates are far too
- * high (a LEFT JOIN per indicator), which makes Postgres spend ~3 s compiling it for a ~1 s execution.
- * Call inside a transaction (SET LOCAL); PGlite accepts it too.
+ * For the rest of the current transaction (SET LOCAL; PGlite accepts it too):
+ * - no JIT: the composed statement's row estimates are far too high (a LEFT JOIN per indicator), which
+ *   makes Postgres spend ~3 s compiling it for a ~1 s execution;
+ * - no parallel workers: parallel partial aggregates add floating-point sums in a different order on each
+ *   run, so the last bits of averages and slopes (and the scores built on them) could differ between two
+ *   runs over the same data — and "running a day twice changes nothing" must hold exactly.
  */
-export async function disableJitForTransaction(trx: Kysely<DB>): Promise<void> {
+export async function prepareIndicatorTransaction(trx: Kysely<DB>): Promise<void> {
   await sql`SET LOCAL jit = off`.execute(trx);
+  await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(trx);
 }
 
 /** Computes every indicator for the in-scope accounts without writing anything. */

@@ -47,9 +47,13 @@ async function addLaterFacts(db: Kysely<DB>, accountId: number, after: string, t
   await db.updateTable('invoices').set({ paid_at: `${next}T12:00:00Z`, status: 'paid' }).where('account_id', '=', accountId).where('issued_on', '<=', after).where('paid_at', 'is', null).where('status', '<>', 'void').execute();
   const last = await db.selectFrom('renewals').select((eb) => eb.fn.max('renewal_date').as('last')).where('account_id', '=', accountId).executeTakeFirst();
   const renewalDate = addDays(last?.last ?? next, 400);
+  // A later renewal decision records the contract ARR that was in force (here: the account's ARR). The
+  // indicators read ARR as of D from the next renewal's arr_before when nothing was decided by D, so a
+  // renewal row whose arr_before contradicts the contract would be a data error, not a later fact.
+  const account = await db.selectFrom('accounts').select('arr_cents').where('account_id', '=', accountId).executeTakeFirstOrThrow();
   await db
     .insertInto('renewals')
-    .values({ account_id: accountId, renewal_date: renewalDate, outcome: 'churned', arr_before_cents: 100, arr_after_cents: 0, decided_at: `${addDays(renewalDate, -10)}T12:00:00Z` })
+    .values({ account_id: accountId, renewal_date: renewalDate, outcome: 'churned', arr_before_cents: account.arr_cents, arr_after_cents: 0, decided_at: `${addDays(renewalDate, -10)}T12:00:00Z` })
     .execute();
 }
 
