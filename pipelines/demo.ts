@@ -81,11 +81,13 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
     (result) => `${result.accounts} accounts: ${result.tiers.critical} critical, ${result.tiers.high} high, ${result.tiers.medium} medium, ${result.tiers.low} low`,
   );
   const outboxDir = outboxDirOf(context);
+  // The demo never posts to Slack, token or not: alerts and the report summary go to the outbox.
+  const dryRun = { config, configVersion: version, slack: null, outboxDir, print: () => undefined, logger: context.logger, now: () => new Date() };
   await step(
     context,
     'alerting CSMs (no SLACK_BOT_TOKEN: dry run to the outbox)',
     () =>
-      runAlerts(db, { asOf: options.end, config, configVersion: version, baseDir, slack: null, outboxDir, print: () => undefined, logger: context.logger, now: () => new Date() }),
+      runAlerts(db, { ...dryRun, asOf: options.end, baseDir }),
     (summary) => `${summary.alerts} alerts with playbook tasks written to ${join(outboxDir, options.end)}, ${summary.holdout} held out as the control group, ${summary.queued} queued over budget (\`radar tasks list\`)`,
   );
   const week = isoWeekOf(options.end);
@@ -94,7 +96,7 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
     context,
     `writing the weekly retention report for ${week}`,
     () =>
-      publishWeeklyReport(db, { config, configVersion: version, slack: null, outboxDir, print: () => undefined, logger: context.logger, now: () => new Date(), week, format: 'html', out: reportFile, post: true }),
+      publishWeeklyReport(db, { ...dryRun, week, format: 'html', out: reportFile, post: true }),
     () => `${reportFile} (open it in a browser; \`radar report weekly --format md\` for Markdown); its Slack summary is in the outbox too`,
   );
   context.out.line(`done in ${((performance.now() - started) / 1000).toFixed(1)} s — the database is in ${resolve(options.dataDir, 'pgdata')}`);

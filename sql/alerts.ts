@@ -13,6 +13,8 @@ export type AlertStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'queued' |
 
 /** Statuses that count as "the account was alerted" for cooldown (a holdout is a decision too). */
 export const COOLDOWN_STATUSES: readonly AlertStatus[] = ['pending', 'sending', 'sent', 'dry_run', 'holdout'];
+/** Alert statuses that mean the alert reached someone (sent, or written by a dry run), as a SQL list. */
+export const DELIVERED_SQL = sql`('sent', 'dry_run')`;
 /** Statuses that use a recipient's weekly budget. */
 export const BUDGET_STATUSES: readonly AlertStatus[] = ['pending', 'sending', 'sent', 'dry_run'];
 
@@ -385,7 +387,7 @@ export async function decidedCases(db: Queryable): Promise<DecidedCaseRow[]> {
     FROM alerts a
     LEFT JOIN tasks t ON t.alert_id = a.alert_id
     WHERE a.kind = 'risk' AND a.outcome_renewal_id IS NOT NULL
-      AND (a.is_holdout OR a.status IN ('sent', 'dry_run'))
+      AND (a.is_holdout OR a.status IN ${DELIVERED_SQL})
     GROUP BY a.account_id, a.outcome_renewal_id
     ORDER BY a.account_id, a.outcome_renewal_id`.execute(db);
   return result.rows.map((row) => ({

@@ -2,7 +2,7 @@
 // alert snooze, "not a risk" feedback, and the reads behind the /radar slash command.
 // Functions take `db` or a transaction first so the caller owns the transaction.
 import { sql } from 'kysely';
-import type { Queryable } from './alerts.ts';
+import { DELIVERED_SQL, type Queryable } from './alerts.ts';
 import type { Json } from './schema.ts';
 
 export type InteractionKind = 'task_done' | 'snooze' | 'not_a_risk_prompt' | 'not_a_risk' | 'command';
@@ -147,12 +147,12 @@ export async function notRiskRates(db: Queryable, period?: { from: string; to: s
            count(f.alert_id)::int AS not_risk,
            (SELECT jsonb_object_agg(r.reason, r.n) FROM (
               SELECT f2.reason, count(*)::int AS n FROM alerts a2 JOIN alert_feedback f2 ON f2.alert_id = a2.alert_id
-              WHERE a2.kind = 'risk' AND NOT a2.is_holdout AND a2.status IN ('sent', 'dry_run') AND a2.tier = a.tier
+              WHERE a2.kind = 'risk' AND NOT a2.is_holdout AND a2.status IN ${DELIVERED_SQL} AND a2.tier = a.tier
                 AND a2.as_of BETWEEN ${from}::date AND ${to}::date
               GROUP BY f2.reason) r) AS reasons
     FROM alerts a
     LEFT JOIN alert_feedback f ON f.alert_id = a.alert_id
-    WHERE a.kind = 'risk' AND NOT a.is_holdout AND a.status IN ('sent', 'dry_run') AND a.tier IS NOT NULL
+    WHERE a.kind = 'risk' AND NOT a.is_holdout AND a.status IN ${DELIVERED_SQL} AND a.tier IS NOT NULL
       AND a.as_of BETWEEN ${from}::date AND ${to}::date
     GROUP BY a.tier
     ORDER BY CASE a.tier WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`.execute(db);

@@ -2,12 +2,11 @@
 // report's days as parameters (no clock), returns camelCase rows with money as integer cents, and
 // leaves the arithmetic to pipelines/report/figures.ts so each figure is computed (and tested) once.
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { DELIVERED_SQL } from './alerts.ts';
 import type { DB, Json } from './schema.ts';
 
 export type Queryable = Kysely<DB> | Transaction<DB>;
 
-/** Alert statuses that mean the alert reached someone (as in `radar outcomes`). */
-const DELIVERED = sql`('sent', 'dry_run')`;
 /** Midnight UTC starting a 'YYYY-MM-DD' day, as timestamptz. */
 const startOf = (day: string) => sql`(${day}::date::timestamp AT TIME ZONE 'UTC')`;
 const endOf = (day: string) => sql`((${day}::date + 1)::timestamp AT TIME ZONE 'UTC')`;
@@ -42,7 +41,7 @@ export async function decidedRenewals(db: Queryable, period: { from: string; to:
            r.outcome, r.arr_before_cents, r.arr_after_cents,
            EXISTS (
              SELECT 1 FROM alerts a
-             WHERE a.account_id = r.account_id AND a.kind = 'risk' AND NOT a.is_holdout AND a.status IN ${DELIVERED}
+             WHERE a.account_id = r.account_id AND a.kind = 'risk' AND NOT a.is_holdout AND a.status IN ${DELIVERED_SQL}
                AND a.as_of BETWEEN r.renewal_date - ${horizonDays}::int AND r.renewal_date
                AND a.as_of <= (r.decided_at AT TIME ZONE 'UTC')::date
            ) AS alerted
@@ -194,7 +193,7 @@ export async function alertFunnel(db: Queryable, period: { from: string; to: str
            count(*) FILTER (WHERE d.delivered AND r.renewal_id IS NOT NULL)::int AS with_outcome,
            count(*) FILTER (WHERE d.delivered AND r.renewal_id IS NOT NULL AND a.outcome = 'saved')::int AS saved
     FROM alerts a
-    CROSS JOIN LATERAL (SELECT NOT a.is_holdout AND a.status IN ${DELIVERED} AS delivered) d
+    CROSS JOIN LATERAL (SELECT NOT a.is_holdout AND a.status IN ${DELIVERED_SQL} AS delivered) d
     LEFT JOIN renewals r ON r.renewal_id = a.outcome_renewal_id AND a.outcome IS NOT NULL AND r.decided_at < ${endOf(asOf)}
     WHERE a.kind = 'risk' AND a.as_of >= ${period.from}::date AND a.as_of <= ${period.to}::date`.execute(db);
   const row = result.rows[0]!;
@@ -215,7 +214,7 @@ export async function saveCases(db: Queryable, period: { from: string; to: strin
     SELECT a.account_id, a.outcome_renewal_id AS renewal_id, bool_and(a.is_holdout) AS holdout, min(a.outcome) AS outcome
     FROM alerts a
     JOIN renewals r ON r.renewal_id = a.outcome_renewal_id
-    WHERE a.kind = 'risk' AND a.outcome IS NOT NULL AND (a.is_holdout OR a.status IN ${DELIVERED})
+    WHERE a.kind = 'risk' AND a.outcome IS NOT NULL AND (a.is_holdout OR a.status IN ${DELIVERED_SQL})
       AND r.decided_at >= ${startOf(period.from)} AND r.decided_at < ${endOf(period.to)}
     GROUP BY a.account_id, a.outcome_renewal_id
     ORDER BY a.account_id, a.outcome_renewal_id`.execute(db);
