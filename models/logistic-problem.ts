@@ -45,8 +45,8 @@ export function sigmoid(eta: number): number {
   return e / (1 + e);
 }
 
-export function totalWeight(problem: LogisticProblem): number {
-  if (!problem.weights) return problem.design.rows;
+export function totalWeight(problem: { readonly labels: ArrayLike<number>; readonly weights: Float64Array | null }): number {
+  if (!problem.weights) return problem.labels.length;
   let sum = 0;
   for (let i = 0; i < problem.weights.length; i++) sum += problem.weights[i]!;
   return sum;

@@ -147,6 +147,26 @@ export async function mergeStaging(
   return { staged: row.staged, distinct: row.distinct_rows, inserted: row.inserted, updated: row.updated };
 }
 
+/**
+ * Whether a load changed enough of a table that the planner's statistics are stale: never analysed
+ * (reltuples < 0), or changed rows ≥ 10% of the estimate — autovacuum's own rule, applied at once
+ * instead of up to a minute later, because the next step (indicators, a backtest) usually runs right
+ * after the load and a plan built on an empty-table estimate can be 20× slower.
+ */
+export function statisticsStale(changedRows: number, estimatedRows: number): boolean {
+  if (changedRows <= 0) return false;
+  return estimatedRows < 0 || changedRows >= 0.1 * estimatedRows;
+}
+
+/** Re-analyses a table after a large load (outside the load's transaction, so it sees committed rows). */
+export async function refreshStatistics(db: Db, table: string, changedRows: number): Promise<boolean> {
+  const [target] = identifiers([table]);
+  const result = await sql<{ estimate: number | null }>`SELECT reltuples::float8 AS estimate FROM pg_class WHERE oid = to_regclass(${target!})`.execute(db);
+  if (!statisticsStale(changedRows, result.rows[0]?.estimate ?? -1)) return false;
+  await sql`ANALYZE ${sql.table(target!)}`.execute(db);
+  return true;
+}
+
 /** Newest fact per entity, for freshness. */
 export async function newestFact(db: Db, table: string, column: string): Promise<Date | string | null> {
   const [target, col] = identifiers([table, column]);

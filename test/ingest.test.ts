@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { statisticsStale } from '../sql/ingest.ts';
 import { ingestDirectory, ingestSource } from '../pipelines/ingest/run.ts';
 import { silentLogger } from '../pipelines/log.ts';
 import { fileSourceSchema } from '../config/sources.ts';
@@ -86,6 +87,17 @@ describeEachBackend('ingest', (context) => {
     expect(invoice).toEqual({ amount_cents: 125050, paid_at: new Date('2025-01-31T10:00:00Z'), due_on: '2025-01-31' });
     const globex = await db.selectFrom('accounts').select(['name', 'currency', 'industry']).where('external_id', '=', 'acct-2').executeTakeFirstOrThrow();
     expect(globex).toEqual({ name: 'Globex, Inc.', currency: 'USD', industry: 'finance' });
+  });
+
+  it('refreshes the planner statistics of the tables a load changed', async () => {
+    const { db } = context();
+    // The load above analysed what it changed: reltuples is -1 until a table is first analysed.
+    const estimates = await sql<{ relname: string; reltuples: number }>`
+      SELECT relname, reltuples::float8 AS reltuples FROM pg_class
+      WHERE oid IN (to_regclass('accounts'), to_regclass('usage_daily'), to_regclass('renewals'))`.execute(db);
+    expect(Object.fromEntries(estimates.rows.map((row) => [row.relname, row.reltuples]))).toEqual({ accounts: 3, usage_daily: 3, renewals: -1 });
+    // Autovacuum's rule, applied at once: never analysed, or ≥ 10% of the estimate changed.
+    expect([statisticsStale(0, -1), statisticsStale(1, -1), statisticsStale(99, 1000), statisticsStale(100, 1000)]).toEqual([false, true, false, true]);
   });
 
   it('skips files it already loaded, and a forced reload changes nothing', async () => {

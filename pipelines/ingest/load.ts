@@ -13,6 +13,7 @@ import {
   finishRun,
   insertRejects,
   mergeStaging,
+  refreshStatistics,
   startRun,
   writeWatermark,
   type RejectRecord,
@@ -174,6 +175,11 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, timings } };
     });
     log.info({ event: 'ingest_succeeded', ...summary, detail: undefined });
+    // The rows are committed: a failed ANALYZE only costs plan quality until autovacuum's, so it warns.
+    await refreshStatistics(db, spec.table, summary.inserted + summary.updated).then(
+      (refreshed) => refreshed && log.info({ event: 'ingest_statistics_refreshed', table: spec.table }),
+      (error: unknown) => log.warn({ event: 'ingest_statistics_refresh_failed', table: spec.table, error: (error as Error).message }),
+    );
     return summary;
   } catch (error) {
     const durationMs = performance.now() - started;
