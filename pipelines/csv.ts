@@ -3,12 +3,13 @@
 // line break or surrounding spaces is quoted.
 export type Cell = string | number | null | undefined;
 
-const NEEDS_QUOTES = /[",\r\n]/;
+// One regex for "has a delimiter, quote or line break, or leading/trailing white space" (no trim() copy).
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 export function csvField(value: Cell): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  if (value === '' || NEEDS_QUOTES.test(value) || value.trim() !== value) return `"${value.replaceAll('"', '""')}"`;
+  if (value === '' || NEEDS_QUOTES.test(value)) return `"${value.replaceAll('"', '""')}"`;
   return value;
 }
 

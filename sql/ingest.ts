@@ -4,6 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import { copyCsv, runScript } from './database.ts';
 import type { DB } from './schema.ts';
+import { RadarError } from '../pipelines/errors.ts';
 
 type Db = Kysely<DB>;
 
@@ -95,6 +96,44 @@ export async function copyIntoStaging(db: Db, columns: readonly string[], csv: s
   await copyCsv(db, STAGING_TABLE, [...identifiers(columns), 'source_order'], csv);
 }
 
+/** Staged rows from which account references are checked once per load instead of once per row. */
+export const SET_BASED_REFERENCE_CHECK_ROWS = 10_000;
+
+/**
+ * Whether the table's only triggers are the foreign key account_id → accounts (so switching triggers off
+ * for the merge skips exactly that check, which the caller then does set-based), and the role may do so.
+ */
+async function canCheckReferencesOnce(db: Db, table: string): Promise<boolean> {
+  const result = await sql<{ other_triggers: number; account_keys: number; allowed: boolean }>`
+    SELECT (SELECT count(*) FROM pg_trigger t
+            WHERE t.tgrelid = to_regclass(${table})
+              AND NOT (t.tgisinternal AND t.tgconstraint IN (
+                SELECT c.oid FROM pg_constraint c
+                WHERE c.conrelid = to_regclass(${table}) AND c.contype = 'f' AND c.confrelid = to_regclass('accounts')
+                  AND c.conkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${table}) AND attname = 'account_id')]
+              )))::int AS other_triggers,
+           (SELECT count(*) FROM pg_constraint c WHERE c.conrelid = to_regclass(${table}) AND c.contype = 'f')::int AS account_keys,
+           has_parameter_privilege('session_replication_role', 'SET') AS allowed`.execute(db);
+  const row = result.rows[0];
+  return !!row && row.other_triggers === 0 && row.account_keys === 1 && row.allowed;
+}
+
+/**
+ * The foreign key's own check, once for the whole load: every referenced account must exist, and each is
+ * locked FOR KEY SHARE (what the per-row check does) so no concurrent delete can orphan the new rows.
+ */
+async function lockReferencedAccounts(db: Db): Promise<void> {
+  const result = await sql<{ referenced: number; locked: number; missing: string | null }>`
+    WITH referenced AS (SELECT DISTINCT account_id FROM ${sql.table(STAGING_TABLE)}),
+         locked AS (SELECT account_id FROM accounts WHERE account_id IN (SELECT account_id FROM referenced) FOR KEY SHARE)
+    SELECT (SELECT count(*) FROM referenced)::int AS referenced, (SELECT count(*) FROM locked)::int AS locked,
+           (SELECT min(account_id)::text FROM referenced WHERE account_id NOT IN (SELECT account_id FROM locked)) AS missing`.execute(db);
+  const row = result.rows[0]!;
+  if (row.locked !== row.referenced) {
+    throw new RadarError('ingest_failed', `account ${row.missing} referenced by the load does not exist (deleted while loading?); nothing was loaded`, { accountId: row.missing });
+  }
+}
+
 export interface MergeCounts {
   readonly staged: number;
   readonly distinct: number;
@@ -109,6 +148,26 @@ export interface MergeCounts {
  * reports 0 inserted, 0 updated.
  */
 export async function mergeStaging(
+  db: Db,
+  table: string,
+  columns: readonly string[],
+  naturalKey: readonly string[],
+  options: { touchUpdatedAt: boolean; mayRepeatKeys: boolean; referencesAccount: boolean; stagedRows: number },
+): Promise<MergeCounts> {
+  // Per-row foreign-key checks were 11 of the 15 s a 2.8M-row usage merge took; checked once, the merge
+  // takes 7 s. Triggers are off only for the merge statement (SET LOCAL, reset right after).
+  const checkOnce = options.referencesAccount && options.stagedRows >= SET_BASED_REFERENCE_CHECK_ROWS && (await canCheckReferencesOnce(db, table));
+  if (!checkOnce) return mergeStatement(db, table, columns, naturalKey, options);
+  await lockReferencedAccounts(db);
+  await sql`SET LOCAL session_replication_role = replica`.execute(db);
+  try {
+    return await mergeStatement(db, table, columns, naturalKey, options);
+  } finally {
+    await sql`SET LOCAL session_replication_role = origin`.execute(db);
+  }
+}
+
+async function mergeStatement(
   db: Db,
   table: string,
   columns: readonly string[],

@@ -21,9 +21,10 @@ import {
 } from '../../sql/ingest.ts';
 import { RadarError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { csvLine } from '../csv.ts';
+import { csvField } from '../csv.ts';
 import { createRowValidator, entitySpecs, stagedColumns, type ParseSettings } from './entities.ts';
 import type { RecordSource } from './records.ts';
+import { DuplicateKeyTracker } from './duplicate-keys.ts';
 
 export interface LoadOptions {
   readonly source: string;
@@ -52,30 +53,6 @@ interface Tally {
   read: number;
   staged: number;
   rejects: RejectRecord[];
-}
-
-/**
- * Notices whether a load repeats a natural key, so the merge can skip its DISTINCT ON sort (the
- * costliest part of it) in the common case of none. Past `limit` keys it stops tracking and assumes
- * repeats, bounding memory on very large loads.
- */
-export class DuplicateKeyTracker {
-  private keys: Set<string> | undefined = new Set();
-  repeated = false;
-  constructor(private readonly limit = 5_000_000) {}
-
-  add(key: string): void {
-    if (this.repeated || !this.keys) return;
-    if (this.keys.has(key)) {
-      this.repeated = true;
-      this.keys = undefined;
-    } else if (this.keys.size >= this.limit) {
-      this.repeated = true;
-      this.keys = undefined;
-    } else {
-      this.keys.add(key);
-    }
-  }
 }
 
 const emptyCounts = (tally: Tally): RunCounts => ({ read: tally.read, inserted: 0, updated: 0, unchanged: 0, rejected: tally.rejects.length });
@@ -124,10 +101,13 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
             row.account_id = accountId;
           }
           tally.staged += 1;
-          duplicateKeys.add(spec.naturalKey.map((column) => row[column]).join('\u0001'));
-          const values = columns.map((column) => row[column] ?? null);
-          values.push(tally.staged);
-          csv += `${csvLine(values)}\n`;
+          // Plain loops: this runs once per row of multi-million-row loads.
+          let key = '';
+          for (const column of spec.naturalKey) key += `${row[column]}\u0001`;
+          duplicateKeys.add(key);
+          let line = '';
+          for (const column of columns) line += `${csvField(row[column])},`;
+          csv += `${line}${tally.staged}\n`;
         }
         // One COPY in flight while the next batch is parsed: JS and Postgres work side by side.
         phases.readMs += performance.now() - phaseStart;
@@ -155,7 +135,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       }
 
       phaseStart = performance.now();
-      const merged = tally.staged > 0 ? await mergeStaging(trx, spec.table, columns, spec.naturalKey, { touchUpdatedAt: options.entity === 'accounts', mayRepeatKeys: duplicateKeys.repeated }) : { staged: 0, distinct: 0, inserted: 0, updated: 0 };
+      const merged = tally.staged > 0 ? await mergeStaging(trx, spec.table, columns, spec.naturalKey, { touchUpdatedAt: options.entity === 'accounts', mayRepeatKeys: duplicateKeys.repeated, referencesAccount: spec.referencesAccount, stagedRows: tally.staged }) : { staged: 0, distinct: 0, inserted: 0, updated: 0 };
       phases.mergeMs = performance.now() - phaseStart;
       const result = recordSource.result();
       if (result.watermark !== undefined) await writeWatermark(trx, options.source, result.watermark, runId);

@@ -14,6 +14,8 @@ describe('parseDay', () => {
     expect(parseDay('2025-02-29', 'iso')).toEqual({ ok: false, reason: '"2025-02-29" is not a date (no such day)' });
     expect(parseDay('01/31/2026', 'DD/MM/YYYY')).toEqual({ ok: false, reason: '"01/31/2026" is not a date (no such day)' });
     expect(parseDay('yesterday', 'iso')).toEqual({ ok: false, reason: '"yesterday" is not a date (expected YYYY-MM-DD)' });
+    // Century rules on the allocation-free path: 1900 and 2100 are not leap years, 2000 is.
+    expect(['1900-02-29', '2000-02-29', '2100-02-29', '2026-04-31', '2026-12-31', ' 2026-12-31'].map((text) => parseDay(text, 'YYYY-MM-DD').ok)).toEqual([false, true, false, false, true, true]);
   });
   it('reduces a timestamp to its day in the source time zone', () => {
     // 2026-03-01T23:30Z is already 2 March in Berlin (UTC+1 in winter).
@@ -43,6 +45,16 @@ describe('numbers and money', () => {
     expect(parseWholeNumber('42')).toEqual({ ok: true, value: 42 });
     expect(parseWholeNumber('42.0')).toEqual({ ok: true, value: 42 });
     expect(parseWholeNumber('4.5')).toEqual({ ok: false, reason: '"4.5" is not a whole number' });
+    // The digits-only fast path and the general path agree at their edges.
+    expect(['007', '0', '999999999999999', '1234567890123456', '-3', ' 12 ', '12a'].map((text) => parseWholeNumber(text))).toEqual([
+      { ok: true, value: 7 },
+      { ok: true, value: 0 },
+      { ok: true, value: 999_999_999_999_999 },
+      { ok: true, value: 1_234_567_890_123_456 },
+      { ok: true, value: -3 },
+      { ok: true, value: 12 },
+      { ok: false, reason: '"12a" is not a whole number' },
+    ]);
   });
   it('converts decimal amounts to cents exactly', () => {
     // 0.29 * 100 is 28.999999999999996 in floating point; the digit shift gives 29.

@@ -15,10 +15,35 @@ const DATE_PATTERNS: Record<string, { regex: RegExp; order: [number, number, num
   'DD.MM.YYYY': { regex: /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/, order: [3, 2, 1] },
 };
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function isRealDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1 || year < 1900 || year > 2200) return false;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return day <= daysInMonth;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0);
+}
+
+/** Digits of `text` from `start` to `end` as a number, or -1 if any is not a digit. */
+function digitsAt(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * The common case of a big load, without a regex or allocations: an already canonical 'YYYY-MM-DD' that
+ * is a real day comes back as itself. Anything else returns undefined and takes the general path.
+ */
+function canonicalDay(text: string): string | undefined {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 7);
+  const day = digitsAt(text, 8, 10);
+  return year >= 0 && month >= 0 && day >= 0 && isRealDate(year, month, day) ? text : undefined;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -51,6 +76,10 @@ function wallClockToUtc(year: number, month: number, day: number, hour: number, 
 
 /** A calendar day as 'YYYY-MM-DD'. Timestamps are accepted and reduced to their day in `zone`. */
 export function parseDay(text: string, format: DateFormat, zone = 'UTC'): Parsed<string> {
+  if (format === 'iso' || format === 'YYYY-MM-DD') {
+    const canonical = canonicalDay(text);
+    if (canonical !== undefined) return { ok: true, value: canonical };
+  }
   const trimmed = text.trim();
   if (format === 'epoch-seconds' || format === 'epoch-millis') {
     const instant = parseInstant(trimmed, format, zone);
@@ -115,6 +144,11 @@ export function parseInstant(text: string, format: DateFormat, zone = 'UTC'): Pa
 
 /** Whole number, tolerating "12.0" from spreadsheets but not "12.5". */
 export function parseWholeNumber(text: string): Parsed<number> {
+  // Plain digits (the usual case) without a regex; 15 digits always fit a safe integer.
+  if (text.length > 0 && text.length <= 15) {
+    const value = digitsAt(text, 0, text.length);
+    if (value >= 0) return { ok: true, value };
+  }
   const trimmed = text.trim();
   if (!/^[+-]?\d+(\.0+)?$/.test(trimmed)) return fail(`"${trimmed}" is not a whole number`);
   const value = Number(trimmed);
