@@ -92,6 +92,11 @@ export async function createStaging(db: Db, table: string, columns: readonly str
   );
 }
 
+/** Empties the staging table between chunks of one load. */
+export async function clearStaging(db: Db): Promise<void> {
+  await runScript(db, `TRUNCATE ${STAGING_TABLE}`);
+}
+
 export async function copyIntoStaging(db: Db, columns: readonly string[], csv: string): Promise<void> {
   await copyCsv(db, STAGING_TABLE, [...identifiers(columns), 'source_order'], csv);
 }

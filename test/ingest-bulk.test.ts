@@ -1,4 +1,5 @@
-// Large loads check their account references once per load (one join that locks each referenced account
+// Large loads are merged in chunks while the file is still being read, and check their account
+// references once per chunk (one join that locks each referenced account
 // FOR KEY SHARE, as the foreign key's per-row check would) and merge with the per-row trigger off. Shown
 // on both backends: the rows land, the foreign key still guards later writes, and a reference to a
 // missing account fails the merge with nothing written.
@@ -7,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { ingestDirectory } from '../pipelines/ingest/run.ts';
+import { fileSourceSchema } from '../config/sources.ts';
+import { ingestDirectory, ingestSource } from '../pipelines/ingest/run.ts';
 import { silentLogger } from '../pipelines/log.ts';
 import { copyIntoStaging, createStaging, mergeStaging, SET_BASED_REFERENCE_CHECK_ROWS } from '../sql/ingest.ts';
 import { describeEachBackend } from './support/database.ts';
@@ -56,5 +58,29 @@ describeEachBackend('ingest: large loads check account references once', (contex
     ).rejects.toThrow('account 987654 referenced by the load does not exist');
     const after = await sql<{ rows: number }>`SELECT count(*)::int AS rows FROM usage_daily`.execute(db);
     expect(after.rows[0]).toEqual(before.rows[0]);
+  });
+
+  it('merges a load in chunks with the last occurrence of a key winning, within a chunk and across chunks', async () => {
+    const { db } = context();
+    const chunkDir = mkdtempSync(join(tmpdir(), 'radar-ingest-chunks-'));
+    const header = 'account_id,day,active_users,sessions,events,minutes,licensed_seats';
+    // Three files, one batch each; with one-row chunks every batch is merged on its own.
+    writeFileSync(join(chunkDir, 'part-1.csv'), `${header}\nacct-3,2025-02-01,1,1,10,1,\nacct-3,2025-02-01,1,1,11,1,\nacct-3,2025-02-02,1,1,20,1,\n`);
+    writeFileSync(join(chunkDir, 'part-2.csv'), `${header}\nacct-3,2025-02-01,1,1,12,1,\nacct-3,2025-02-03,1,1,30,1,\n`);
+    writeFileSync(join(chunkDir, 'part-3.csv'), `${header}\nacct-3,2025-02-03,1,1,30,1,\nacct-3,2025-02-04,1,1,40,1,\n`);
+    const source = fileSourceSchema.parse({ kind: 'file', entity: 'usage_daily', path: 'part-*.csv' });
+    const summary = await ingestSource(db, { name: 'usage-chunks', source }, { logger: silentLogger, baseDir: chunkDir, mergeChunkRows: 1 });
+    // part-1: 02-01 twice in one chunk (one duplicate, 11 wins) and 02-02; part-2: 02-01 again (updated to 12)
+    // and 02-03; part-3: 02-03 unchanged and 02-04. Inserted 4, updated 1, unchanged 1 + the duplicate.
+    expect(summary).toMatchObject({ status: 'succeeded', read: 7, inserted: 4, updated: 1, unchanged: 2, duplicates: 1 });
+    const rows = await db
+      .selectFrom('usage_daily')
+      .innerJoin('accounts', 'accounts.account_id', 'usage_daily.account_id')
+      .select(['day', 'events'])
+      .where('external_id', '=', 'acct-3')
+      .where('day', '>=', '2025-02-01')
+      .orderBy('day')
+      .execute();
+    expect(rows.map((row) => row.events)).toEqual([12, 20, 30, 40]);
   });
 });

@@ -12,6 +12,7 @@ import {
   createStaging,
   finishRun,
   insertRejects,
+  clearStaging,
   mergeStaging,
   refreshStatistics,
   startRun,
@@ -24,7 +25,11 @@ import type { Logger } from '../log.ts';
 import { csvField } from '../csv.ts';
 import { createRowValidator, entitySpecs, stagedColumns, type ParseSettings } from './entities.ts';
 import type { RecordSource } from './records.ts';
+import { ChunkedStaging } from './chunked-staging.ts';
 import { DuplicateKeyTracker } from './duplicate-keys.ts';
+
+/** Rows per merge: big enough that each merge is one efficient statement, small enough to overlap the reading. */
+const MERGE_CHUNK_ROWS = 100_000;
 
 export interface LoadOptions {
   readonly source: string;
@@ -34,6 +39,8 @@ export interface LoadOptions {
   readonly logger: Logger;
   /** Called after each staged batch with the rows read so far (progress bars, failure injection in tests). */
   readonly onBatch?: (rowsRead: number, fractionDone: number | undefined) => void | Promise<void>;
+  /** Rows per merge chunk (default MERGE_CHUNK_ROWS). */
+  readonly mergeChunkRows?: number | undefined;
   /** Extra work in the same transaction, just before commit (retry-rejects resolves the old rejects here). */
   readonly beforeCommit?: (trx: Kysely<DB>) => Promise<void>;
 }
@@ -75,68 +82,71 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       const accounts = spec.referencesAccount ? await accountIndex(trx) : undefined;
       await createStaging(trx, spec.table, columns);
       const duplicateKeys = new DuplicateKeyTracker();
-      let inFlight: Promise<void> = Promise.resolve();
-      // Where the time goes, reported with the run: reading+validating, waiting on COPY, merging.
-      const phases = { readMs: 0, copyWaitMs: 0, mergeMs: 0 };
-      let phaseStart = performance.now();
+      const mergeOptions = { touchUpdatedAt: options.entity === 'accounts', referencesAccount: spec.referencesAccount };
+      const staging = new ChunkedStaging(
+        (csv) => copyIntoStaging(trx, columns, csv),
+        async (stagedRows) => {
+          const counts = await mergeStaging(trx, spec.table, columns, spec.naturalKey, { ...mergeOptions, mayRepeatKeys: duplicateKeys.repeated, stagedRows });
+          await clearStaging(trx);
+          return counts;
+        },
+        options.mergeChunkRows ?? MERGE_CHUNK_ROWS,
+      );
+      // Where the time goes, reported with the run: reading+validating, waiting on Postgres, merging (overlapping the reading).
+      const readingStarted = performance.now();
 
-      for await (const batch of recordSource.batches) {
-        tally.read += batch.rows.length + batch.unreadable.length;
-        tally.rejects.push(...batch.unreadable);
-        let csv = '';
-        for (let index = 0; index < batch.rows.length; index += 1) {
-          const result = validate(batch.rows[index]!);
-          if (!result.ok) {
-            tally.rejects.push({ ...batch.origin(index), reason: result.reason });
-            continue;
-          }
-          const row = result.row;
-          if (accounts) {
-            const externalId = String(row.account_id);
-            const accountId = accounts.get(externalId);
-            if (accountId === undefined) {
-              tally.rejects.push({ ...batch.origin(index), reason: `unknown account ${externalId}` });
+      try {
+        for await (const batch of recordSource.batches) {
+          tally.read += batch.rows.length + batch.unreadable.length;
+          tally.rejects.push(...batch.unreadable);
+          let csv = '';
+          let rows = 0;
+          for (let index = 0; index < batch.rows.length; index += 1) {
+            const result = validate(batch.rows[index]!);
+            if (!result.ok) {
+              tally.rejects.push({ ...batch.origin(index), reason: result.reason });
               continue;
             }
-            row.account_id = accountId;
+            const row = result.row;
+            if (accounts) {
+              const externalId = String(row.account_id);
+              const accountId = accounts.get(externalId);
+              if (accountId === undefined) {
+                tally.rejects.push({ ...batch.origin(index), reason: `unknown account ${externalId}` });
+                continue;
+              }
+              row.account_id = accountId;
+            }
+            tally.staged += 1;
+            rows += 1;
+            // Plain loops: this runs once per row of multi-million-row loads.
+            let key = '';
+            for (const column of spec.naturalKey) key += `${row[column]}\u0001`;
+            duplicateKeys.add(key);
+            let line = '';
+            for (const column of columns) line += `${csvField(row[column])},`;
+            csv += `${line}${tally.staged}\n`;
           }
-          tally.staged += 1;
-          // Plain loops: this runs once per row of multi-million-row loads.
-          let key = '';
-          for (const column of spec.naturalKey) key += `${row[column]}\u0001`;
-          duplicateKeys.add(key);
-          let line = '';
-          for (const column of columns) line += `${csvField(row[column])},`;
-          csv += `${line}${tally.staged}\n`;
+          await staging.add(csv, rows);
+          await options.onBatch?.(tally.read, recordSource.fractionDone?.());
         }
-        // One COPY in flight while the next batch is parsed: JS and Postgres work side by side.
-        phases.readMs += performance.now() - phaseStart;
-        phaseStart = performance.now();
-        await inFlight;
-        phases.copyWaitMs += performance.now() - phaseStart;
-        inFlight = csv ? copyIntoStaging(trx, columns, csv) : Promise.resolve();
-        // Handled here so a failure injected below cannot leave an unhandled rejection; awaited again later.
-        inFlight.catch(() => undefined);
-        await options.onBatch?.(tally.read, recordSource.fractionDone?.());
-        phaseStart = performance.now();
-      }
-      phases.readMs += performance.now() - phaseStart;
-      phaseStart = performance.now();
-      await inFlight;
-      phases.copyWaitMs += performance.now() - phaseStart;
 
-      const rejectShare = tally.read === 0 ? 0 : tally.rejects.length / tally.read;
-      if (rejectShare > options.maxRejectShare) {
-        throw new RadarError(
-          'ingest_reject_share_exceeded',
-          `${options.source}: ${tally.rejects.length} of ${tally.read} rows rejected (${(rejectShare * 100).toFixed(1)}% > maxRejectShare ${(options.maxRejectShare * 100).toFixed(1)}%); nothing was loaded — first reason: ${tally.rejects[0]?.reason}`,
-          { source: options.source, rejected: tally.rejects.length, read: tally.read },
-        );
+        const rejectShare = tally.read === 0 ? 0 : tally.rejects.length / tally.read;
+        if (rejectShare > options.maxRejectShare) {
+          throw new RadarError(
+            'ingest_reject_share_exceeded',
+            `${options.source}: ${tally.rejects.length} of ${tally.read} rows rejected (${(rejectShare * 100).toFixed(1)}% > maxRejectShare ${(options.maxRejectShare * 100).toFixed(1)}%); nothing was loaded — first reason: ${tally.rejects[0]?.reason}`,
+            { source: options.source, rejected: tally.rejects.length, read: tally.read },
+          );
+        }
+      } catch (error) {
+        // Let queued COPYs and merges finish (or fail) before the rollback runs on this connection.
+        await staging.settle();
+        throw error;
       }
-
-      phaseStart = performance.now();
-      const merged = tally.staged > 0 ? await mergeStaging(trx, spec.table, columns, spec.naturalKey, { touchUpdatedAt: options.entity === 'accounts', mayRepeatKeys: duplicateKeys.repeated, referencesAccount: spec.referencesAccount, stagedRows: tally.staged }) : { staged: 0, distinct: 0, inserted: 0, updated: 0 };
-      phases.mergeMs = performance.now() - phaseStart;
+      const readMs = performance.now() - readingStarted - staging.timings.waitMs;
+      const merged = await staging.finish();
+      const timings = { readMs: Math.round(readMs), waitMs: Math.round(staging.timings.waitMs), mergeMs: Math.round(staging.timings.mergeMs) };
       const result = recordSource.result();
       if (result.watermark !== undefined) await writeWatermark(trx, options.source, result.watermark, runId);
       await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
@@ -151,7 +161,6 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       };
       const durationMs = performance.now() - started;
       await finishRun(trx, runId, 'succeeded', counts, durationMs);
-      const timings = { readMs: Math.round(phases.readMs), copyWaitMs: Math.round(phases.copyWaitMs), mergeMs: Math.round(phases.mergeMs) };
       return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, timings } };
     });
     log.info({ event: 'ingest_succeeded', ...summary, detail: undefined });

@@ -29,6 +29,8 @@ export interface IngestOptions {
   /** Overrides every source's maxRejectShare (CLI --max-reject-share). */
   readonly maxRejectShareOverride?: number;
   readonly onBatch?: (source: string, rowsRead: number, fractionDone: number | undefined) => void | Promise<void>;
+  /** Rows per merge chunk (default 100,000); tests use tiny chunks to load one file in several merges. */
+  readonly mergeChunkRows?: number;
 }
 
 export interface NamedSource {
@@ -86,6 +88,7 @@ export async function ingestSource(db: Kysely<DB>, named: NamedSource, options: 
     maxRejectShare: options.maxRejectShareOverride ?? named.source.maxRejectShare,
     logger: options.logger,
     onBatch: options.onBatch ? (rows, fraction) => options.onBatch!(named.name, rows, fraction) : undefined,
+    mergeChunkRows: options.mergeChunkRows,
   });
 }
 
