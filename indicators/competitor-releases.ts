@@ -20,16 +20,21 @@ export const competitorReleases = {
   unit: 'count',
   riskDirection: 'higher',
   configSchema,
+  // Which events touch an account depends only on its (segment, industry): match the few distinct pairs
+  // in scope, then hand each account its pair's result.
   sql: ({ config, d, dayMinus }) => sql`
-    SELECT s.account_id, count(m.event_id)::float8 AS value,
-           jsonb_build_object('windowDays', ${config.windowDays}::int, 'events', count(m.event_id),
-                              'competitors', coalesce(jsonb_agg(DISTINCT m.competitor) FILTER (WHERE m.event_id IS NOT NULL), '[]'::jsonb),
-                              'latest', max(m.event_date)) AS detail
+    SELECT s.account_id, coalesce(c.events, 0)::float8 AS value,
+           jsonb_build_object('windowDays', ${config.windowDays}::int, 'events', coalesce(c.events, 0),
+                              'competitors', coalesce(c.competitors, '[]'::jsonb), 'latest', c.latest) AS detail
     FROM scope s
-    LEFT JOIN market_events m
-      ON m.kind IN ('launch', 'feature') AND m.event_date > ${dayMinus(config.windowDays)} AND m.event_date <= ${d}
-     AND (m.segment IS NULL OR m.segment = s.segment) AND (m.industry IS NULL OR m.industry = s.industry)
-    GROUP BY s.account_id`,
+    LEFT JOIN (
+      SELECT k.segment, k.industry, count(*) AS events, jsonb_agg(DISTINCT m.competitor) AS competitors, max(m.event_date) AS latest
+      FROM (SELECT DISTINCT segment, industry FROM scope) k
+      JOIN market_events m
+        ON m.kind IN ('launch', 'feature') AND m.event_date > ${dayMinus(config.windowDays)} AND m.event_date <= ${d}
+       AND (m.segment IS NULL OR m.segment = k.segment) AND (m.industry IS NULL OR m.industry = k.industry)
+      GROUP BY k.segment, k.industry
+    ) c ON c.segment = s.segment AND c.industry IS NOT DISTINCT FROM s.industry`,
   explain: (value, detail, config) => {
     if (value === null || value === 0) return `no competitor launches or features touching this account in the last ${config.windowDays} days`;
     const names = Array.isArray(detail.competitors) ? detail.competitors.join(', ') : '';

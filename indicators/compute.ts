@@ -5,6 +5,7 @@ import type { RadarConfig } from '../config/schema.ts';
 import { RadarError } from '../pipelines/errors.ts';
 import {
   countComputedRows,
+  inIndicatorShards,
   prepareIndicatorTransaction,
   evaluateIndicatorValues,
   writeIndicatorValues,
@@ -27,6 +28,12 @@ export interface ComputeIndicatorsOptions {
   readonly scope: IndicatorScope;
   readonly horizonDays: number;
   readonly accountIds?: readonly number[];
+  /**
+   * Read-only runs (count, evaluate): split the accounts into this many shards computed at once on
+   * separate pooled connections, all reading one exported snapshot (sql/indicators.ts inIndicatorShards).
+   * Postgres server only, with at least this many free pool connections. Default 1.
+   */
+  readonly shards?: number;
 }
 
 export interface ComputeIndicatorsResult extends WriteSummary {
@@ -95,18 +102,12 @@ export async function computeIndicators(db: Kysely<DB>, options: ComputeIndicato
 
 /** The computation alone, counted in the database without shipping or writing rows (benchmarks). */
 export async function countIndicatorRows(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<number> {
-  const spec = specFor(options);
-  return db.transaction().execute(async (trx) => {
-    await prepareIndicatorTransaction(trx);
-    return countComputedRows(trx, spec);
-  });
+  const counts = await inIndicatorShards(db, specFor(options), options.shards ?? 1, countComputedRows);
+  return counts.reduce((sum, count) => sum + count, 0);
 }
 
-/** The same computation without writing: for `radar indicators explain` and previews. */
+/** The same computation without writing: for `radar indicators explain` and previews. Ordered by account, then indicator. */
 export async function evaluateIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputedIndicatorValue[]> {
-  const spec = specFor(options);
-  return db.transaction().execute(async (trx) => {
-    await prepareIndicatorTransaction(trx);
-    return evaluateIndicatorValues(trx, spec);
-  });
+  const parts = await inIndicatorShards(db, specFor(options), options.shards ?? 1, evaluateIndicatorValues);
+  return parts.flat();
 }

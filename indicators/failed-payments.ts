@@ -20,14 +20,21 @@ export const failedPayments = {
   unit: 'count',
   riskDirection: 'higher',
   configSchema,
-  sql: ({ config, dayMinus }) => sql`
-    SELECT account_id,
-           coalesce(sum(failed_attempts) FILTER (WHERE issued_on > ${dayMinus(config.windowDays)}), 0)::float8 AS value,
-           jsonb_build_object('windowDays', ${config.windowDays}::int,
-                              'invoicesInWindow', count(*) FILTER (WHERE issued_on > ${dayMinus(config.windowDays)}),
-                              'invoicesWithFailures', count(*) FILTER (WHERE issued_on > ${dayMinus(config.windowDays)} AND failed_attempts > 0)) AS detail
-    FROM invoices_asof
-    GROUP BY account_id`,
+  invoices: {
+    aggregates: ({ config, dayMinus }) => {
+      const inWindow = sql`issued_on > ${dayMinus(config.windowDays)}`;
+      return {
+        fp_invoices: sql`count(*) FILTER (WHERE ${inWindow})`,
+        fp_with_failures: sql`count(*) FILTER (WHERE ${inWindow} AND failed_attempts > 0)`,
+        fp_attempts: sql`sum(failed_attempts) FILTER (WHERE ${inWindow})`,
+      };
+    },
+  },
+  sql: ({ config }) => sql`
+    SELECT account_id, coalesce(fp_attempts, 0)::float8 AS value,
+           jsonb_build_object('windowDays', ${config.windowDays}::int, 'invoicesInWindow', fp_invoices,
+                              'invoicesWithFailures', fp_with_failures) AS detail
+    FROM invoice_stats`,
   explain: (value, detail, config) => {
     if (value === null) return 'no invoices issued yet';
     return `${plural(value, 'failed payment attempt')} on ${plural(num(detail, 'invoicesInWindow'), 'invoice')} issued in the last ${config.windowDays} days`;

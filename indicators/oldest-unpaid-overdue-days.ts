@@ -15,13 +15,20 @@ export const oldestUnpaidOverdueDays = {
   unit: 'days',
   riskDirection: 'higher',
   configSchema,
+  invoices: {
+    aggregates: ({ d }) => {
+      const overdue = sql`NOT paid AND due_on < ${d}`;
+      return {
+        ou_invoices: sql`count(*)`,
+        ou_overdue: sql`count(*) FILTER (WHERE ${overdue})`,
+        ou_oldest_due: sql`min(due_on) FILTER (WHERE ${overdue})`,
+      };
+    },
+  },
   sql: ({ d }) => sql`
-    SELECT account_id,
-           coalesce(max(${d} - due_on) FILTER (WHERE NOT paid AND due_on < ${d}), 0)::float8 AS value,
-           jsonb_build_object('invoices', count(*), 'overdueInvoices', count(*) FILTER (WHERE NOT paid AND due_on < ${d}),
-                              'oldestDueOn', min(due_on) FILTER (WHERE NOT paid AND due_on < ${d})) AS detail
-    FROM invoices_asof
-    GROUP BY account_id`,
+    SELECT account_id, coalesce(${d} - ou_oldest_due, 0)::float8 AS value,
+           jsonb_build_object('invoices', ou_invoices, 'overdueInvoices', ou_overdue, 'oldestDueOn', ou_oldest_due) AS detail
+    FROM invoice_stats`,
   explain: (value, detail) => {
     if (value === null) return 'no invoices issued yet';
     if (value === 0) return `nothing overdue (${plural(num(detail, 'invoices'), 'invoice')} issued)`;

@@ -15,13 +15,20 @@ export const overdueAmount = {
   unit: 'cents',
   riskDirection: 'higher',
   configSchema,
-  sql: ({ d }) => sql`
-    SELECT account_id,
-           coalesce(sum(amount_cents) FILTER (WHERE NOT paid AND due_on < ${d}), 0)::float8 AS value,
-           jsonb_build_object('invoices', count(*), 'overdueInvoices', count(*) FILTER (WHERE NOT paid AND due_on < ${d}),
-                              'overdueCents', coalesce(sum(amount_cents) FILTER (WHERE NOT paid AND due_on < ${d}), 0)) AS detail
-    FROM invoices_asof
-    GROUP BY account_id`,
+  invoices: {
+    aggregates: ({ d }) => {
+      const overdue = sql`NOT paid AND due_on < ${d}`;
+      return {
+        oa_invoices: sql`count(*)`,
+        oa_overdue: sql`count(*) FILTER (WHERE ${overdue})`,
+        oa_overdue_cents: sql`sum(amount_cents) FILTER (WHERE ${overdue})`,
+      };
+    },
+  },
+  sql: () => sql`
+    SELECT account_id, coalesce(oa_overdue_cents, 0)::float8 AS value,
+           jsonb_build_object('invoices', oa_invoices, 'overdueInvoices', oa_overdue, 'overdueCents', coalesce(oa_overdue_cents, 0)) AS detail
+    FROM invoice_stats`,
   explain: (value, detail) => {
     if (value === null) return 'no invoices issued yet';
     if (value === 0) return 'nothing overdue';

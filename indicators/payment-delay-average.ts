@@ -20,11 +20,20 @@ export const paymentDelayAverage = {
   unit: 'days',
   riskDirection: 'higher',
   configSchema,
+  invoices: {
+    aggregates: ({ config }) => {
+      const recent = sql`recency <= ${config.invoices}::int`;
+      return {
+        pda_invoices: sql`count(*) FILTER (WHERE ${recent})`,
+        pda_total_delay: sql`sum(delay_days) FILTER (WHERE ${recent})`,
+      };
+    },
+  },
+  // The average as avg() computes it for integers: the exact sum over the count, in numeric.
   sql: ({ config }) => sql`
-    SELECT account_id, avg(delay_days)::float8 AS value,
-           jsonb_build_object('invoices', count(*), 'lastN', ${config.invoices}::int, 'totalDelayDays', sum(delay_days)) AS detail
-    FROM invoices_asof WHERE recency <= ${config.invoices}::int
-    GROUP BY account_id`,
+    SELECT account_id, (pda_total_delay::numeric / nullif(pda_invoices, 0)::numeric)::float8 AS value,
+           jsonb_build_object('invoices', pda_invoices, 'lastN', ${config.invoices}::int, 'totalDelayDays', pda_total_delay) AS detail
+    FROM invoice_stats`,
   explain: (value, detail) => {
     if (value === null) return 'no invoices issued yet';
     return `${fmt(num(detail, 'totalDelayDays'), 0)} days late in total over the last ${plural(num(detail, 'invoices'), 'invoice')}: ${fmt(value)} days on average`;

@@ -20,12 +20,22 @@ export const paymentDelay = {
   unit: 'days',
   riskDirection: 'higher',
   configSchema,
+  invoices: {
+    aggregates: ({ config }) => {
+      const recent = sql`recency <= ${config.invoices}::int`;
+      return {
+        pd_invoices: sql`count(*) FILTER (WHERE ${recent})`,
+        pd_late: sql`count(*) FILTER (WHERE ${recent} AND delay_days > 0)`,
+        pd_unpaid: sql`count(*) FILTER (WHERE ${recent} AND NOT paid)`,
+        pd_max_delay: sql`max(delay_days) FILTER (WHERE ${recent})`,
+      };
+    },
+  },
   sql: ({ config }) => sql`
-    SELECT account_id, max(delay_days)::float8 AS value,
-           jsonb_build_object('invoices', count(*), 'lastN', ${config.invoices}::int, 'lateInvoices', count(*) FILTER (WHERE delay_days > 0),
-                              'unpaid', count(*) FILTER (WHERE NOT paid), 'maxDelayDays', max(delay_days)) AS detail
-    FROM invoices_asof WHERE recency <= ${config.invoices}::int
-    GROUP BY account_id`,
+    SELECT account_id, pd_max_delay::float8 AS value,
+           jsonb_build_object('invoices', pd_invoices, 'lastN', ${config.invoices}::int, 'lateInvoices', pd_late,
+                              'unpaid', pd_unpaid, 'maxDelayDays', pd_max_delay) AS detail
+    FROM invoice_stats`,
   explain: (value, detail) => {
     if (value === null) return 'no invoices issued yet';
     return `worst ${plural(value, 'day')} late over the last ${plural(num(detail, 'invoices'), 'invoice')} (${num(detail, 'lateInvoices')} late, ${num(detail, 'unpaid')} still unpaid)`;

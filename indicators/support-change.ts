@@ -24,23 +24,24 @@ export const supportChange = {
   unit: 'ratio',
   riskDirection: 'lower',
   configSchema,
-  sql: ({ config, dayMinus, startOfDayMinus, knownBefore }) => sql`
+  support: {
+    lookbackDays: (config) => config.recentDays + config.baselineDays,
+    aggregates: ({ config, startOfDayMinus }) => {
+      const recentStart = startOfDayMinus(config.recentDays - 1);
+      return {
+        sc_recent: sql`count(*) FILTER (WHERE opened_at >= ${recentStart})`,
+        sc_baseline: sql`count(*) FILTER (WHERE opened_at < ${recentStart} AND opened_at >= ${startOfDayMinus(config.recentDays + config.baselineDays - 1)})`,
+      };
+    },
+  },
+  sql: ({ config, dayMinus }) => sql`
     SELECT s.account_id,
-           CASE WHEN s.contract_start <= ${dayMinus(config.recentDays + config.baselineDays - 1)} AND c.baseline > 0
-                THEN (coalesce(c.recent, 0)::float8 / ${config.recentDays}::int) / (c.baseline::float8 / ${config.baselineDays}::int) - 1 END AS value,
+           CASE WHEN s.contract_start <= ${dayMinus(config.recentDays + config.baselineDays - 1)} AND c.sc_baseline > 0
+                THEN (coalesce(c.sc_recent, 0)::float8 / ${config.recentDays}::int) / (c.sc_baseline::float8 / ${config.baselineDays}::int) - 1 END AS value,
            jsonb_build_object('recentDays', ${config.recentDays}::int, 'baselineDays', ${config.baselineDays}::int,
-                              'recentContacts', coalesce(c.recent, 0), 'baselineContacts', coalesce(c.baseline, 0),
+                              'recentContacts', coalesce(c.sc_recent, 0), 'baselineContacts', coalesce(c.sc_baseline, 0),
                               'enoughHistory', s.contract_start <= ${dayMinus(config.recentDays + config.baselineDays - 1)}) AS detail
-    FROM scope s
-    LEFT JOIN (
-      SELECT t.account_id,
-             count(*) FILTER (WHERE t.opened_at >= ${startOfDayMinus(config.recentDays - 1)}) AS recent,
-             count(*) FILTER (WHERE t.opened_at < ${startOfDayMinus(config.recentDays - 1)}) AS baseline
-      FROM support_contacts t
-      WHERE t.account_id IN (SELECT account_id FROM scope)
-        AND t.opened_at >= ${startOfDayMinus(config.recentDays + config.baselineDays - 1)} AND t.opened_at < ${knownBefore}
-      GROUP BY t.account_id
-    ) c USING (account_id)`,
+    FROM scope s LEFT JOIN support_stats c USING (account_id)`,
   explain: (value, detail, config) => {
     if (detail.enoughHistory === false) return `less than ${config.recentDays + config.baselineDays} days since contract start: not enough history to compare`;
     const recent = num(detail, 'recentContacts');

@@ -19,23 +19,26 @@ export const supportEscalations = {
   unit: 'count',
   riskDirection: 'higher',
   configSchema,
-  sql: ({ config, startOfDayMinus, knownBefore }) => sql`
+  support: {
+    lookbackDays: (config) => config.recentDays,
+    aggregates: ({ config, startOfDayMinus, knownBefore }) => {
+      const inWindow = sql`opened_at >= ${startOfDayMinus(config.recentDays - 1)}`;
+      const high = sql`priority IN ('high', 'urgent')`;
+      const low = sql`satisfaction <= 2 AND closed_at < ${knownBefore}`;
+      return {
+        se_contacts: sql`count(*) FILTER (WHERE ${inWindow})`,
+        se_high_priority: sql`count(*) FILTER (WHERE ${inWindow} AND ${high})`,
+        se_low_satisfaction: sql`count(*) FILTER (WHERE ${inWindow} AND ${low})`,
+        se_escalations: sql`count(*) FILTER (WHERE ${inWindow} AND (${high} OR (${low})))`,
+      };
+    },
+  },
+  sql: ({ config }) => sql`
     SELECT s.account_id,
-           coalesce(c.escalations, 0)::float8 AS value,
-           jsonb_build_object('recentDays', ${config.recentDays}::int, 'contacts', coalesce(c.contacts, 0),
-                              'highPriority', coalesce(c.high_priority, 0), 'lowSatisfaction', coalesce(c.low_satisfaction, 0)) AS detail
-    FROM scope s
-    LEFT JOIN (
-      SELECT t.account_id,
-             count(*) AS contacts,
-             count(*) FILTER (WHERE t.priority IN ('high', 'urgent')) AS high_priority,
-             count(*) FILTER (WHERE t.satisfaction <= 2 AND t.closed_at < ${knownBefore}) AS low_satisfaction,
-             count(*) FILTER (WHERE t.priority IN ('high', 'urgent') OR (t.satisfaction <= 2 AND t.closed_at < ${knownBefore})) AS escalations
-      FROM support_contacts t
-      WHERE t.account_id IN (SELECT account_id FROM scope)
-        AND t.opened_at >= ${startOfDayMinus(config.recentDays - 1)} AND t.opened_at < ${knownBefore}
-      GROUP BY t.account_id
-    ) c USING (account_id)`,
+           coalesce(c.se_escalations, 0)::float8 AS value,
+           jsonb_build_object('recentDays', ${config.recentDays}::int, 'contacts', coalesce(c.se_contacts, 0),
+                              'highPriority', coalesce(c.se_high_priority, 0), 'lowSatisfaction', coalesce(c.se_low_satisfaction, 0)) AS detail
+    FROM scope s LEFT JOIN support_stats c USING (account_id)`,
   explain: (value, detail, config) =>
     `${plural(value, 'escalation')} among ${plural(num(detail, 'contacts'), 'contact')} in the last ${config.recentDays} days ` +
     `(${num(detail, 'highPriority')} high/urgent priority, ${num(detail, 'lowSatisfaction')} rated 1–2)`,

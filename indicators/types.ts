@@ -9,10 +9,18 @@
 //       in-scope accounts as of D; next_renewal_on and arr_cents are derived as of D, never current state.
 //   usage_stats(account_id, <aggregates contributed by the indicators' `usage.aggregates`>)
 //       one pass over usage_daily (days D−lookback+1 … D) for all usage indicators; no row = no usage.
-//   invoices_asof(account_id, invoice_id, issued_on, due_on, amount_cents, failed_attempts, paid,
-//                 delay_days, recency)
-//       invoices issued by D (void excluded); `paid` = paid_at before the end of D; delay_days =
-//       max(0, min(paid day, D) − due_on); recency = 1 for the most recently issued.
+//   invoice_stats(account_id, <aggregates contributed by the indicators' `invoices.aggregates`>)
+//       one pass over the invoices issued by D (void excluded), per account with at least one; the rows
+//       aggregated have columns invoice_id, issued_on, due_on, amount_cents, failed_attempts, paid
+//       (paid_at before the end of D), delay_days (max(0, min(paid day, D) − due_on)) and recency
+//       (1 = the most recently issued).
+//   support_stats(account_id, <aggregates contributed by the indicators' `support.aggregates`>)
+//       one pass over support_contacts opened in the longest window the indicators ask for (and before
+//       the end of D), per account with at least one such contact.
+//
+// Aggregates must be exact (counts, integer sums, min/max, numeric averages): the statement may run with
+// parallel workers, which combine partial aggregates in a varying order, and floating-point sums would then
+// differ in the last bits between runs. Derive ratios, means and slopes from the exact sums in `sql`.
 //
 // A value that cannot be computed is NULL (stored with flag 'no-data'); never NaN.
 import type { RawBuilder } from 'kysely';
@@ -74,6 +82,18 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
     /** Days of usage (ending at D) the aggregates need. */
     lookbackDays(config: z.output<Config>): number;
     /** Column name → aggregate over usage_daily rows (columns day, active_users, sessions, events, minutes, licensed_seats). Names must be unique across indicators. */
+    aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
+  };
+  /** For indicators reading invoices: the aggregates they add to the shared `invoice_stats` pass. */
+  readonly invoices?: {
+    /** Column name → aggregate over the invoice rows described above. Names must be unique across indicators. */
+    aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
+  };
+  /** For indicators reading support contacts: the aggregates they add to the shared `support_stats` pass. */
+  readonly support?: {
+    /** Days of contacts (opened on D and the days before it) the aggregates need. */
+    lookbackDays(config: z.output<Config>): number;
+    /** Column name → aggregate over support_contacts rows (opened_at, closed_at, priority, satisfaction, …). Names must be unique across indicators. */
     aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
   };
   /** One SELECT of (account_id, value, detail) for the accounts in `scope`; accounts it omits get NULL. */

@@ -29,21 +29,31 @@ export const usageTrend = {
   configSchema,
   usage: {
     lookbackDays: (config) => config.days,
+    // Exact sums (x = day − D, a whole number of days ≤ 0) so parallel partial aggregation cannot change
+    // the last bits: slope = (nΣxy − ΣxΣy) / (nΣx² − (Σx)²), mean = Σy / n, evaluated once per account.
     aggregates: ({ config, d, dayMinus }) => {
       const inWindow = sql`day > ${dayMinus(config.days)}`;
       return {
         ut_days: sql`count(*) FILTER (WHERE ${inWindow})`,
-        ut_mean: sql`avg(events::float8) FILTER (WHERE ${inWindow})`,
-        ut_slope: sql`regr_slope(events::float8, (day - ${d})::float8) FILTER (WHERE ${inWindow})`,
+        ut_sum_y: sql`sum(events) FILTER (WHERE ${inWindow})`,
+        ut_sum_x: sql`sum(day - ${d}) FILTER (WHERE ${inWindow})`,
+        ut_sum_xx: sql`sum((day - ${d}) * (day - ${d})) FILTER (WHERE ${inWindow})`,
+        ut_sum_xy: sql`sum((day - ${d})::int8 * events) FILTER (WHERE ${inWindow})`,
       };
     },
   },
   sql: ({ config }) => sql`
-    SELECT s.account_id,
-           CASE WHEN u.ut_days >= ${config.minDays}::int AND u.ut_mean > 0 THEN u.ut_slope * 30 / u.ut_mean END AS value,
-           jsonb_build_object('days', ${config.days}::int, 'minDays', ${config.minDays}::int, 'reportedDays', coalesce(u.ut_days, 0),
-                              'meanEventsPerDay', u.ut_mean, 'slopePerDay', u.ut_slope) AS detail
-    FROM scope s LEFT JOIN usage_stats u USING (account_id)`,
+    SELECT account_id,
+           CASE WHEN reported_days >= ${config.minDays}::int AND mean > 0 THEN slope * 30 / mean END AS value,
+           jsonb_build_object('days', ${config.days}::int, 'minDays', ${config.minDays}::int, 'reportedDays', reported_days,
+                              'meanEventsPerDay', mean, 'slopePerDay', slope) AS detail
+    FROM (
+      SELECT s.account_id, coalesce(u.ut_days, 0) AS reported_days,
+             u.ut_sum_y::float8 / nullif(u.ut_days, 0) AS mean,
+             (u.ut_days * u.ut_sum_xy - u.ut_sum_x::numeric * u.ut_sum_y)::float8
+               / nullif(u.ut_days * u.ut_sum_xx::numeric - u.ut_sum_x::numeric * u.ut_sum_x, 0)::float8 AS slope
+      FROM scope s LEFT JOIN usage_stats u USING (account_id)
+    ) fit`,
   explain: (value, detail, config) => {
     const reported = num(detail, 'reportedDays') ?? 0;
     const mean = num(detail, 'meanEventsPerDay');

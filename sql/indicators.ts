@@ -2,13 +2,14 @@
 //
 //   WITH scope AS MATERIALIZED (in-scope accounts as of D, with next renewal and ARR as of D),
 //        usage_stats AS (one pass over usage_daily with every usage indicator's aggregates),
-//        invoices_asof AS (invoices issued by D with their point-in-time payment state),
+//        invoice_stats AS (one pass over the invoices issued by D, with their point-in-time payment state),
+//        support_stats AS (one pass over the support contacts of the longest window asked for),
 //        i0 AS (<indicator 0 SELECT>), i1 AS (…), …,
 //        computed AS (one row per in-scope account and indicator, with its flag)
 //   INSERT INTO indicator_values … ON CONFLICT DO UPDATE … WHERE something changed
 //
-// so the point-in-time rules for accounts, renewals and invoices live here once, usage_daily is
-// scanned once, and a re-run for the same day writes nothing (rows, computed_at included, stay as they were).
+// so the point-in-time rules for accounts, renewals and invoices live here once, usage_daily, invoices
+// and support_contacts are each aggregated in one pass, and a re-run for the same day writes nothing (rows, computed_at included, stay as they were).
 // Every value in the SQL is a bound parameter; identifiers come from code (checked below).
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { flagSql } from '../indicators/flag.ts';
@@ -95,21 +96,29 @@ function scopeSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
       ${renewing} ${shard}`;
 }
 
-function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+type SharedPass = 'usage' | 'invoices' | 'support';
+
+/** The aggregates every indicator adds to one shared pass, and the longest lookback they need. */
+function sharedAggregates(spec: IndicatorRunSpec, pass: SharedPass, fallback: RawBuilder<unknown>): { selected: RawBuilder<unknown>; lookback: number } {
   const columns: RawBuilder<unknown>[] = [];
   const seen = new Set<string>();
   let lookback = 0;
   for (const { definition, config } of spec.indicators) {
-    if (!definition.usage) continue;
-    lookback = Math.max(lookback, definition.usage.lookbackDays(config));
-    for (const [name, aggregate] of Object.entries(definition.usage.aggregates(context(spec.asOf, config)))) {
-      if (!IDENTIFIER.test(name) || seen.has(name)) throw new RadarError('usage', `indicator ${definition.id}: usage aggregate name "${name}" is not a unique lower-case identifier`);
+    const contribution = definition[pass];
+    if (!contribution) continue;
+    if ('lookbackDays' in contribution) lookback = Math.max(lookback, contribution.lookbackDays(config));
+    for (const [name, aggregate] of Object.entries(contribution.aggregates(context(spec.asOf, config)))) {
+      if (!IDENTIFIER.test(name) || seen.has(name)) throw new RadarError('usage', `indicator ${definition.id}: ${pass} aggregate name "${name}" is not a unique lower-case identifier`);
       seen.add(name);
       columns.push(sql`${aggregate} AS ${sql.ref(name)}`);
     }
   }
+  return { selected: columns.length > 0 ? sql.join(columns) : fallback, lookback };
+}
+
+function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  const { selected, lookback } = sharedAggregates(spec, 'usage', sql`count(*) AS usage_days`);
   const { d, dayMinus } = context(spec.asOf, null);
-  const selected = columns.length > 0 ? sql.join(columns) : sql`count(*) AS usage_days`;
   // No semi-join with scope: the planner turns it into one index probe per account, ~4× slower than
   // the plain day-range scan + hash aggregate a full run needs. Accounts out of scope are dropped by
   // the LEFT JOIN from scope. An explicit account list (a shard, explain) does use the primary key.
@@ -121,15 +130,33 @@ function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
     GROUP BY account_id`;
 }
 
-function invoicesAsOfSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+/** Invoices issued by D (void excluded) with their point-in-time payment state, aggregated per account. */
+function invoiceStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  const { selected } = sharedAggregates(spec, 'invoices', sql`count(*) AS invoice_count`);
   const { d, knownBefore } = context(spec.asOf, null);
   return sql`
-    SELECT i.account_id, i.invoice_id, i.issued_on, i.due_on, i.amount_cents, i.failed_attempts, p.paid,
-           greatest(0, CASE WHEN p.paid THEN (i.paid_at AT TIME ZONE 'UTC')::date ELSE ${d} END - i.due_on) AS delay_days,
-           row_number() OVER (PARTITION BY i.account_id ORDER BY i.issued_on DESC, i.invoice_id DESC) AS recency
-    FROM invoices i
-    CROSS JOIN LATERAL (SELECT coalesce(i.paid_at < ${knownBefore}, false) AS paid) p
-    WHERE i.issued_on <= ${d} AND i.status <> 'void' AND i.account_id IN (SELECT account_id FROM scope)`;
+    SELECT account_id, ${selected}
+    FROM (
+      SELECT i.account_id, i.invoice_id, i.issued_on, i.due_on, i.amount_cents, i.failed_attempts, p.paid,
+             greatest(0, CASE WHEN p.paid THEN (i.paid_at AT TIME ZONE 'UTC')::date ELSE ${d} END - i.due_on) AS delay_days,
+             row_number() OVER (PARTITION BY i.account_id ORDER BY i.issued_on DESC, i.invoice_id DESC) AS recency
+      FROM invoices i
+      CROSS JOIN LATERAL (SELECT coalesce(i.paid_at < ${knownBefore}, false) AS paid) p
+      WHERE i.issued_on <= ${d} AND i.status <> 'void' AND i.account_id IN (SELECT account_id FROM scope)
+    ) invoices_asof
+    GROUP BY account_id`;
+}
+
+/** Support contacts opened in the longest window asked for (and known by D), aggregated per account. */
+function supportStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  const { selected, lookback } = sharedAggregates(spec, 'support', sql`count(*) AS contacts`);
+  const { startOfDayMinus, knownBefore } = context(spec.asOf, null);
+  return sql`
+    SELECT account_id, ${selected}
+    FROM support_contacts
+    WHERE account_id IN (SELECT account_id FROM scope)
+      AND opened_at >= ${startOfDayMinus(Math.max(lookback, 1) - 1)} AND opened_at < ${knownBefore}
+    GROUP BY account_id`;
 }
 
 /** The WITH … computed(account_id, indicator, value, flag, detail) part shared by evaluate and write. */
@@ -151,7 +178,8 @@ function computedCtes(spec: IndicatorRunSpec): RawBuilder<unknown> {
   return sql`
     WITH scope AS MATERIALIZED (${scopeSql(spec)}),
          usage_stats AS (${usageStatsSql(spec)}),
-         invoices_asof AS (${invoicesAsOfSql(spec)}),
+         invoice_stats AS (${invoiceStatsSql(spec)}),
+         support_stats AS (${supportStatsSql(spec)}),
          ${sql.join(ctes)},
          computed AS (${sql.join(branches, sql` UNION ALL `)})`;
 }
@@ -167,11 +195,17 @@ export interface ComputedRow {
 /** Counts the computed rows without shipping them: the cost of the computation alone (benchmarks). */
 export async function countComputedRows(db: Kysely<DB>, spec: IndicatorRunSpec): Promise<number> {
   // Every output column is referenced, so the planner cannot prune value/flag/detail (or the joins
-  // feeding them) out of the subquery: this measures the full computation, minus shipping the rows.
-  const result = await sql<{ n: number }>`
-    SELECT count(*)::int AS n, count(value) + count(flag) + count(detail) AS touched
-    FROM (${indicatorSelectStatement(spec)}) computed_rows`.execute(db);
+  // feeding them) out of the subquery: this measures the full computation, minus shipping the rows
+  // (and minus the ORDER BY, which only the rows shipped to Node need).
+  const result = await indicatorCountStatement(spec).execute(db);
   return result.rows[0]?.n ?? 0;
+}
+
+/** The statement countComputedRows runs (for EXPLAIN). */
+export function indicatorCountStatement(spec: IndicatorRunSpec): RawBuilder<{ n: number; touched: number }> {
+  return sql<{ n: number; touched: number }>`
+    ${computedCtes(spec)}
+    SELECT count(*)::int AS n, count(value) + count(flag) + count(detail) AS touched FROM computed`;
 }
 
 /** The read-only statement, for EXPLAIN and for reviewers who want to read the SQL (`.compile(db)`). */
@@ -183,13 +217,67 @@ export function indicatorSelectStatement(spec: IndicatorRunSpec): RawBuilder<Com
  * For the rest of the current transaction (SET LOCAL; PGlite accepts it too):
  * - no JIT: the composed statement's row estimates are far too high (a LEFT JOIN per indicator), which
  *   makes Postgres spend ~3 s compiling it for a ~1 s execution;
- * - no parallel workers: parallel partial aggregates add floating-point sums in a different order on each
- *   run, so the last bits of averages and slopes (and the scores built on them) could differ between two
- *   runs over the same data — and "running a day twice changes nothing" must hold exactly.
+ * - work_mem 64MB: the invoice window sort, the shared CTEs and the final sort of 16 rows per account
+ *   otherwise spill to temporary files at 10k accounts.
+ * Parallel workers stay allowed (the read-only statement scans usage_daily with them; INSERT … SELECT
+ * never runs parallel in Postgres 15): every shared aggregate is exact (counts, integer sums, numeric
+ * averages), so combining partial aggregates in any order gives bit-identical values run after run.
  */
 export async function prepareIndicatorTransaction(trx: Kysely<DB>): Promise<void> {
   await sql`SET LOCAL jit = off`.execute(trx);
-  await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(trx);
+  await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
+}
+
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i;
+
+/**
+ * Runs a read-only indicator statement in `shards` account shards at once, each in its own transaction
+ * on its own pooled connection, all reading the snapshot the first one exports (REPEATABLE READ), so the
+ * shards see exactly the same data. Shards are contiguous account_id ranges in ascending order, so
+ * results concatenated in shard order keep the (account_id, …) order. shards ≤ 1 runs one transaction.
+ * Postgres server only (PGlite has one connection); the pool needs `shards` free connections.
+ */
+export async function inIndicatorShards<T>(
+  db: Kysely<DB>,
+  spec: IndicatorRunSpec,
+  shards: number,
+  run: (trx: Kysely<DB>, shard: IndicatorRunSpec) => Promise<T>,
+): Promise<T[]> {
+  if (!Number.isInteger(shards) || shards < 1) throw new RadarError('usage', `shards must be a whole number ≥ 1, got ${shards}`);
+  if (shards === 1) {
+    return [await db.transaction().execute(async (trx) => { await prepareIndicatorTransaction(trx); return run(trx, spec); })];
+  }
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (first) => {
+      const exported = await sql<{ snapshot: string }>`SELECT pg_export_snapshot() AS snapshot`.execute(first);
+      const snapshot = exported.rows[0]?.snapshot ?? '';
+      if (!SNAPSHOT_ID.test(snapshot)) throw new RadarError('usage', `unexpected snapshot id ${JSON.stringify(snapshot)}`);
+      const ids = spec.accountIds
+        ? [...new Set(spec.accountIds)].sort((a, b) => a - b)
+        : (await sql<{ account_id: number }>`SELECT account_id FROM accounts ORDER BY account_id`.execute(first)).rows.map((row) => row.account_id);
+      const size = Math.ceil(ids.length / shards);
+      const parts = Array.from({ length: shards }, (_, index) => ids.slice(index * size, (index + 1) * size)).filter((part) => part.length > 0);
+      if (parts.length === 0) parts.push([]);
+      // One core per shard: parallel workers on top would only oversubscribe the cores the shards share.
+      const serial = async (trx: Kysely<DB>) => {
+        await prepareIndicatorTransaction(trx);
+        await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(trx);
+      };
+      await serial(first);
+      const rest = parts.slice(1).map((part) =>
+        db
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .execute(async (trx) => {
+            await sql.raw(`SET TRANSACTION SNAPSHOT '${snapshot}'`).execute(trx);
+            await serial(trx);
+            return run(trx, { ...spec, accountIds: part });
+          }),
+      );
+      return Promise.all([run(first, { ...spec, accountIds: parts[0] }), ...rest]);
+    });
 }
 
 /** Computes every indicator for the in-scope accounts without writing anything. */

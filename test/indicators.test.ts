@@ -4,11 +4,12 @@
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
-import { computeIndicators, evaluateIndicators, readIndicatorValues } from '../indicators/compute.ts';
+import { computeIndicators, configuredIndicators, evaluateIndicators, readIndicatorValues } from '../indicators/compute.ts';
 import { flagFor } from '../indicators/flag.ts';
 import { indicatorRegistry } from '../indicators/registry.ts';
 import type { Flag, Thresholds } from '../indicators/types.ts';
 import { usageDecline } from '../indicators/usage-decline.ts';
+import { evaluateIndicatorValues, prepareIndicatorTransaction } from '../sql/indicators.ts';
 import type { DB } from '../sql/schema.ts';
 import { describeEachBackend } from './support/database.ts';
 
@@ -275,6 +276,38 @@ describeEachBackend('indicators', (context) => {
     const again = await run(db);
     expect(again.written).toBe(0);
     expect(await readIndicatorValues(db, D)).toEqual(before);
+  });
+
+  it('computes bit-identical values with and without parallel workers, run after run', async () => {
+    const { db } = context();
+    const spec = { asOf: D, indicators: configuredIndicators(config), scope: 'all' as const, horizonDays: 90 };
+    // Parallel plans forced even for this small fixture (on PGlite the settings are accepted and change nothing).
+    const evaluate = (parallel: boolean) =>
+      db.transaction().execute(async (trx) => {
+        await prepareIndicatorTransaction(trx);
+        if (parallel) {
+          for (const setting of ['parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'min_parallel_table_scan_size = 0', 'max_parallel_workers_per_gather = 2']) {
+            await sql.raw(`SET LOCAL ${setting}`).execute(trx);
+          }
+        } else {
+          await sql`SET LOCAL max_parallel_workers_per_gather = 0`.execute(trx);
+        }
+        return evaluateIndicatorValues(trx, spec);
+      });
+    const serial = await evaluate(false);
+    expect(serial.length).toBe(4 * indicatorRegistry.length);
+    // toEqual compares numbers with Object.is: exact, to the last bit.
+    for (let run = 0; run < 3; run++) expect(await evaluate(true)).toEqual(serial);
+    expect(await evaluate(false)).toEqual(serial);
+  });
+
+  it('gives the same rows in account shards (Postgres server: one exported snapshot, two connections)', async () => {
+    const { db, backend } = context();
+    if (backend.name !== 'postgres') return;
+    const options = { asOf: D, config, scope: 'all' as const, horizonDays: 90 };
+    const whole = await evaluateIndicators(db, options);
+    expect(await evaluateIndicators(db, { ...options, shards: 2 })).toEqual(whole);
+    expect(await evaluateIndicators(db, { ...options, shards: 3, accountIds: [ids.charlie, ids.alpha] })).toEqual(whole.filter((row) => row.accountId === ids.alpha || row.accountId === ids.charlie));
   });
 
   it('applies thresholds from config', async () => {
