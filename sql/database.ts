@@ -66,7 +66,7 @@ class ScriptMarker {}
 const SCRIPT = new ScriptMarker();
 
 class CopyPayload {
-  constructor(readonly csv: string) {}
+  constructor(readonly csv: string | Uint8Array) {}
 }
 
 /** Anything that can execute a compiled query: a Kysely database, transaction or pinned connection. */
@@ -83,7 +83,8 @@ export async function runScript(db: QueryExecutor, script: string): Promise<void
  * Bulk-loads CSV text (no header, Postgres CSV quoting) into `table (columns…)` with COPY.
  * Table and column names are checked against a strict identifier pattern: they come from code, never input.
  */
-export async function copyCsv(db: QueryExecutor, table: string, columns: readonly string[], csv: string): Promise<void> {
+/** COPY … FROM STDIN of CSV text (a string, or its UTF-8 bytes). */
+export async function copyCsv(db: QueryExecutor, table: string, columns: readonly string[], csv: string | Uint8Array): Promise<void> {
   for (const name of [table, ...columns]) {
     if (!SCHEMA_NAME.test(name)) throw new RadarError('usage', `not a safe SQL identifier: ${name}`);
   }

@@ -97,7 +97,7 @@ export async function clearStaging(db: Db): Promise<void> {
   await runScript(db, `TRUNCATE ${STAGING_TABLE}`);
 }
 
-export async function copyIntoStaging(db: Db, columns: readonly string[], csv: string): Promise<void> {
+export async function copyIntoStaging(db: Db, columns: readonly string[], csv: string | Uint8Array): Promise<void> {
   await copyCsv(db, STAGING_TABLE, [...identifiers(columns), 'source_order'], csv);
 }
 

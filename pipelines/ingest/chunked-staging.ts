@@ -25,14 +25,14 @@ export class ChunkedStaging {
   readonly timings: ChunkedStagingTimings = { waitMs: 0, mergeMs: 0 };
 
   constructor(
-    private readonly copy: (csv: string) => Promise<void>,
+    private readonly copy: (csv: Uint8Array) => Promise<void>,
     /** Merges the staged rows and empties the staging table. */
     private readonly mergeChunk: (stagedRows: number) => Promise<MergeCounts>,
     private readonly chunkRows: number,
   ) {}
 
-  /** Queues `rows` CSV lines; waits only while a whole chunk is still queued (bounding memory). */
-  async add(csv: string, rows: number): Promise<void> {
+  /** Queues `rows` CSV lines (UTF-8); waits only while a whole chunk is still queued (bounding memory). */
+  async add(csv: Uint8Array, rows: number): Promise<void> {
     this.rethrow();
     if (rows === 0) return;
     if (this.queuedRows >= this.chunkRows) await this.wait();
