@@ -45,7 +45,8 @@ export function fitIrlsColumns(problem: ColumnProblem, options: EngineOptions): 
   const warnings: string[] = [];
   let beta = options.initial ? Float64Array.from(options.initial) : new Float64Array(p);
   if (beta.length !== p) throw new RangeError(`initial coefficients have length ${beta.length}, expected ${p}`);
-  const scratch = { eta: new Float64Array(problem.rows), residual: new Float64Array(problem.rows) };
+  // Two curvature buffers: a trial pass writes the one the current point does not hold (no 0.8 MB array per pass).
+  const scratch: Scratch = { eta: new Float64Array(problem.rows), residual: new Float64Array(problem.rows), curvatures: [new Float64Array(problem.rows), new Float64Array(problem.rows)] };
 
   let current = evaluate(problem, columns, beta, scratch);
   const lossHistory = [current.loss / weightSum];
@@ -66,7 +67,7 @@ export function fitIrlsColumns(problem: ColumnProblem, options: EngineOptions): 
     let next: PassResult | null = null;
     for (let halving = 0; halving <= MAX_STEP_HALVINGS; halving++) {
       candidate = beta.map((b, j) => b - stepSize * direction[j]!);
-      const trial = evaluate(problem, columns, candidate, scratch);
+      const trial = evaluate(problem, columns, candidate, scratch, current);
       // A tiny slack: at the optimum the loss cannot fall any more and rounding may nudge it up.
       if (trial.loss <= current.loss + 1e-12 * Math.abs(current.loss)) {
         next = trial;
@@ -107,12 +108,18 @@ function toColumns(design: DenseMatrix): Float64Array[] {
   });
 }
 
-function evaluate(problem: ColumnProblem, columns: readonly Float64Array[], beta: Float64Array, scratch: { eta: Float64Array; residual: Float64Array }): PassResult {
+interface Scratch {
+  readonly eta: Float64Array;
+  readonly residual: Float64Array;
+  readonly curvatures: readonly [Float64Array, Float64Array];
+}
+
+function evaluate(problem: ColumnProblem, columns: readonly Float64Array[], beta: Float64Array, scratch: Scratch, current?: PassResult): PassResult {
   const { labels, weights, penalty } = problem;
-  const { eta, residual } = scratch;
+  const { eta, residual, curvatures } = scratch;
   const rows = eta.length;
   const p = columns.length;
-  const curvature = new Float64Array(rows);
+  const curvature = current?.curvature === curvatures[0] ? curvatures[1] : curvatures[0];
   const gradient = new Float64Array(p);
   let loss = 0;
   for (let start = 0; start < rows; start += CHUNK_ROWS) {
