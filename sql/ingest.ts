@@ -109,6 +109,13 @@ export const SET_BASED_REFERENCE_CHECK_ROWS = 10_000;
  * for the merge skips exactly that check, which the caller then does set-based), and the role may do so.
  */
 async function canCheckReferencesOnce(db: Db, table: string): Promise<boolean> {
+  // has_parameter_privilege() exists from Postgres 15 (and cannot even be named on older servers); before
+  // that only a superuser may set session_replication_role.
+  const version = await sql<{ version: number }>`SELECT current_setting('server_version_num')::int AS version`.execute(db);
+  const allowed =
+    (version.rows[0]?.version ?? 0) >= 150_000
+      ? sql<boolean>`has_parameter_privilege('session_replication_role', 'SET')`
+      : sql<boolean>`(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
   const result = await sql<{ other_triggers: number; account_keys: number; allowed: boolean }>`
     SELECT (SELECT count(*) FROM pg_trigger t
             WHERE t.tgrelid = to_regclass(${table})
@@ -118,7 +125,7 @@ async function canCheckReferencesOnce(db: Db, table: string): Promise<boolean> {
                   AND c.conkey = ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(${table}) AND attname = 'account_id')]
               )))::int AS other_triggers,
            (SELECT count(*) FROM pg_constraint c WHERE c.conrelid = to_regclass(${table}) AND c.contype = 'f')::int AS account_keys,
-           has_parameter_privilege('session_replication_role', 'SET') AS allowed`.execute(db);
+           ${allowed} AS allowed`.execute(db);
   const row = result.rows[0];
   return !!row && row.other_triggers === 0 && row.account_keys === 1 && row.allowed;
 }

@@ -2,7 +2,8 @@
 // references once per chunk (one join that locks each referenced account
 // FOR KEY SHARE, as the foreign key's per-row check would) and merge with the per-row trigger off. Shown
 // on both backends: the rows land, the foreign key still guards later writes, and a reference to a
-// missing account fails the merge with nothing written.
+// missing account fails the merge with nothing written; a role that may not switch triggers off gets the
+// per-row foreign-key check instead.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { expect, it } from 'vitest';
 import { fileSourceSchema } from '../config/sources.ts';
 import { ingestDirectory, ingestSource } from '../pipelines/ingest/run.ts';
 import { silentLogger } from '../pipelines/log.ts';
-import { copyIntoStaging, createStaging, mergeStaging, SET_BASED_REFERENCE_CHECK_ROWS } from '../sql/ingest.ts';
+import { copyIntoStaging, createStaging, mergeStaging, SET_BASED_REFERENCE_CHECK_ROWS, STAGING_TABLE } from '../sql/ingest.ts';
+import { runScript } from '../sql/database.ts';
 import { describeEachBackend } from './support/database.ts';
 
 const ACCOUNTS = `account_id,name,segment,industry,plan,arr_cents,currency,csm_email,csm_slack_id,contract_start,renewal_date,status
@@ -58,6 +60,27 @@ describeEachBackend('ingest: large loads check account references once', (contex
     ).rejects.toThrow('account 987654 referenced by the load does not exist');
     const after = await sql<{ rows: number }>`SELECT count(*)::int AS rows FROM usage_daily`.execute(db);
     expect(after.rows[0]).toEqual(before.rows[0]);
+  });
+
+  it('falls back to the per-row foreign-key check for a role that may not switch triggers off', async () => {
+    const { db, options } = context();
+    const schema = options.schema ?? 'public';
+    // Roles are cluster-wide: create it once, grant it this test's schema.
+    await sql.raw(`DO $$ BEGIN CREATE ROLE radar_test_plain NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`).execute(db);
+    await runScript(db, `GRANT USAGE ON SCHEMA ${schema} TO radar_test_plain; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${schema} TO radar_test_plain`);
+    const ids = await sql<{ account_id: number }>`SELECT account_id FROM accounts ORDER BY account_id`.execute(db);
+    let csv = '';
+    for (let offset = 0; offset < SET_BASED_REFERENCE_CHECK_ROWS; offset++) csv += `${offset === 700 ? 987654 : ids.rows[0]!.account_id},${day(20_000 + offset)},1,1,1,1,,${offset + 1}\n`;
+    await expect(
+      db.transaction().execute(async (trx) => {
+        // Staged as the owner (PGlite's COPY from its blob needs a superuser), merged as the plain role.
+        await createStaging(trx, 'usage_daily', USAGE_COLUMNS);
+        await copyIntoStaging(trx, USAGE_COLUMNS, csv);
+        await sql.raw(`GRANT SELECT ON ${STAGING_TABLE} TO radar_test_plain`).execute(trx);
+        await sql`SET LOCAL ROLE radar_test_plain`.execute(trx);
+        return mergeStaging(trx, 'usage_daily', USAGE_COLUMNS, ['account_id', 'day'], { touchUpdatedAt: false, mayRepeatKeys: false, referencesAccount: true, stagedRows: SET_BASED_REFERENCE_CHECK_ROWS });
+      }),
+    ).rejects.toThrow(/violates foreign key constraint/);
   });
 
   it('merges a load in chunks with the last occurrence of a key winning, within a chunk and across chunks', async () => {
