@@ -106,9 +106,10 @@ export const SET_BASED_REFERENCE_CHECK_ROWS = 10_000;
 
 /**
  * Whether the table's only triggers are the foreign key account_id → accounts (so switching triggers off
- * for the merge skips exactly that check, which the caller then does set-based), and the role may do so.
+ * for the merge skips exactly that check, which mergeStaging then does set-based), and the role may do so.
+ * A property of the table and the session: ask once per load, not per chunk.
  */
-async function canCheckReferencesOnce(db: Db, table: string): Promise<boolean> {
+export async function canCheckReferencesOnce(db: Db, table: string): Promise<boolean> {
   // has_parameter_privilege() exists from Postgres 15 (and cannot even be named on older servers); before
   // that only a superuser may set session_replication_role.
   const version = await sql<{ version: number }>`SELECT current_setting('server_version_num')::int AS version`.execute(db);
@@ -164,11 +165,11 @@ export async function mergeStaging(
   table: string,
   columns: readonly string[],
   naturalKey: readonly string[],
-  options: { touchUpdatedAt: boolean; mayRepeatKeys: boolean; referencesAccount: boolean; stagedRows: number },
+  options: { touchUpdatedAt: boolean; mayRepeatKeys: boolean; stagedRows: number; /** canCheckReferencesOnce for this table */ referencesCheckableOnce: boolean },
 ): Promise<MergeCounts> {
   // Per-row foreign-key checks were 11 of the 15 s a 2.8M-row usage merge took; checked once, the merge
   // takes 7 s. Triggers are off only for the merge statement (SET LOCAL, reset right after).
-  const checkOnce = options.referencesAccount && options.stagedRows >= SET_BASED_REFERENCE_CHECK_ROWS && (await canCheckReferencesOnce(db, table));
+  const checkOnce = options.referencesCheckableOnce && options.stagedRows >= SET_BASED_REFERENCE_CHECK_ROWS;
   if (!checkOnce) return mergeStatement(db, table, columns, naturalKey, options);
   await lockReferencedAccounts(db);
   await sql`SET LOCAL session_replication_role = replica`.execute(db);

@@ -12,7 +12,7 @@ import { expect, it } from 'vitest';
 import { fileSourceSchema } from '../config/sources.ts';
 import { ingestDirectory, ingestSource } from '../pipelines/ingest/run.ts';
 import { silentLogger } from '../pipelines/log.ts';
-import { copyIntoStaging, createStaging, mergeStaging, SET_BASED_REFERENCE_CHECK_ROWS, STAGING_TABLE } from '../sql/ingest.ts';
+import { canCheckReferencesOnce, copyIntoStaging, createStaging, mergeStaging, SET_BASED_REFERENCE_CHECK_ROWS, STAGING_TABLE } from '../sql/ingest.ts';
 import { runScript } from '../sql/database.ts';
 import { describeEachBackend } from './support/database.ts';
 
@@ -55,7 +55,7 @@ describeEachBackend('ingest: large loads check account references once', (contex
       db.transaction().execute(async (trx) => {
         await createStaging(trx, 'usage_daily', USAGE_COLUMNS);
         await copyIntoStaging(trx, USAGE_COLUMNS, csv);
-        return mergeStaging(trx, 'usage_daily', USAGE_COLUMNS, ['account_id', 'day'], { touchUpdatedAt: false, mayRepeatKeys: false, referencesAccount: true, stagedRows: SET_BASED_REFERENCE_CHECK_ROWS });
+        return mergeStaging(trx, 'usage_daily', USAGE_COLUMNS, ['account_id', 'day'], { touchUpdatedAt: false, mayRepeatKeys: false, stagedRows: SET_BASED_REFERENCE_CHECK_ROWS, referencesCheckableOnce: await canCheckReferencesOnce(trx, 'usage_daily') });
       }),
     ).rejects.toThrow('account 987654 referenced by the load does not exist');
     const after = await sql<{ rows: number }>`SELECT count(*)::int AS rows FROM usage_daily`.execute(db);
@@ -78,7 +78,7 @@ describeEachBackend('ingest: large loads check account references once', (contex
         await copyIntoStaging(trx, USAGE_COLUMNS, csv);
         await sql.raw(`GRANT SELECT ON ${STAGING_TABLE} TO radar_test_plain`).execute(trx);
         await sql`SET LOCAL ROLE radar_test_plain`.execute(trx);
-        return mergeStaging(trx, 'usage_daily', USAGE_COLUMNS, ['account_id', 'day'], { touchUpdatedAt: false, mayRepeatKeys: false, referencesAccount: true, stagedRows: SET_BASED_REFERENCE_CHECK_ROWS });
+        return mergeStaging(trx, 'usage_daily', USAGE_COLUMNS, ['account_id', 'day'], { touchUpdatedAt: false, mayRepeatKeys: false, stagedRows: SET_BASED_REFERENCE_CHECK_ROWS, referencesCheckableOnce: await canCheckReferencesOnce(trx, 'usage_daily') });
       }),
     ).rejects.toThrow(/violates foreign key constraint/);
   });

@@ -8,11 +8,12 @@ import { sql } from 'kysely';
 import type { DB } from '../../sql/schema.ts';
 import {
   accountIndex,
+  canCheckReferencesOnce,
+  clearStaging,
   copyIntoStaging,
   createStaging,
   finishRun,
   insertRejects,
-  clearStaging,
   mergeStaging,
   refreshStatistics,
   startRun,
@@ -82,11 +83,18 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       const accounts = spec.referencesAccount ? await accountIndex(trx) : undefined;
       await createStaging(trx, spec.table, columns);
       const duplicateKeys = new DuplicateKeyTracker();
-      const mergeOptions = { touchUpdatedAt: options.entity === 'accounts', referencesAccount: spec.referencesAccount };
+      // Asked at the first merge, so loads that stage nothing never query the catalog.
+      let referencesCheckableOnce: Promise<boolean> | undefined;
       const staging = new ChunkedStaging(
         (csv) => copyIntoStaging(trx, columns, csv),
         async (stagedRows) => {
-          const counts = await mergeStaging(trx, spec.table, columns, spec.naturalKey, { ...mergeOptions, mayRepeatKeys: duplicateKeys.repeated, stagedRows });
+          referencesCheckableOnce ??= spec.referencesAccount ? canCheckReferencesOnce(trx, spec.table) : Promise.resolve(false);
+          const counts = await mergeStaging(trx, spec.table, columns, spec.naturalKey, {
+            touchUpdatedAt: options.entity === 'accounts',
+            mayRepeatKeys: duplicateKeys.repeated,
+            stagedRows,
+            referencesCheckableOnce: await referencesCheckableOnce,
+          });
           await clearStaging(trx);
           return counts;
         },
