@@ -8,6 +8,11 @@ export function days(defaultValue: number, description: string) {
   return z.number().int().min(1).max(1095).default(defaultValue).describe(description);
 }
 
+/** How many of the most recently issued invoices (issued by the as-of day) an indicator reads. */
+export function recentInvoices(defaultValue: number, description: string) {
+  return z.number().int().min(1).max(120).default(defaultValue).describe(description);
+}
+
 /** An indicator's config section: its own keys plus `warning` and `critical` (null disables a level). */
 export function indicatorConfig<Shape extends z.ZodRawShape>(
   direction: RiskDirection,

@@ -1,14 +1,13 @@
 // Payment delay (average): typical lateness over the most recent invoices, as of D.
 import { sql } from 'kysely';
-import { z } from 'zod';
-import { indicatorConfig } from './config.ts';
+import { indicatorConfig, recentInvoices } from './config.ts';
 import { fmt, num, plural } from './format.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
   'higher',
   { warning: 5, critical: 15, unit: 'days late' },
-  { invoices: z.number().int().min(1).max(120).default(6).describe('How many of the most recently issued invoices (issued by the as-of day) to average.') },
+  { invoices: recentInvoices(6, 'How many of the most recently issued invoices (issued by the as-of day) to average.') },
 );
 
 export const paymentDelayAverage = {
