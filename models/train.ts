@@ -51,7 +51,7 @@ export function trainLogistic(matrix: FeatureInput, labels: ArrayLike<number>, o
   const engineOptions = { maxIterations: options.maxIterations, tolerance: options.tolerance, stepTolerance: options.stepTolerance ?? 1e-6, initial };
 
   // IRLS reads the design column by column (built so directly: no transpose), the library row by row.
-  const columnProblem = buildColumnProblem(features.data, features.columns, y, scaling, active, options);
+  const columnProblem = buildColumnProblem(features.data, features.columns, y, scaling, active, classWeights, options.l2);
   const problem = options.engine === 'irls' ? undefined : toRowMajor(columnProblem);
   let result: EngineResult;
   if (!problem) {
@@ -86,8 +86,8 @@ export function trainLogistic(matrix: FeatureInput, labels: ArrayLike<number>, o
   };
 }
 
-/** Design [1, standardised active features] column-major, balanced or unit weights, λ on every column but the intercept. */
-function buildColumnProblem(raw: Float64Array, width: number, y: Uint8Array, scaling: Scaling, active: number[], options: TrainOptions): ColumnProblem {
+/** Design [1, standardised active features] column-major, class weights (or unit weights), λ on every column but the intercept. */
+function buildColumnProblem(raw: Float64Array, width: number, y: Uint8Array, scaling: Scaling, active: number[], classWeights: FittedModel['classWeights'], l2: number): ColumnProblem {
   const n = y.length;
   const columns = [new Float64Array(n).fill(1), ...active.map(() => new Float64Array(n))];
   const means = active.map((j) => scaling.means[j]!);
@@ -98,15 +98,12 @@ function buildColumnProblem(raw: Float64Array, width: number, y: Uint8Array, sca
     for (let k = 0; k < active.length; k++) columns[k + 1]![i] = (raw[offset + active[k]!]! - means[k]!) / sds[k]!;
   }
   let weights: Float64Array | null = null;
-  if (options.classWeighting === 'balanced') {
-    const positives = y.reduce((sum, v) => sum + v, 0);
-    const positiveWeight = n / (2 * positives);
-    const negativeWeight = n / (2 * (n - positives));
+  if (classWeights) {
     // A plain loop: Float64Array.from with a map function is ~10× slower in V8.
     weights = new Float64Array(n);
-    for (let i = 0; i < n; i++) weights[i] = y[i] === 1 ? positiveWeight : negativeWeight;
+    for (let i = 0; i < n; i++) weights[i] = y[i] === 1 ? classWeights.positive : classWeights.negative;
   }
-  const penalty = new Float64Array(columns.length).fill(options.l2);
+  const penalty = new Float64Array(columns.length).fill(l2);
   penalty[0] = 0;
   return { rows: n, columns, labels: y, weights, penalty };
 }
