@@ -22,3 +22,13 @@ export function csvLine(cells: readonly Cell[]): string {
   }
   return line;
 }
+
+/** The named `columns` of `record` as one CSV record, without the line break (no intermediate array: loaders call it per row). */
+export function csvLineOf(record: Readonly<Record<string, Cell>>, columns: readonly string[]): string {
+  let line = '';
+  for (let index = 0; index < columns.length; index += 1) {
+    if (index > 0) line += ',';
+    line += csvField(record[columns[index]!]);
+  }
+  return line;
+}

@@ -81,9 +81,9 @@ export async function runScript(db: QueryExecutor, script: string): Promise<void
 
 /**
  * Bulk-loads CSV text (no header, Postgres CSV quoting) into `table (columns…)` with COPY.
- * Table and column names are checked against a strict identifier pattern: they come from code, never input.
+ * The CSV is a string or its UTF-8 bytes. Table and column names are checked against a strict identifier
+ * pattern: they come from code, never input.
  */
-/** COPY … FROM STDIN of CSV text (a string, or its UTF-8 bytes). */
 export async function copyCsv(db: QueryExecutor, table: string, columns: readonly string[], csv: string | Uint8Array): Promise<void> {
   for (const name of [table, ...columns]) {
     if (!SCHEMA_NAME.test(name)) throw new RadarError('usage', `not a safe SQL identifier: ${name}`);

@@ -23,7 +23,7 @@ import {
 } from '../../sql/ingest.ts';
 import { RadarError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { csvField } from '../csv.ts';
+import { csvLineOf } from '../csv.ts';
 import { createRowValidator, entitySpecs, stagedColumns, type ParseSettings } from './entities.ts';
 import type { RecordSource } from './records.ts';
 import { ChunkedStaging } from './chunked-staging.ts';
@@ -131,9 +131,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
             let key = '';
             for (const column of spec.naturalKey) key += `${row[column]}\u0001`;
             duplicateKeys.add(key);
-            let line = '';
-            for (const column of columns) line += `${csvField(row[column])},`;
-            csv += `${line}${tally.staged}\n`;
+            csv += `${csvLineOf(row, columns)},${tally.staged}\n`;
           }
           // As bytes at once: a batch's string is a rope of ~10 pieces per row, and kept queued as such it
           // would survive into the old generation (the garbage collector was the largest cost of big loads).

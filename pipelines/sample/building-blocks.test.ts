@@ -1,6 +1,6 @@
 // The small pure pieces: seeded randomness, calendar maths, CSV quoting and fault planting.
 import { describe, expect, it } from 'vitest';
-import { centsToDecimal, csvLine } from './csv.ts';
+import { centsToDecimal, csvLine, csvLineOf } from './csv.ts';
 import { addMonths, addYears, formatDay, formatInstant, instantOf, parseDay, weekdayOf } from './days.ts';
 import { badDate, linesWithFaults, missing, type FileSpec, type PlantedFaults } from './faults.ts';
 import { randomStream } from './random.ts';
@@ -52,6 +52,10 @@ describe('days', () => {
 describe('csv', () => {
   it('quotes only fields with commas, quotes or line breaks, and writes empty for null', () => {
     expect(csvLine(['acct-00001', 'Acme, Inc.', 'The "Best" Co', null, 12])).toBe('acct-00001,"Acme, Inc.","The ""Best"" Co",,12');
+  });
+
+  it('writes the named columns of a record in the order given, a missing one as empty', () => {
+    expect(csvLineOf({ name: 'Acme, Inc.', id: 'acct-00001', n: 12, note: ' padded ' }, ['id', 'name', 'absent', 'n', 'note'])).toBe('acct-00001,"Acme, Inc.",,12," padded "');
   });
 
   it('writes cents as decimal amounts', () => {

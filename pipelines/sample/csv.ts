@@ -1,5 +1,5 @@
 // Sample-specific formatting; CSV quoting itself is shared with the loader (pipelines/csv.ts).
-export { csvField, csvLine, type Cell } from '../csv.ts';
+export { csvField, csvLine, csvLineOf, type Cell } from '../csv.ts';
 
 /** Integer cents as a decimal amount, e.g. 125000 → "1250.00". */
 export function centsToDecimal(cents: number): string {

@@ -1,7 +1,7 @@
 // The import formats: one FileSpec per output file — its columns, how a generated row becomes a
 // record, and which faults may be planted in it.
 import type { SampleAccount } from './accounts.ts';
-import { centsToDecimal, csvLine } from './csv.ts';
+import { centsToDecimal, csvLineOf } from './csv.ts';
 import { formatDay, formatInstant } from './days.ts';
 import { badDate, invalidValue, missing, negative, nonNumeric, outOfRange, unknownAccount, type FaultKind, type FileRecord, type FileSpec } from './faults.ts';
 import type { Invoice } from './invoices.ts';
@@ -26,7 +26,7 @@ function csvSpec<Row>(spec: { file: SampleFile; entity: FileSpec<Row>['entity'];
     entity: spec.entity,
     header: spec.columns.join(','),
     toRecord: spec.toRecord,
-    encode: (record) => csvLine(spec.columns.map((column) => record[column])),
+    encode: (record) => csvLineOf(record, spec.columns),
     faultKinds: spec.faultKinds,
   };
 }
