@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
 import { num } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -9,6 +10,8 @@ const configSchema = indicatorConfig(
   { warning: 15, critical: 8, unit: 'days' },
   { recentDays: days(30, 'Window: the last N days up to and including the as-of day.') },
 );
+
+const detail = detailFields({ recentDays: 'number', reportedDays: 'number', activeDays: 'number', fullWindow: 'boolean' });
 
 export const activeDays = {
   id: 'activeDays',
@@ -19,6 +22,7 @@ export const activeDays = {
   unit: 'days',
   riskDirection: 'lower',
   configSchema,
+  detail,
   usage: {
     lookbackDays: (config) => config.recentDays,
     aggregates: ({ config, dayMinus }) => ({
@@ -29,9 +33,10 @@ export const activeDays = {
   sql: ({ config, dayMinus }) => sql`
     SELECT s.account_id,
            CASE WHEN s.contract_start <= ${dayMinus(config.recentDays - 1)} AND u.ad_reported > 0 THEN u.ad_active::float8 END AS value,
-           jsonb_build_object('recentDays', ${config.recentDays}::int, 'reportedDays', coalesce(u.ad_reported, 0),
-                              'activeDays', coalesce(u.ad_active, 0),
-                              'fullWindow', s.contract_start <= ${dayMinus(config.recentDays - 1)}) AS detail
+           ${detail.pack({
+             recentDays: sql`${config.recentDays}::int`, reportedDays: sql`coalesce(u.ad_reported, 0)`,
+             activeDays: sql`coalesce(u.ad_active, 0)`, fullWindow: sql`s.contract_start <= ${dayMinus(config.recentDays - 1)}`,
+           })} AS detail_values
     FROM scope s LEFT JOIN usage_stats u USING (account_id)`,
   explain: (value, detail, config) => {
     if (detail.fullWindow === false) return `contract started within the last ${config.recentDays} days: window not complete`;

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { indicatorConfig } from './config.ts';
 import { money } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig('lower', { warning: null, critical: null, unit: 'cents' }, {});
@@ -10,6 +11,8 @@ const SOURCES: Record<string, string> = {
   decided: 'the latest renewal decided by this day',
   contract: 'the contract in force (ARR before the next renewal, else the account record)',
 };
+
+const detail = detailFields({ source: ['contract', 'decided'] });
 
 export const arr = {
   id: 'arr',
@@ -20,6 +23,7 @@ export const arr = {
   unit: 'cents',
   riskDirection: 'lower',
   configSchema,
-  sql: () => sql`SELECT account_id, arr_cents::float8 AS value, jsonb_build_object('source', arr_source) AS detail FROM scope`,
+  detail,
+  sql: () => sql`SELECT account_id, arr_cents::float8 AS value, ${detail.pack({ source: sql`arr_source` })} AS detail_values FROM scope`,
   explain: (value, detail) => `${money(value)} per year, from ${SOURCES[String(detail.source)] ?? String(detail.source)}`,
 } as const satisfies IndicatorDefinition<typeof configSchema>;

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
 import { plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -9,6 +10,8 @@ const configSchema = indicatorConfig(
   { warning: 1, critical: 3, unit: 'market events' },
   { windowDays: days(90, 'Events dated in the last N days up to and including the as-of day.') },
 );
+
+const detail = detailFields({ windowDays: 'number', events: 'number', latest: 'date' }, { extras: ['competitors'] });
 
 export const competitorReleases = {
   id: 'competitorReleases',
@@ -20,15 +23,16 @@ export const competitorReleases = {
   unit: 'count',
   riskDirection: 'higher',
   configSchema,
+  detail,
   // Which events touch an account depends only on its (segment, industry): match the few distinct pairs
   // in scope, then hand each account its pair's result.
   sql: ({ config, d, dayMinus }) => sql`
     SELECT s.account_id, coalesce(c.events, 0)::float8 AS value,
-           jsonb_build_object('windowDays', ${config.windowDays}::int, 'events', coalesce(c.events, 0),
-                              'competitors', coalesce(c.competitors, '[]'::jsonb), 'latest', c.latest) AS detail
+           ${detail.pack({ windowDays: sql`${config.windowDays}::int`, events: sql`coalesce(c.events, 0)`, latest: sql`c.latest` })} AS detail_values,
+           coalesce(c.extras, '{"competitors": []}'::jsonb) AS detail_extras
     FROM scope s
     LEFT JOIN (
-      SELECT k.segment, k.industry, count(*) AS events, jsonb_agg(DISTINCT m.competitor) AS competitors, max(m.event_date) AS latest
+      SELECT k.segment, k.industry, count(*) AS events, jsonb_build_object('competitors', jsonb_agg(DISTINCT m.competitor)) AS extras, max(m.event_date) AS latest
       FROM (SELECT DISTINCT segment, industry FROM scope) k
       JOIN market_events m
         ON m.kind IN ('launch', 'feature') AND m.event_date > ${dayMinus(config.windowDays)} AND m.event_date <= ${d}

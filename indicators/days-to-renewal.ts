@@ -2,9 +2,12 @@
 import { sql } from 'kysely';
 import { indicatorConfig } from './config.ts';
 import { plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig('lower', { warning: 30, critical: 14, unit: 'days' }, {});
+
+const detail = detailFields({ nextRenewalOn: 'date' });
 
 export const daysToRenewal = {
   id: 'daysToRenewal',
@@ -15,8 +18,9 @@ export const daysToRenewal = {
   unit: 'days',
   riskDirection: 'lower',
   configSchema,
+  detail,
   sql: ({ d }) => sql`
-    SELECT account_id, (next_renewal_on - ${d})::float8 AS value, jsonb_build_object('nextRenewalOn', next_renewal_on) AS detail
+    SELECT account_id, (next_renewal_on - ${d})::float8 AS value, ${detail.pack({ nextRenewalOn: sql`next_renewal_on` })} AS detail_values
     FROM scope`,
   explain: (value, detail) => (value === null ? 'no renewal scheduled after this day' : `renews on ${String(detail.nextRenewalOn)}, in ${plural(value, 'day')}`),
 } as const satisfies IndicatorDefinition<typeof configSchema>;

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
 import { num, plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -9,6 +10,8 @@ const configSchema = indicatorConfig(
   { warning: 2, critical: 4, unit: 'failed attempts' },
   { windowDays: days(90, 'Invoices issued in the last N days up to and including the as-of day.') },
 );
+
+const detail = detailFields({ windowDays: 'number', invoicesInWindow: 'number', invoicesWithFailures: 'number' });
 
 export const failedPayments = {
   id: 'failedPayments',
@@ -20,6 +23,7 @@ export const failedPayments = {
   unit: 'count',
   riskDirection: 'higher',
   configSchema,
+  detail,
   invoices: {
     aggregates: ({ config, dayMinus }) => {
       const inWindow = sql`issued_on > ${dayMinus(config.windowDays)}`;
@@ -32,8 +36,7 @@ export const failedPayments = {
   },
   sql: ({ config }) => sql`
     SELECT account_id, coalesce(fp_attempts, 0)::float8 AS value,
-           jsonb_build_object('windowDays', ${config.windowDays}::int, 'invoicesInWindow', fp_invoices,
-                              'invoicesWithFailures', fp_with_failures) AS detail
+           ${detail.pack({ windowDays: sql`${config.windowDays}::int`, invoicesInWindow: sql`fp_invoices`, invoicesWithFailures: sql`fp_with_failures` })} AS detail_values
     FROM invoice_stats`,
   explain: (value, detail, config) => {
     if (value === null) return 'no invoices issued yet';

@@ -2,9 +2,12 @@
 import { sql } from 'kysely';
 import { indicatorConfig } from './config.ts';
 import { num, plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig('higher', { warning: 15, critical: 45, unit: 'days overdue' }, {});
+
+const detail = detailFields({ invoices: 'number', overdueInvoices: 'number', oldestDueOn: 'date' });
 
 export const oldestUnpaidOverdueDays = {
   id: 'oldestUnpaidOverdueDays',
@@ -15,6 +18,7 @@ export const oldestUnpaidOverdueDays = {
   unit: 'days',
   riskDirection: 'higher',
   configSchema,
+  detail,
   invoices: {
     aggregates: ({ d }) => {
       const overdue = sql`NOT paid AND due_on < ${d}`;
@@ -27,7 +31,7 @@ export const oldestUnpaidOverdueDays = {
   },
   sql: ({ d }) => sql`
     SELECT account_id, coalesce(${d} - ou_oldest_due, 0)::float8 AS value,
-           jsonb_build_object('invoices', ou_invoices, 'overdueInvoices', ou_overdue, 'oldestDueOn', ou_oldest_due) AS detail
+           ${detail.pack({ invoices: sql`ou_invoices`, overdueInvoices: sql`ou_overdue`, oldestDueOn: sql`ou_oldest_due` })} AS detail_values
     FROM invoice_stats`,
   explain: (value, detail) => {
     if (value === null) return 'no invoices issued yet';

@@ -2,9 +2,12 @@
 import { sql } from 'kysely';
 import { indicatorConfig } from './config.ts';
 import { money, num, plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig('higher', { warning: 100_000, critical: 1_000_000, unit: 'cents' }, {});
+
+const detail = detailFields({ invoices: 'number', overdueInvoices: 'number', overdueCents: 'number' });
 
 export const overdueAmount = {
   id: 'overdueAmount',
@@ -15,6 +18,7 @@ export const overdueAmount = {
   unit: 'cents',
   riskDirection: 'higher',
   configSchema,
+  detail,
   invoices: {
     aggregates: ({ d }) => {
       const overdue = sql`NOT paid AND due_on < ${d}`;
@@ -27,7 +31,7 @@ export const overdueAmount = {
   },
   sql: () => sql`
     SELECT account_id, coalesce(oa_overdue_cents, 0)::float8 AS value,
-           jsonb_build_object('invoices', oa_invoices, 'overdueInvoices', oa_overdue, 'overdueCents', coalesce(oa_overdue_cents, 0)) AS detail
+           ${detail.pack({ invoices: sql`oa_invoices`, overdueInvoices: sql`oa_overdue`, overdueCents: sql`coalesce(oa_overdue_cents, 0)` })} AS detail_values
     FROM invoice_stats`,
   explain: (value, detail) => {
     if (value === null) return 'no invoices issued yet';

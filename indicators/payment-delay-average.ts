@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { indicatorConfig, recentInvoices } from './config.ts';
 import { fmt, num, plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -9,6 +10,8 @@ const configSchema = indicatorConfig(
   { warning: 5, critical: 15, unit: 'days late' },
   { invoices: recentInvoices(6, 'How many of the most recently issued invoices (issued by the as-of day) to average.') },
 );
+
+const detail = detailFields({ invoices: 'number', lastN: 'number', totalDelayDays: 'number' });
 
 export const paymentDelayAverage = {
   id: 'paymentDelayAverage',
@@ -19,6 +22,7 @@ export const paymentDelayAverage = {
   unit: 'days',
   riskDirection: 'higher',
   configSchema,
+  detail,
   invoices: {
     aggregates: ({ config }) => {
       const recent = sql`recency <= ${config.invoices}::int`;
@@ -31,7 +35,7 @@ export const paymentDelayAverage = {
   // The average as avg() computes it for integers: the exact sum over the count, in numeric.
   sql: ({ config }) => sql`
     SELECT account_id, (pda_total_delay::numeric / nullif(pda_invoices, 0)::numeric)::float8 AS value,
-           jsonb_build_object('invoices', pda_invoices, 'lastN', ${config.invoices}::int, 'totalDelayDays', pda_total_delay) AS detail
+           ${detail.pack({ invoices: sql`pda_invoices`, lastN: sql`${config.invoices}::int`, totalDelayDays: sql`pda_total_delay` })} AS detail_values
     FROM invoice_stats`,
   explain: (value, detail) => {
     if (value === null) return 'no invoices issued yet';

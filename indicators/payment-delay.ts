@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { indicatorConfig, recentInvoices } from './config.ts';
 import { num, plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -9,6 +10,8 @@ const configSchema = indicatorConfig(
   { warning: 10, critical: 30, unit: 'days late' },
   { invoices: recentInvoices(6, 'How many of the most recently issued invoices (issued by the as-of day) to look at.') },
 );
+
+const detail = detailFields({ invoices: 'number', lastN: 'number', lateInvoices: 'number', unpaid: 'number', maxDelayDays: 'number' });
 
 export const paymentDelay = {
   id: 'paymentDelay',
@@ -19,6 +22,7 @@ export const paymentDelay = {
   unit: 'days',
   riskDirection: 'higher',
   configSchema,
+  detail,
   invoices: {
     aggregates: ({ config }) => {
       const recent = sql`recency <= ${config.invoices}::int`;
@@ -32,8 +36,10 @@ export const paymentDelay = {
   },
   sql: ({ config }) => sql`
     SELECT account_id, pd_max_delay::float8 AS value,
-           jsonb_build_object('invoices', pd_invoices, 'lastN', ${config.invoices}::int, 'lateInvoices', pd_late,
-                              'unpaid', pd_unpaid, 'maxDelayDays', pd_max_delay) AS detail
+           ${detail.pack({
+             invoices: sql`pd_invoices`, lastN: sql`${config.invoices}::int`, lateInvoices: sql`pd_late`,
+             unpaid: sql`pd_unpaid`, maxDelayDays: sql`pd_max_delay`,
+           })} AS detail_values
     FROM invoice_stats`,
   explain: (value, detail) => {
     if (value === null) return 'no invoices issued yet';

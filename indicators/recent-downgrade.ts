@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
 import { money } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -9,6 +10,8 @@ const configSchema = indicatorConfig(
   { warning: 1, critical: null, unit: '1 = downgraded' },
   { windowDays: days(365, 'Renewals decided in the last N days up to and including the as-of day.') },
 );
+
+const detail = detailFields({ windowDays: 'number', renewalDate: 'date', arrBeforeCents: 'number', arrAfterCents: 'number', decidedAt: 'timestamp' });
 
 export const recentDowngrade = {
   id: 'recentDowngrade',
@@ -18,12 +21,13 @@ export const recentDowngrade = {
   unit: 'boolean',
   riskDirection: 'higher',
   configSchema,
+  detail,
   sql: ({ config, startOfDayMinus, knownBefore }) => sql`
     SELECT s.account_id, CASE WHEN r.renewal_date IS NULL THEN 0 ELSE 1 END::float8 AS value,
-           CASE WHEN r.renewal_date IS NULL THEN jsonb_build_object('windowDays', ${config.windowDays}::int)
-                ELSE jsonb_build_object('windowDays', ${config.windowDays}::int, 'renewalDate', r.renewal_date,
-                                        'arrBeforeCents', r.arr_before_cents, 'arrAfterCents', r.arr_after_cents,
-                                        'decidedAt', r.decided_at) END AS detail
+           ${detail.pack({
+             windowDays: sql`${config.windowDays}::int`, renewalDate: sql`r.renewal_date`,
+             arrBeforeCents: sql`r.arr_before_cents`, arrAfterCents: sql`r.arr_after_cents`, decidedAt: sql`r.decided_at`,
+           })} AS detail_values
     FROM scope s
     LEFT JOIN LATERAL (
       SELECT renewal_date, arr_before_cents, arr_after_cents, decided_at FROM renewals

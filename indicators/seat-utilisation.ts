@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
 import { fmt, num } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -9,6 +10,8 @@ const configSchema = indicatorConfig(
   { warning: 0.5, critical: 0.3, unit: 'fraction of licensed seats' },
   { recentDays: days(30, 'Window: the last N days up to and including the as-of day.') },
 );
+
+const detail = detailFields({ recentDays: 'number', daysWithSeats: 'number', avgActiveUsers: 'number', avgLicensedSeats: 'number' });
 
 export const seatUtilisation = {
   id: 'seatUtilisation',
@@ -19,6 +22,7 @@ export const seatUtilisation = {
   unit: 'fraction',
   riskDirection: 'lower',
   configSchema,
+  detail,
   usage: {
     lookbackDays: (config) => config.recentDays,
     aggregates: ({ config, dayMinus }) => {
@@ -33,9 +37,10 @@ export const seatUtilisation = {
   sql: ({ config }) => sql`
     SELECT s.account_id,
            u.su_users::float8 / nullif(u.su_seats, 0) AS value,
-           jsonb_build_object('recentDays', ${config.recentDays}::int, 'daysWithSeats', coalesce(u.su_days, 0),
-                              'avgActiveUsers', u.su_users::float8 / nullif(u.su_days, 0),
-                              'avgLicensedSeats', u.su_seats::float8 / nullif(u.su_days, 0)) AS detail
+           ${detail.pack({
+             recentDays: sql`${config.recentDays}::int`, daysWithSeats: sql`coalesce(u.su_days, 0)`,
+             avgActiveUsers: sql`u.su_users::float8 / nullif(u.su_days, 0)`, avgLicensedSeats: sql`u.su_seats::float8 / nullif(u.su_days, 0)`,
+           })} AS detail_values
     FROM scope s LEFT JOIN usage_stats u USING (account_id)`,
   explain: (value, detail, config) => {
     if (value === null) return `no licensed seats reported in the last ${config.recentDays} days`;

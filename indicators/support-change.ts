@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
 import { fmt, num, pct, plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -14,6 +15,8 @@ const configSchema = indicatorConfig(
   },
 );
 
+const detail = detailFields({ recentDays: 'number', baselineDays: 'number', recentContacts: 'number', baselineContacts: 'number', enoughHistory: 'boolean' });
+
 export const supportChange = {
   id: 'supportChange',
   title: 'Support contact change',
@@ -24,6 +27,7 @@ export const supportChange = {
   unit: 'ratio',
   riskDirection: 'lower',
   configSchema,
+  detail,
   support: {
     lookbackDays: (config) => config.recentDays + config.baselineDays,
     aggregates: ({ config, startOfDayMinus }) => {
@@ -38,9 +42,11 @@ export const supportChange = {
     SELECT s.account_id,
            CASE WHEN s.contract_start <= ${dayMinus(config.recentDays + config.baselineDays - 1)} AND c.sc_baseline > 0
                 THEN (coalesce(c.sc_recent, 0)::float8 / ${config.recentDays}::int) / (c.sc_baseline::float8 / ${config.baselineDays}::int) - 1 END AS value,
-           jsonb_build_object('recentDays', ${config.recentDays}::int, 'baselineDays', ${config.baselineDays}::int,
-                              'recentContacts', coalesce(c.sc_recent, 0), 'baselineContacts', coalesce(c.sc_baseline, 0),
-                              'enoughHistory', s.contract_start <= ${dayMinus(config.recentDays + config.baselineDays - 1)}) AS detail
+           ${detail.pack({
+             recentDays: sql`${config.recentDays}::int`, baselineDays: sql`${config.baselineDays}::int`,
+             recentContacts: sql`coalesce(c.sc_recent, 0)`, baselineContacts: sql`coalesce(c.sc_baseline, 0)`,
+             enoughHistory: sql`s.contract_start <= ${dayMinus(config.recentDays + config.baselineDays - 1)}`,
+           })} AS detail_values
     FROM scope s LEFT JOIN support_stats c USING (account_id)`,
   explain: (value, detail, config) => {
     if (detail.enoughHistory === false) return `less than ${config.recentDays + config.baselineDays} days since contract start: not enough history to compare`;

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
 import { num, plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -9,6 +10,8 @@ const configSchema = indicatorConfig(
   { warning: 1, critical: 3, unit: 'contacts' },
   { recentDays: days(30, 'Window: the last N days up to and including the as-of day.') },
 );
+
+const detail = detailFields({ recentDays: 'number', contacts: 'number', highPriority: 'number', lowSatisfaction: 'number' });
 
 export const supportEscalations = {
   id: 'supportEscalations',
@@ -19,6 +22,7 @@ export const supportEscalations = {
   unit: 'count',
   riskDirection: 'higher',
   configSchema,
+  detail,
   support: {
     lookbackDays: (config) => config.recentDays,
     aggregates: ({ config, startOfDayMinus, knownBefore }) => {
@@ -36,8 +40,10 @@ export const supportEscalations = {
   sql: ({ config }) => sql`
     SELECT s.account_id,
            coalesce(c.se_escalations, 0)::float8 AS value,
-           jsonb_build_object('recentDays', ${config.recentDays}::int, 'contacts', coalesce(c.se_contacts, 0),
-                              'highPriority', coalesce(c.se_high_priority, 0), 'lowSatisfaction', coalesce(c.se_low_satisfaction, 0)) AS detail
+           ${detail.pack({
+             recentDays: sql`${config.recentDays}::int`, contacts: sql`coalesce(c.se_contacts, 0)`,
+             highPriority: sql`coalesce(c.se_high_priority, 0)`, lowSatisfaction: sql`coalesce(c.se_low_satisfaction, 0)`,
+           })} AS detail_values
     FROM scope s LEFT JOIN support_stats c USING (account_id)`,
   explain: (value, detail, config) =>
     `${plural(value, 'escalation')} among ${plural(num(detail, 'contacts'), 'contact')} in the last ${config.recentDays} days ` +

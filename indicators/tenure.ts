@@ -2,9 +2,12 @@
 import { sql } from 'kysely';
 import { indicatorConfig } from './config.ts';
 import { fmt, plural } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig('lower', { warning: 365, critical: 180, unit: 'days' }, {});
+
+const detail = detailFields({ contractStart: 'date' });
 
 export const tenure = {
   id: 'tenure',
@@ -14,8 +17,9 @@ export const tenure = {
   unit: 'days',
   riskDirection: 'lower',
   configSchema,
+  detail,
   sql: ({ d }) => sql`
-    SELECT account_id, (${d} - contract_start)::float8 AS value, jsonb_build_object('contractStart', contract_start) AS detail
+    SELECT account_id, (${d} - contract_start)::float8 AS value, ${detail.pack({ contractStart: sql`contract_start` })} AS detail_values
     FROM scope`,
   explain: (value, detail) => (value === null ? 'no contract start' : `customer since ${String(detail.contractStart)}: ${plural(value, 'day')} (${fmt(value / 365.25)} years)`),
 } as const satisfies IndicatorDefinition<typeof configSchema>;

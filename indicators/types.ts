@@ -1,7 +1,9 @@
 // What every indicator file exports. One file per indicator; indicators/registry.ts collects them.
 //
 // An indicator is a point-in-time metric per account as of a day D. Its `sql` is ONE set-based SELECT
-// returning `(account_id bigint, value double precision, detail jsonb)` for the in-scope accounts; the
+// returning `(account_id bigint, value double precision, detail_values double precision[])` for the
+// in-scope accounts, where detail_values is its `detail.pack({…})` (indicators/detail.ts), plus a
+// `detail_extras jsonb` column when its detail declares extras; the
 // runner (sql/indicators.ts) composes all indicators of a date into one statement, so they share the
 // point-in-time relations below instead of each re-deriving them:
 //
@@ -26,6 +28,7 @@
 import type { RawBuilder } from 'kysely';
 import type { z } from 'zod';
 import type { Json } from '../sql/schema.ts';
+import type { DetailFields } from './detail.ts';
 
 /** Which way is risky: 'higher' = larger values are worse; 'lower' = smaller values are worse. */
 export type RiskDirection = 'higher' | 'lower';
@@ -42,7 +45,7 @@ export interface Thresholds {
   readonly critical: number | null;
 }
 
-/** Counts behind a value, as stored in indicator_values.detail. */
+/** Counts behind a value: indicator_values.detail_values unpacked by the indicator's detail fields. */
 export type IndicatorDetail = { readonly [key: string]: Json };
 
 /** Bound-parameter helpers for writing point-in-time SQL. */
@@ -64,7 +67,9 @@ export interface IndicatorSqlContext<Config> {
 export interface IndicatorSqlRow {
   account_id: number;
   value: number | null;
-  detail: IndicatorDetail;
+  detail_values: (number | null)[];
+  /** Only when the detail declares extras. */
+  detail_extras?: IndicatorDetail;
 }
 
 export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.ZodType<Thresholds>> {
@@ -96,7 +101,9 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
     /** Column name → aggregate over support_contacts rows (opened_at, closed_at, priority, satisfaction, …). Names must be unique across indicators. */
     aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
   };
-  /** One SELECT of (account_id, value, detail) for the accounts in `scope`; accounts it omits get NULL. */
+  /** The counts behind a value: field names and kinds, packed by `sql` and unpacked for `explain` and drivers. */
+  readonly detail: DetailFields;
+  /** One SELECT of (account_id, value, detail_values[, detail_extras]) for the accounts in `scope`; accounts it omits get NULL. */
   sql(context: IndicatorSqlContext<z.output<Config>>): RawBuilder<IndicatorSqlRow>;
   /** The counts behind a value, as one sentence. */
   explain(value: number | null, detail: IndicatorDetail, config: z.output<Config>): string;

@@ -3,6 +3,7 @@
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
 import { fmt, num, pct } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -14,6 +15,9 @@ const configSchema = indicatorConfig(
   },
 );
 
+const detail = detailFields({ recentDays: 'number', baselineDays: 'number', enoughHistory: 'boolean', perSeat: 'boolean', recentReportedDays: 'number', baselineReportedDays: 'number',
+  recentEventsPerDay: 'number', baselineEventsPerDay: 'number', recentSeats: 'number', baselineSeats: 'number' });
+
 export const usageDecline = {
   id: 'usageDecline',
   title: 'Usage decline',
@@ -24,6 +28,7 @@ export const usageDecline = {
   unit: 'ratio',
   riskDirection: 'lower',
   configSchema,
+  detail,
   usage: {
     lookbackDays: (config) => config.recentDays + config.baselineDays,
     aggregates: ({ config, dayMinus }) => {
@@ -42,12 +47,13 @@ export const usageDecline = {
   sql: ({ config, dayMinus }) => sql`
     SELECT account_id,
            CASE WHEN enough_history AND base_rate > 0 THEN recent_rate / base_rate - 1 END AS value,
-           jsonb_build_object(
-             'recentDays', ${config.recentDays}::int, 'baselineDays', ${config.baselineDays}::int,
-             'enoughHistory', enough_history, 'perSeat', per_seat,
-             'recentReportedDays', coalesce(recent_days, 0), 'baselineReportedDays', coalesce(base_days, 0),
-             'recentEventsPerDay', recent_epd, 'baselineEventsPerDay', base_epd,
-             'recentSeats', recent_seats, 'baselineSeats', base_seats) AS detail
+           ${detail.pack({
+             recentDays: sql`${config.recentDays}::int`, baselineDays: sql`${config.baselineDays}::int`,
+             enoughHistory: sql`enough_history`, perSeat: sql`per_seat`,
+             recentReportedDays: sql`coalesce(recent_days, 0)`, baselineReportedDays: sql`coalesce(base_days, 0)`,
+             recentEventsPerDay: sql`recent_epd`, baselineEventsPerDay: sql`base_epd`,
+             recentSeats: sql`recent_seats`, baselineSeats: sql`base_seats`,
+           })} AS detail_values
     FROM (
       SELECT *,
              recent_epd / CASE WHEN per_seat THEN recent_seats ELSE 1 END AS recent_rate,

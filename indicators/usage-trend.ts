@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { days, indicatorConfig } from './config.ts';
 import { fmt, num, pct } from './format.ts';
+import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
 
 const configSchema = indicatorConfig(
@@ -17,6 +18,8 @@ const configSchema = indicatorConfig(
   if (config.minDays > config.days) ctx.addIssue({ code: 'custom', path: ['minDays'], message: `must be at most days (${config.days})` });
 });
 
+const detail = detailFields({ days: 'number', minDays: 'number', reportedDays: 'number', meanEventsPerDay: 'number', slopePerDay: 'number' });
+
 export const usageTrend = {
   id: 'usageTrend',
   title: 'Usage trend',
@@ -27,6 +30,7 @@ export const usageTrend = {
   unit: 'ratio',
   riskDirection: 'lower',
   configSchema,
+  detail,
   usage: {
     lookbackDays: (config) => config.days,
     // Exact sums (x = day − D, a whole number of days ≤ 0) so parallel partial aggregation cannot change
@@ -45,8 +49,10 @@ export const usageTrend = {
   sql: ({ config }) => sql`
     SELECT account_id,
            CASE WHEN reported_days >= ${config.minDays}::int AND mean > 0 THEN slope * 30 / mean END AS value,
-           jsonb_build_object('days', ${config.days}::int, 'minDays', ${config.minDays}::int, 'reportedDays', reported_days,
-                              'meanEventsPerDay', mean, 'slopePerDay', slope) AS detail
+           ${detail.pack({
+             days: sql`${config.days}::int`, minDays: sql`${config.minDays}::int`, reportedDays: sql`reported_days`,
+             meanEventsPerDay: sql`mean`, slopePerDay: sql`slope`,
+           })} AS detail_values
     FROM (
       SELECT s.account_id, coalesce(u.ut_days, 0) AS reported_days,
              u.ut_sum_y::float8 / nullif(u.ut_days, 0) AS mean,

@@ -13,6 +13,7 @@
 // Every value in the SQL is a bound parameter; identifiers come from code (checked below).
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { flagSql } from '../indicators/flag.ts';
+import { findIndicator } from '../indicators/registry.ts';
 import type { Flag, IndicatorDefinition, IndicatorDetail, IndicatorSqlContext, Thresholds } from '../indicators/types.ts';
 import { RadarError } from '../pipelines/errors.ts';
 import type { DB } from './schema.ts';
@@ -159,7 +160,7 @@ function supportStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
     GROUP BY account_id`;
 }
 
-/** The WITH … computed(account_id, indicator, value, flag, detail) part shared by evaluate and write. */
+/** The WITH … computed(account_id, indicator, value, flag, detail_values, detail) part shared by evaluate and write. */
 function computedCtes(spec: IndicatorRunSpec): RawBuilder<unknown> {
   if (spec.indicators.length === 0) throw new RadarError('usage', 'no indicators to compute');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(spec.asOf)) throw new RadarError('usage', `as-of date must be YYYY-MM-DD, got ${JSON.stringify(spec.asOf)}`);
@@ -167,11 +168,12 @@ function computedCtes(spec: IndicatorRunSpec): RawBuilder<unknown> {
   const branches = spec.indicators.map(({ definition, config }, index) => {
     const value = sql<number | null>`x.value`;
     return sql`
-      SELECT x.account_id, ${definition.id}::text AS indicator, x.value, ${flagSql(value, config, definition.riskDirection)} AS flag, x.detail
+      SELECT x.account_id, ${definition.id}::text AS indicator, x.value, ${flagSql(value, config, definition.riskDirection)} AS flag, x.detail_values, x.detail
       FROM (
         SELECT s.account_id,
                nullif(nullif(nullif(v.value::float8, 'NaN'::float8), 'Infinity'::float8), '-Infinity'::float8) AS value,
-               coalesce(v.detail, '{}'::jsonb) AS detail
+               v.detail_values,
+               ${definition.detail.extras.length > 0 ? sql`coalesce(v.detail_extras, '{}'::jsonb)` : sql`'{}'::jsonb`} AS detail
         FROM scope s LEFT JOIN ${sql.ref(`i${index}`)} v USING (account_id)
       ) x`;
   });
@@ -189,7 +191,19 @@ export interface ComputedRow {
   indicator: string;
   value: number | null;
   flag: Flag;
+  /** The indicator's detail fields, packed (indicators/detail.ts); NULL when it returned no row for the account. */
+  detail_values: (number | null)[] | null;
+  /** Detail extras kept as jsonb ({} for most indicators). */
   detail: IndicatorDetail;
+}
+
+/**
+ * The detail object of a stored or computed row. Rows written before detail_values existed (migration
+ * 0005) hold their whole detail in the jsonb column, as does a row whose indicator is no longer registered.
+ */
+export function unpackDetail(indicator: string, values: readonly (number | null)[] | null, stored: IndicatorDetail): IndicatorDetail {
+  const fields = values ? findIndicator(indicator)?.detail : undefined;
+  return fields ? fields.unpack(values, stored) : stored;
 }
 
 /** Counts the computed rows without shipping them: the cost of the computation alone (benchmarks). */
@@ -205,7 +219,7 @@ export async function countComputedRows(db: Kysely<DB>, spec: IndicatorRunSpec):
 export function indicatorCountStatement(spec: IndicatorRunSpec): RawBuilder<{ n: number; touched: number }> {
   return sql<{ n: number; touched: number }>`
     ${computedCtes(spec)}
-    SELECT count(*)::int AS n, count(value) + count(flag) + count(detail) AS touched FROM computed`;
+    SELECT count(*)::int AS n, count(value) + count(flag) + count(detail_values) + count(detail) AS touched FROM computed`;
 }
 
 /** The read-only statement, for EXPLAIN and for reviewers who want to read the SQL (`.compile(db)`). */
@@ -283,7 +297,13 @@ export async function inIndicatorShards<T>(
 /** Computes every indicator for the in-scope accounts without writing anything. */
 export async function evaluateIndicatorValues(db: Kysely<DB>, spec: IndicatorRunSpec): Promise<ComputedIndicatorValue[]> {
   const result = await indicatorSelectStatement(spec).execute(db);
-  return result.rows.map((row) => ({ accountId: row.account_id, indicator: row.indicator, value: row.value, flag: row.flag, detail: row.detail }));
+  return result.rows.map((row) => ({
+    accountId: row.account_id,
+    indicator: row.indicator,
+    value: row.value,
+    flag: row.flag,
+    detail: unpackDetail(row.indicator, row.detail_values, row.detail),
+  }));
 }
 
 /**
@@ -294,12 +314,12 @@ export async function writeIndicatorValues(db: Kysely<DB>, spec: IndicatorRunSpe
   const result = await sql<{ accounts: number; written: number; ok: number; warning: number; critical: number; no_data: number }>`
     ${computedCtes(spec)},
     written AS (
-      INSERT INTO indicator_values (account_id, as_of, indicator, value, flag, detail)
-      SELECT account_id, ${spec.asOf}::date, indicator, value, flag, detail FROM computed
+      INSERT INTO indicator_values (account_id, as_of, indicator, value, flag, detail_values, detail)
+      SELECT account_id, ${spec.asOf}::date, indicator, value, flag, detail_values, detail FROM computed
       ON CONFLICT (account_id, as_of, indicator) DO UPDATE
-        SET value = excluded.value, flag = excluded.flag, detail = excluded.detail, computed_at = now()
-        WHERE (indicator_values.value, indicator_values.flag, indicator_values.detail)
-              IS DISTINCT FROM (excluded.value, excluded.flag, excluded.detail)
+        SET value = excluded.value, flag = excluded.flag, detail_values = excluded.detail_values, detail = excluded.detail, computed_at = now()
+        WHERE (indicator_values.value, indicator_values.flag, indicator_values.detail_values, indicator_values.detail)
+              IS DISTINCT FROM (excluded.value, excluded.flag, excluded.detail_values, excluded.detail)
       RETURNING 1
     )
     SELECT (SELECT count(*) FROM scope)::int AS accounts,
@@ -318,7 +338,7 @@ export async function writeIndicatorValues(db: Kysely<DB>, spec: IndicatorRunSpe
 export async function readIndicatorValues(db: Kysely<DB>, asOf: string, accountIds?: readonly number[]): Promise<StoredIndicatorValue[]> {
   let query = db
     .selectFrom('indicator_values')
-    .select(['account_id', 'as_of', 'indicator', 'value', 'flag', 'detail', 'computed_at'])
+    .select(['account_id', 'as_of', 'indicator', 'value', 'flag', 'detail_values', 'detail', 'computed_at'])
     .where('as_of', '=', asOf)
     .orderBy('account_id')
     .orderBy('indicator');
@@ -333,7 +353,7 @@ export async function readIndicatorValues(db: Kysely<DB>, asOf: string, accountI
     indicator: row.indicator,
     value: row.value,
     flag: row.flag as Flag,
-    detail: row.detail as IndicatorDetail,
+    detail: unpackDetail(row.indicator, row.detail_values, row.detail as IndicatorDetail),
     // timestamptz arrives as Date on both drivers (sql/database.ts); the nested Generated<ColumnType> type hides it.
     computedAt: row.computed_at as unknown as Date,
   }));

@@ -3,8 +3,8 @@
 // so a column added to SQL but not here (or the reverse) fails the suite.
 import type { ColumnType } from 'kysely';
 
-/** Column types as information_schema.columns.data_type spells them. */
-type PgType = 'bigint' | 'integer' | 'smallint' | 'text' | 'character' | 'date' | 'timestamp with time zone' | 'double precision' | 'jsonb' | 'boolean';
+/** Column types as information_schema.columns.data_type spells them ('ARRAY': double precision[], the only array column). */
+type PgType = 'bigint' | 'integer' | 'smallint' | 'text' | 'character' | 'date' | 'timestamp with time zone' | 'double precision' | 'jsonb' | 'boolean' | 'ARRAY';
 
 interface ColumnSpec {
   readonly type: PgType;
@@ -123,6 +123,7 @@ export const schemaColumns = {
     indicator: required('text'),
     value: optional('double precision'),
     flag: required('text'),
+    detail_values: optional('ARRAY'),
     detail: defaulted('jsonb'),
     computed_at: defaulted('timestamp with time zone'),
   },
@@ -245,7 +246,9 @@ type Scalar<T extends PgType> = T extends 'bigint' | 'integer' | 'smallint' | 'd
     ? string
     : T extends 'boolean'
       ? boolean
-      : never;
+      : T extends 'ARRAY'
+        ? (number | null)[]
+        : never;
 
 /** [select, insert, update] types: timestamps read as Date and accept ISO strings; jsonb is written as JSON text. */
 type Io<T extends PgType> = T extends 'timestamp with time zone'

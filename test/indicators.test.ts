@@ -249,6 +249,37 @@ describeEachBackend('indicators', (context) => {
     expect(payment?.detail).toMatchObject({ invoices: 6, lateInvoices: 3, unpaid: 3, maxDelayDays: 31 });
   });
 
+  it('reads back every kind of detail field as a JSON detail would have it (numbers, booleans, dates, timestamps, words, extras)', async () => {
+    const { db } = context();
+    const rows = await readIndicatorValues(db, D);
+    const detail = (name: keyof Ids, indicator: string) => rows.find((row) => row.accountId === ids[name] && row.indicator === indicator)?.detail;
+    expect(detail('alpha', 'daysToRenewal')).toEqual({ nextRenewalOn: '2024-05-15' });
+    expect(detail('alpha', 'tenure')).toEqual({ contractStart: '2022-01-01' });
+    expect(detail('alpha', 'arr')).toEqual({ source: 'decided' });
+    expect(detail('charlie', 'arr')).toEqual({ source: 'contract' });
+    expect(detail('alpha', 'recentDowngrade')).toEqual({
+      windowDays: 365, renewalDate: '2023-05-15', arrBeforeCents: 5_000_000, arrAfterCents: 4_500_000, decidedAt: '2023-04-20T12:00:00.000Z',
+    });
+    expect(detail('bravo', 'recentDowngrade')).toEqual({ windowDays: 365, renewalDate: null, arrBeforeCents: null, arrAfterCents: null, decidedAt: null });
+    // c-early, c0 … c5 issued by D (void excluded); only c3 (due on the leap day) is unpaid and overdue.
+    expect(detail('charlie', 'oldestUnpaidOverdueDays')).toEqual({ invoices: 7, overdueInvoices: 1, oldestDueOn: '2024-02-29' });
+    expect(detail('charlie', 'competitorReleases')).toEqual({ windowDays: 90, events: 3, latest: '2024-03-20', competitors: ['Other', 'Rival', 'Upstart'] });
+    expect(detail('bravo', 'usageDecline')).toMatchObject({ enoughHistory: false, perSeat: false, recentReportedDays: 30, baselineEventsPerDay: 10 });
+    expect(detail('charlie', 'activeDays')).toEqual({ recentDays: 30, reportedDays: 0, activeDays: 0, fullWindow: true });
+    // No invoices: the invoice indicators return no row for bravo, so there are no counts behind the value.
+    expect(detail('bravo', 'paymentDelay')).toEqual({});
+  });
+
+  it('reads a row stored before details were packed (migration 0005) with its jsonb detail unchanged', async () => {
+    const { db } = context();
+    const before = { recentDays: 30, contacts: 2, highPriority: 1, lowSatisfaction: 0 };
+    await db.insertInto('indicator_values')
+      .values({ account_id: ids.alpha, as_of: '2020-01-01', indicator: 'supportEscalations', value: 1, flag: 'warning', detail: JSON.stringify(before) })
+      .execute();
+    const [row] = await readIndicatorValues(db, '2020-01-01');
+    expect(row).toMatchObject({ indicator: 'supportEscalations', value: 1, detail: before });
+  });
+
   it('sets every stored flag by the same rule as flagFor', async () => {
     const { db } = context();
     const rows = await readIndicatorValues(db, D);
