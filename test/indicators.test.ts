@@ -9,7 +9,9 @@ import { flagFor } from '../indicators/flag.ts';
 import { indicatorRegistry } from '../indicators/registry.ts';
 import type { Flag, Thresholds } from '../indicators/types.ts';
 import { usageDecline } from '../indicators/usage-decline.ts';
-import { evaluateIndicatorValues, prepareIndicatorTransaction } from '../sql/indicators.ts';
+import { runScript } from '../sql/database.ts';
+import { evaluateIndicatorValues, prepareIndicatorTransaction, writeIndicatorValues } from '../sql/indicators.ts';
+import { canCheckReferencesOnce } from '../sql/ingest.ts';
 import type { DB } from '../sql/schema.ts';
 import { describeEachBackend } from './support/database.ts';
 
@@ -307,6 +309,34 @@ describeEachBackend('indicators', (context) => {
     const again = await run(db);
     expect(again.written).toBe(0);
     expect(await readIndicatorValues(db, D)).toEqual(before);
+  });
+
+  it('checks account references once per write (triggers off for that statement only): the foreign key still guards the table', async () => {
+    const { db } = context();
+    // The test roles may switch triggers off, so the run above took the set-based path.
+    expect(await canCheckReferencesOnce(db, 'indicator_values')).toBe(true);
+    const stored = await db.selectFrom('indicator_values').select((eb) => eb.fn.countAll<number>().as('n')).where('as_of', '=', D).executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(3 * indicatorRegistry.length);
+    await expect(
+      db.insertInto('indicator_values').values({ account_id: 987_654_321, as_of: D, indicator: 'arr', value: 1, flag: 'ok' }).execute(),
+    ).rejects.toThrow(/foreign key/);
+    const role = await sql<{ role: string }>`SELECT current_setting('session_replication_role') AS role`.execute(db);
+    expect(role.rows[0]?.role).toBe('origin');
+  });
+
+  it('writes as a role that may not switch triggers off, with the per-row foreign-key check', async () => {
+    const { db, options } = context();
+    const schema = options.schema ?? 'public';
+    // Roles are cluster-wide: create it once, grant it this test's schema.
+    await sql.raw(`DO $$ BEGIN CREATE ROLE radar_test_plain NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`).execute(db);
+    await runScript(db, `GRANT USAGE ON SCHEMA ${schema} TO radar_test_plain; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA ${schema} TO radar_test_plain`);
+    const summary = await db.transaction().execute(async (trx) => {
+      await prepareIndicatorTransaction(trx);
+      await sql`SET LOCAL ROLE radar_test_plain`.execute(trx);
+      expect(await canCheckReferencesOnce(trx, 'indicator_values')).toBe(false);
+      return writeIndicatorValues(trx, { asOf: '2024-03-30', indicators: configuredIndicators(config), scope: 'all', horizonDays: 90 });
+    });
+    expect(summary).toMatchObject({ accounts: 4, written: 4 * indicatorRegistry.length });
   });
 
   it('computes bit-identical values with and without parallel workers, run after run', async () => {
