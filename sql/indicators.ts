@@ -295,7 +295,13 @@ export async function inIndicatorShards<T>(
       const exported = await sql<{ snapshot: string }>`SELECT pg_export_snapshot() AS snapshot`.execute(first);
       const snapshot = exported.rows[0]?.snapshot ?? '';
       if (!SNAPSHOT_ID.test(snapshot)) throw new RadarError('usage', `unexpected snapshot id ${JSON.stringify(snapshot)}`);
-      const ids = spec.accountIds ? [...new Set(spec.accountIds)].sort((a, b) => a - b) : await scopeAccountIds(first, spec);
+      // A renewing run splits its in-scope accounts; an 'all' run every account (the statement drops the
+      // inactive ones, cheaper than working out the scope twice).
+      const ids = spec.accountIds
+        ? [...new Set(spec.accountIds)].sort((a, b) => a - b)
+        : spec.scope === 'renewing'
+          ? await scopeAccountIds(first, spec)
+          : (await sql<{ account_id: number }>`SELECT account_id FROM accounts ORDER BY account_id`.execute(first)).rows.map((row) => row.account_id);
       const size = Math.ceil(ids.length / shards);
       const parts = Array.from({ length: shards }, (_, index) => ids.slice(index * size, (index + 1) * size)).filter((part) => part.length > 0);
       if (parts.length === 0) parts.push([]);
