@@ -33,7 +33,7 @@ export const recentDowngrade = {
       SELECT renewal_date, arr_before_cents, arr_after_cents, decided_at FROM renewals
       WHERE account_id = s.account_id AND outcome = 'downgraded'
         AND decided_at >= ${startOfDayMinus(config.windowDays - 1)} AND decided_at < ${knownBefore}
-      ORDER BY decided_at DESC LIMIT 1
+      ORDER BY decided_at DESC, renewal_date DESC LIMIT 1 -- the later renewal breaks a tie, so every run picks the same one
     ) r ON true`,
   explain: (value, detail, config) => {
     if (value !== 1) return `no downgrade decided in the last ${config.windowDays} days`;

@@ -282,6 +282,23 @@ describeEachBackend('indicators', (context) => {
     expect(row).toMatchObject({ indicator: 'supportEscalations', value: 1, detail: before });
   });
 
+  it('picks the same downgrade every run when two were decided at the same instant (the later renewal)', async () => {
+    const { db } = context();
+    const golf = await account(db, 'golf', { segment: 'smb', industry: null, arr: 800_000, start: '2021-01-01', renewal: '2024-05-01' });
+    await db.insertInto('renewals').values([
+      // Stored later renewal first: without the tie-break the index hands back the other one first.
+      { account_id: golf, renewal_date: '2023-07-01', outcome: 'downgraded', arr_before_cents: 900_000, arr_after_cents: 800_000, decided_at: '2023-06-01T09:00:00Z' },
+      { account_id: golf, renewal_date: '2023-05-01', outcome: 'downgraded', arr_before_cents: 1_000_000, arr_after_cents: 900_000, decided_at: '2023-06-01T09:00:00Z' },
+    ]).execute();
+    try {
+      const values = await evaluateIndicators(db, { asOf: D, config, scope: 'all', horizonDays: 90, accountIds: [golf] });
+      const downgrade = values.find((value) => value.indicator === 'recentDowngrade');
+      expect(downgrade).toMatchObject({ value: 1, detail: { renewalDate: '2023-07-01', arrBeforeCents: 900_000, arrAfterCents: 800_000 } });
+    } finally {
+      await db.deleteFrom('accounts').where('account_id', '=', golf).execute();
+    }
+  });
+
   it('sets every stored flag by the same rule as flagFor', async () => {
     const { db } = context();
     const rows = await readIndicatorValues(db, D);
