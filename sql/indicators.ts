@@ -344,6 +344,7 @@ export async function evaluateIndicatorValues(db: Kysely<DB>, spec: IndicatorRun
  */
 export async function writeIndicatorValues(db: Kysely<DB>, runSpec: IndicatorRunSpec): Promise<WriteSummary> {
   const spec = await narrowToScope(db, runSpec);
+  await recordDetailFields(db, spec.indicators);
   // Per-row foreign-key checks were 18% of writing 160k rows. Every row written references an in-scope
   // account, which the statement locks FOR KEY SHARE (what each per-row check does), so the check is done
   // once and the triggers are off for this statement only — when the role may (sql/ingest.ts).
@@ -378,6 +379,38 @@ async function writeStatement(db: Kysely<DB>, spec: IndicatorRunSpec, lockAccoun
   const row = result.rows[0];
   if (!row) throw new RadarError('usage', 'indicator write returned no summary');
   return { accounts: row.accounts, written: row.written, flags: { ok: row.ok, warning: row.warning, critical: row.critical, 'no-data': row.no_data } };
+}
+
+/**
+ * Copies the indicators' detail field lists into indicator_detail_fields (for the indicator_values_readable
+ * view). Compared first and written only when a list changed, so concurrent runs take no row locks here.
+ */
+async function recordDetailFields(db: Kysely<DB>, indicators: readonly ConfiguredIndicator[]): Promise<void> {
+  const wanted = indicators.flatMap(({ definition }) =>
+    definition.detail.names.map((name, index) => {
+      const kind = definition.detail.kinds[name]!;
+      return { indicator: definition.id, position: index + 1, name, kind: typeof kind === 'string' ? kind : 'words', words: typeof kind === 'string' ? null : JSON.stringify(kind) };
+    }),
+  );
+  const ids = indicators.map(({ definition }) => definition.id);
+  const stored = await db.selectFrom('indicator_detail_fields').select(['indicator', 'position', 'name', 'kind', 'words']).where('indicator', 'in', ids).execute();
+  const key = (row: { indicator: string; position: number; name: string; kind: string; words: unknown }) =>
+    JSON.stringify([row.indicator, row.position, row.name, row.kind, typeof row.words === 'string' ? JSON.parse(row.words) : row.words]);
+  const storedKeys = new Set(stored.map(key));
+  if (stored.length === wanted.length && wanted.every((row) => storedKeys.has(key(row)))) return;
+  // Upsert, then drop positions past each list's end: a concurrent run doing the same waits, then agrees.
+  if (wanted.length > 0) {
+    await db
+      .insertInto('indicator_detail_fields')
+      .values(wanted)
+      .onConflict((conflict) =>
+        conflict.columns(['indicator', 'position']).doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), kind: eb.ref('excluded.kind'), words: eb.ref('excluded.words') })),
+      )
+      .execute();
+  }
+  for (const { definition } of indicators) {
+    await db.deleteFrom('indicator_detail_fields').where('indicator', '=', definition.id).where('position', '>', definition.detail.names.length).execute();
+  }
 }
 
 /** Stored indicator values as of a day, optionally for some accounts only. */

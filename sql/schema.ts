@@ -127,6 +127,23 @@ export const schemaColumns = {
     detail: defaulted('jsonb'),
     computed_at: defaulted('timestamp with time zone'),
   },
+  indicator_detail_fields: {
+    indicator: required('text'),
+    position: required('integer'),
+    name: required('text'),
+    kind: required('text'),
+    words: optional('jsonb'),
+  },
+  /** A view (information_schema reports every view column nullable): indicator_values with the detail unpacked. */
+  indicator_values_readable: {
+    account_id: optional('bigint'),
+    as_of: optional('date'),
+    indicator: optional('text'),
+    value: optional('double precision'),
+    flag: optional('text'),
+    computed_at: optional('timestamp with time zone'),
+    detail: optional('jsonb'),
+  },
   models: {
     version: required('text'),
     created_at: defaulted('timestamp with time zone'),

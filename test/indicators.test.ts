@@ -272,6 +272,52 @@ describeEachBackend('indicators', (context) => {
     expect(detail('bravo', 'paymentDelay')).toEqual({});
   });
 
+  it('gives the same details in SQL through the indicator_values_readable view', async () => {
+    const { db } = context();
+    const viewed = await db.selectFrom('indicator_values_readable').select(['account_id', 'indicator', 'detail']).where('as_of', '=', D).execute();
+    const read = await readIndicatorValues(db, D);
+    expect(viewed.length).toBe(read.length);
+    for (const row of read) {
+      const view = viewed.find((candidate) => candidate.account_id === row.accountId && candidate.indicator === row.indicator);
+      expect({ indicator: row.indicator, detail: view?.detail }).toEqual({ indicator: row.indicator, detail: row.detail });
+    }
+  });
+
+  it('brings the stored field lists back in line with the indicator files on the next write', async () => {
+    const { db } = context();
+    await db.updateTable('indicator_detail_fields').set({ name: 'stale' }).where('indicator', '=', 'tenure').execute();
+    await db.insertInto('indicator_detail_fields').values({ indicator: 'tenure', position: 2, name: 'gone', kind: 'number' }).execute();
+    await run(db);
+    const tenure = await db.selectFrom('indicator_detail_fields').select(['position', 'name', 'kind']).where('indicator', '=', 'tenure').orderBy('position').execute();
+    expect(tenure).toEqual([{ position: 1, name: 'contractStart', kind: 'date' }]);
+    const words = await db.selectFrom('indicator_detail_fields').select(['kind', 'words']).where('indicator', '=', 'arr').execute();
+    expect(words).toEqual([{ kind: 'words', words: ['contract', 'decided'] }]);
+  });
+
+  it('keeps the stored detail layout: fields are read by position, so a list may only grow at its end', () => {
+    // Stored rows are unpacked with the current lists. Reordering or removing a field would misread every
+    // row already stored; append new fields instead (older rows then read them as null).
+    const layout = Object.fromEntries(indicatorRegistry.map((indicator) => [indicator.id, indicator.detail.names]));
+    expect(layout).toEqual({
+      usageDecline: ['recentDays', 'baselineDays', 'enoughHistory', 'perSeat', 'recentReportedDays', 'baselineReportedDays', 'recentEventsPerDay', 'baselineEventsPerDay', 'recentSeats', 'baselineSeats'],
+      usageTrend: ['days', 'minDays', 'reportedDays', 'meanEventsPerDay', 'slopePerDay'],
+      activeDays: ['recentDays', 'reportedDays', 'activeDays', 'fullWindow'],
+      seatUtilisation: ['recentDays', 'daysWithSeats', 'avgActiveUsers', 'avgLicensedSeats'],
+      supportChange: ['recentDays', 'baselineDays', 'recentContacts', 'baselineContacts', 'enoughHistory'],
+      supportEscalations: ['recentDays', 'contacts', 'highPriority', 'lowSatisfaction'],
+      paymentDelay: ['invoices', 'lastN', 'lateInvoices', 'unpaid', 'maxDelayDays'],
+      paymentDelayAverage: ['invoices', 'lastN', 'totalDelayDays'],
+      oldestUnpaidOverdueDays: ['invoices', 'overdueInvoices', 'oldestDueOn'],
+      overdueAmount: ['invoices', 'overdueInvoices', 'overdueCents'],
+      failedPayments: ['windowDays', 'invoicesInWindow', 'invoicesWithFailures'],
+      competitorReleases: ['windowDays', 'events', 'latest'],
+      daysToRenewal: ['nextRenewalOn'],
+      tenure: ['contractStart'],
+      arr: ['source'],
+      recentDowngrade: ['windowDays', 'renewalDate', 'arrBeforeCents', 'arrAfterCents', 'decidedAt'],
+    });
+  });
+
   it('reads a row stored before details were packed (migration 0005) with its jsonb detail unchanged', async () => {
     const { db } = context();
     const before = { recentDays: 30, contacts: 2, highPriority: 1, lowSatisfaction: 0 };

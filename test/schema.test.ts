@@ -42,6 +42,7 @@ describeEachBackend('schema', (context) => {
     const { db } = context();
     const missing = await sql<{ table_name: string }>`
       SELECT c.table_name FROM information_schema.columns c
+      JOIN information_schema.tables base ON base.table_schema = c.table_schema AND base.table_name = c.table_name AND base.table_type = 'BASE TABLE'
       WHERE c.table_schema = current_schema() AND c.column_name = 'account_id' AND c.table_name <> 'accounts'
         AND NOT EXISTS (
           SELECT 1 FROM information_schema.key_column_usage k
