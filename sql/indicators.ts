@@ -16,7 +16,7 @@ import { flagSql } from '../indicators/flag.ts';
 import { findIndicator } from '../indicators/registry.ts';
 import type { Flag, IndicatorDefinition, IndicatorDetail, IndicatorSqlContext, Thresholds } from '../indicators/types.ts';
 import { RadarError } from '../pipelines/errors.ts';
-import { canCheckReferencesOnce } from './ingest.ts';
+import { canCheckReferencesOnce, withTriggersOff } from './ingest.ts';
 import type { DB } from './schema.ts';
 
 export type IndicatorScope = 'renewing' | 'all';
@@ -297,11 +297,10 @@ export async function inIndicatorShards<T>(
       if (!SNAPSHOT_ID.test(snapshot)) throw new RadarError('usage', `unexpected snapshot id ${JSON.stringify(snapshot)}`);
       // A renewing run splits its in-scope accounts; an 'all' run every account (the statement drops the
       // inactive ones, cheaper than working out the scope twice).
-      const ids = spec.accountIds
-        ? [...new Set(spec.accountIds)].sort((a, b) => a - b)
-        : spec.scope === 'renewing'
-          ? await scopeAccountIds(first, spec)
-          : (await sql<{ account_id: number }>`SELECT account_id FROM accounts ORDER BY account_id`.execute(first)).rows.map((row) => row.account_id);
+      const named = (await narrowToScope(first, spec)).accountIds;
+      const ids = named
+        ? [...new Set(named)].sort((a, b) => a - b)
+        : (await sql<{ account_id: number }>`SELECT account_id FROM accounts ORDER BY account_id`.execute(first)).rows.map((row) => row.account_id);
       const size = Math.ceil(ids.length / shards);
       const parts = Array.from({ length: shards }, (_, index) => ids.slice(index * size, (index + 1) * size)).filter((part) => part.length > 0);
       if (parts.length === 0) parts.push([]);
@@ -349,12 +348,7 @@ export async function writeIndicatorValues(db: Kysely<DB>, runSpec: IndicatorRun
   // account, which the statement locks FOR KEY SHARE (what each per-row check does), so the check is done
   // once and the triggers are off for this statement only — when the role may (sql/ingest.ts).
   if (!(await canCheckReferencesOnce(db, 'indicator_values'))) return writeStatement(db, spec, false);
-  await sql`SET LOCAL session_replication_role = replica`.execute(db);
-  try {
-    return await writeStatement(db, spec, true);
-  } finally {
-    await sql`SET LOCAL session_replication_role = origin`.execute(db);
-  }
+  return withTriggersOff(db, () => writeStatement(db, spec, true));
 }
 
 async function writeStatement(db: Kysely<DB>, spec: IndicatorRunSpec, lockAccounts: boolean): Promise<WriteSummary> {

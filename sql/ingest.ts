@@ -172,9 +172,18 @@ export async function mergeStaging(
   const checkOnce = options.referencesCheckableOnce && options.stagedRows >= SET_BASED_REFERENCE_CHECK_ROWS;
   if (!checkOnce) return mergeStatement(db, table, columns, naturalKey, options);
   await lockReferencedAccounts(db);
+  return withTriggersOff(db, () => mergeStatement(db, table, columns, naturalKey, options));
+}
+
+/**
+ * Runs one statement with triggers off (SET LOCAL session_replication_role = replica, set back right
+ * after, even when it fails), for a caller that has done the foreign key's check itself: locked every
+ * referenced account FOR KEY SHARE, on a table where canCheckReferencesOnce said yes.
+ */
+export async function withTriggersOff<T>(db: Db, statement: () => Promise<T>): Promise<T> {
   await sql`SET LOCAL session_replication_role = replica`.execute(db);
   try {
-    return await mergeStatement(db, table, columns, naturalKey, options);
+    return await statement();
   } finally {
     await sql`SET LOCAL session_replication_role = origin`.execute(db);
   }
