@@ -383,20 +383,21 @@ async function recordDetailFields(db: Kysely<DB>, indicators: readonly Configure
   const wanted = indicators.flatMap(({ definition }) =>
     definition.detail.names.map((name, index) => {
       const kind = definition.detail.kinds[name]!;
-      return { indicator: definition.id, position: index + 1, name, kind: typeof kind === 'string' ? kind : 'words', words: typeof kind === 'string' ? null : JSON.stringify(kind) };
+      return typeof kind === 'string'
+        ? { indicator: definition.id, position: index + 1, name, kind, words: null }
+        : { indicator: definition.id, position: index + 1, name, kind: 'words', words: kind };
     }),
   );
   const ids = indicators.map(({ definition }) => definition.id);
   const stored = await db.selectFrom('indicator_detail_fields').select(['indicator', 'position', 'name', 'kind', 'words']).where('indicator', 'in', ids).execute();
-  const key = (row: { indicator: string; position: number; name: string; kind: string; words: unknown }) =>
-    JSON.stringify([row.indicator, row.position, row.name, row.kind, typeof row.words === 'string' ? JSON.parse(row.words) : row.words]);
+  const key = (row: { indicator: string; position: number; name: string; kind: string; words: unknown }) => JSON.stringify([row.indicator, row.position, row.name, row.kind, row.words]);
   const storedKeys = new Set(stored.map(key));
   if (stored.length === wanted.length && wanted.every((row) => storedKeys.has(key(row)))) return;
   // Upsert, then drop positions past each list's end: a concurrent run doing the same waits, then agrees.
   if (wanted.length > 0) {
     await db
       .insertInto('indicator_detail_fields')
-      .values(wanted)
+      .values(wanted.map((row) => ({ ...row, words: row.words && JSON.stringify(row.words) })))
       .onConflict((conflict) =>
         conflict.columns(['indicator', 'position']).doUpdateSet((eb) => ({ name: eb.ref('excluded.name'), kind: eb.ref('excluded.kind'), words: eb.ref('excluded.words') })),
       )
