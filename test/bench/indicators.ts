@@ -6,16 +6,14 @@
 // an idempotent re-run, and a 52-week backfill. The read-only runs and the bare scan take turns, best of
 // BENCH_ROUNDS (default 7) each, so a slow spell on the machine does not skew their ratio.
 import { pathToFileURL } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import { parseConfig } from '../../config/load.ts';
 import { addDays, computeIndicators, countIndicatorRows, evaluateIndicators } from '../../indicators/compute.ts';
-import { openDatabase, runScript } from '../../sql/database.ts';
-import { migrate } from '../../sql/migrate.ts';
+import { runScript } from '../../sql/database.ts';
 import type { DB } from '../../sql/schema.ts';
+import { freshServerSchema } from './support.ts';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 10_000);
 const BACKFILL_SCOPE = (process.env.BENCH_BACKFILL_SCOPE ?? 'renewing') as 'renewing' | 'all';
 const D = '2025-12-31';
@@ -95,11 +93,10 @@ export async function seed(db: Kysely<DB>): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const schema = `radar_bench_${randomBytes(4).toString('hex')}`;
-  const db = await openDatabase({ databaseUrl: DATABASE_URL, schema, poolSize: 2 });
+  // 2 connections, one per shard of the read-only runs below.
+  const { db, dispose } = await freshServerSchema('radar_bench', 2);
   const { config } = parseConfig({});
   try {
-    await migrate(db);
     await seed(db);
     console.log('');
     const options = { asOf: D, config, scope: 'all' as const, horizonDays: config.horizonDays };
@@ -133,8 +130,7 @@ async function main(): Promise<void> {
     });
     console.log(`backfill rows written: ${rows}`);
   } finally {
-    await runScript(db, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await db.destroy();
+    await dispose();
   }
 }
 

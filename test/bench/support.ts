@@ -7,9 +7,9 @@ import type { DB } from '../../sql/schema.ts';
 
 export const BENCH_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export async function freshServerSchema(prefix: string): Promise<{ db: Kysely<DB>; schema: string; dispose(): Promise<void> }> {
+export async function freshServerSchema(prefix: string, poolSize = 4): Promise<{ db: Kysely<DB>; schema: string; dispose(): Promise<void> }> {
   const schema = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const db = await openDatabase({ databaseUrl: BENCH_DATABASE_URL, schema, poolSize: 4 });
+  const db = await openDatabase({ databaseUrl: BENCH_DATABASE_URL, schema, poolSize });
   await migrate(db);
   return {
     db,
