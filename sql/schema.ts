@@ -44,6 +44,21 @@ export const schemaColumns = {
     minutes: defaulted('integer'),
     licensed_seats: optional('integer'),
   },
+  usage_metrics_daily: {
+    account_id: required('bigint'),
+    day: required('date'),
+    metric: required('text'),
+    value: required('double precision'),
+    users: optional('integer'),
+    source: required('text'),
+  },
+  account_signals: {
+    account_id: required('bigint'),
+    name: required('text'),
+    observed_at: required('timestamp with time zone'),
+    value: required('double precision'),
+    source: required('text'),
+  },
   support_contacts: {
     contact_id: defaulted('bigint'),
     external_id: required('text'),
