@@ -115,3 +115,27 @@ export function durationMs(text: string): number {
   const amount = Number(text.slice(0, -1));
   return amount * (text.endsWith('d') ? 86_400_000 : 3_600_000);
 }
+
+/** Names some configured source feeds; `open` when a source may feed names not listed in config (e.g. raw events without an include list). */
+export interface FedNames {
+  readonly names: ReadonlySet<string>;
+  readonly open: boolean;
+}
+
+/** usage_daily's own columns, readable by custom indicators as metrics of these names. */
+export const USAGE_DAILY_METRICS = ['active_users', 'sessions', 'events', 'minutes'] as const;
+
+/**
+ * Usage metric names the configured sources feed (for `radar config check`): usage_daily's columns always,
+ * plus what event and wide-metric sources declare. Event and metric sources extend this (issue 14).
+ */
+export function fedMetricNames(sources: Readonly<Record<string, SourceConfig>>): FedNames {
+  void sources;
+  return { names: new Set(USAGE_DAILY_METRICS), open: false };
+}
+
+/** Account signal names the configured sources feed (for `radar config check`). Signal sources extend this (issue 14). */
+export function fedSignalNames(sources: Readonly<Record<string, SourceConfig>>): FedNames {
+  void sources;
+  return { names: new Set(), open: false };
+}
