@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.radar/**', 'coverage/**', 'bench-out/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.radar/**', 'coverage/**', 'bench-out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  { files: ['pipelines/radar.js'], languageOptions: { globals: { process: 'readonly' } } },
+  { files: ['pipelines/radar.js', 'pipelines/build.js'], languageOptions: { globals: { process: 'readonly' } } },
   { files: ['config/environment.ts', 'test/**', 'vitest.config.ts', '**/*.bench.ts', 'pipelines/radar.js'], rules: { 'no-restricted-properties': 'off' } },
 );

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
 import { ConfigError } from '../config/errors.ts';
-import { parseStep } from './command.ts';
 import { addDays, dayRange, parseDay } from './compute.ts';
 import { flagFor } from './flag.ts';
 import { indicatorRegistry } from './registry.ts';
@@ -99,12 +98,5 @@ describe('days and steps', () => {
     expect(addDays('2024-03-31', -31)).toBe('2024-02-29');
     expect(dayRange('2024-01-31', '2024-03-01', 14)).toEqual(['2024-01-31', '2024-02-14', '2024-02-28']);
     expect(() => dayRange('2024-03-01', '2024-01-01', 7)).toThrow(/after/);
-  });
-
-  it('parses --step', () => {
-    expect(parseStep('7d')).toBe(7);
-    expect(parseStep('2w')).toBe(14);
-    expect(() => parseStep('0d')).toThrow(/--step/);
-    expect(() => parseStep('weekly')).toThrow(/--step/);
   });
 });

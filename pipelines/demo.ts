@@ -2,9 +2,7 @@
 // ingested, indicators computed, a model trained and backtested, accounts scored and alerted (to the
 // dry-run outbox) — printing progress and where each result is.
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { addDays, computeIndicators } from '../indicators/compute.ts';
-import { outboxDirOf } from '../alerts/command.ts';
 import { runAlerts } from '../alerts/run.ts';
 import { runBacktest } from '../models/backtest.ts';
 import { renderBacktestTable } from '../models/backtest-report.ts';
@@ -13,6 +11,7 @@ import { scoreAccounts } from '../models/score.ts';
 import { isoWeekOf } from './report/period.ts';
 import { publishWeeklyReport } from './report/publish.ts';
 import type { CliContext } from './cli/context.ts';
+import { outboxDirOf } from './cli/shell.ts';
 import { ingestDirectory } from './ingest/run.ts';
 import { writeSampleCompany } from './sample/generate.ts';
 
@@ -100,21 +99,4 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
     () => `${reportFile} (open it in a browser; \`radar report weekly --format md\` for Markdown); its Slack summary is in the outbox too`,
   );
   context.out.line(`done in ${((performance.now() - started) / 1000).toFixed(1)} s — the database is in ${resolve(options.dataDir, 'pgdata')}`);
-}
-
-export function registerDemoCommand(program: Command, context: CliContext): void {
-  program
-    .command('demo')
-    .description('Generate a sample company and run the whole flow on the embedded database, printing where each result is')
-    .option('--accounts <n>', 'accounts in the sample company', (value) => Number.parseInt(value, 10), 500)
-    .option('--seed <n>', 'random seed', (value) => Number.parseInt(value, 10), 42)
-    .option('--end <YYYY-MM-DD>', "the demo's today (default: today, UTC)")
-    .action(async (options: { accounts: number; seed: number; end?: string }) => {
-      await runDemo(context, {
-        accounts: options.accounts,
-        seed: options.seed,
-        end: options.end ?? new Date().toISOString().slice(0, 10),
-        dataDir: context.environment.RADAR_DATA_DIR ?? '.radar',
-      });
-    });
 }

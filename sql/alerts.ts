@@ -280,7 +280,9 @@ export interface AlertListRow {
   readonly alertId: number;
   readonly kind: string;
   readonly asOf: string;
+  /** External id and name of the account (null for digests). */
   readonly account: string | null;
+  readonly accountName: string | null;
   readonly tier: string | null;
   readonly probability: number | null;
   readonly status: string;
@@ -297,7 +299,7 @@ export async function listAlerts(db: Queryable, options: { failed?: boolean; asO
     .selectFrom('alerts')
     .leftJoin('accounts', 'accounts.account_id', 'alerts.account_id')
     .select([
-      'alerts.alert_id', 'alerts.kind', 'alerts.as_of', 'accounts.external_id', 'alerts.tier', 'alerts.probability', 'alerts.status',
+      'alerts.alert_id', 'alerts.kind', 'alerts.as_of', 'accounts.external_id', 'accounts.name', 'alerts.tier', 'alerts.probability', 'alerts.status',
       'alerts.channel', 'alerts.slack_ts', 'alerts.attempts', 'alerts.last_error', 'alerts.dedup_key', 'alerts.outcome',
     ])
     .$if(Boolean(options.failed), (qb) => qb.where('alerts.status', '=', 'failed'))
@@ -310,6 +312,7 @@ export async function listAlerts(db: Queryable, options: { failed?: boolean; asO
     kind: row.kind,
     asOf: row.as_of,
     account: row.external_id,
+    accountName: row.name,
     tier: row.tier,
     probability: row.probability,
     status: row.status,

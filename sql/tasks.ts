@@ -13,7 +13,9 @@ export interface TaskRow {
   readonly taskId: number;
   readonly alertId: number;
   readonly accountId: number;
+  /** External id and name of the account. */
   readonly account: string;
+  readonly accountName: string;
   readonly playbook: string;
   readonly step: string;
   readonly ownerRole: string;
@@ -43,7 +45,7 @@ function baseQuery(db: Queryable) {
     .selectFrom('tasks')
     .innerJoin('accounts', 'accounts.account_id', 'tasks.account_id')
     .select([
-      'tasks.task_id', 'tasks.alert_id', 'tasks.account_id', 'accounts.external_id', 'tasks.playbook', 'tasks.step', 'tasks.owner_role', 'tasks.owner',
+      'tasks.task_id', 'tasks.alert_id', 'tasks.account_id', 'accounts.external_id', 'accounts.name', 'tasks.playbook', 'tasks.step', 'tasks.owner_role', 'tasks.owner',
       'tasks.due_on', 'tasks.status', 'tasks.snoozed_until', 'tasks.note', 'tasks.completed_at', 'tasks.escalated_at',
     ]);
 }
@@ -56,6 +58,7 @@ function mapTask(row: BaseRow): TaskRow {
     alertId: row.alert_id,
     accountId: row.account_id,
     account: row.external_id,
+    accountName: row.name,
     playbook: row.playbook,
     step: row.step,
     ownerRole: row.owner_role,

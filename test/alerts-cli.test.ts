@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { registerAlertCommands } from '../alerts/command.ts';
+import { registerAlertCommands } from '../pipelines/cli/commands/alerts.ts';
 import type { Environment } from '../config/environment.ts';
 import type { CliContext } from '../pipelines/cli/context.ts';
 import { createLogger } from '../pipelines/log.ts';
@@ -79,14 +79,15 @@ describeEachBackend('radar alert commands', (database) => {
     captured.stdout = '';
     await radar(live, ['alerts', 'list', '--failed']);
     expect(captured.stdout.trim().split('\n')).toHaveLength(1);
-    expect(captured.stdout).toMatch(/acme\s+high 42% failed attempts=1 — not_in_channel/);
+    // Listings name the account and its external id, never only the internal id.
+    expect(captured.stdout).toMatch(/ Acme \(acme\)\s+high 42% failed attempts=1 — not_in_channel/);
 
     captured.stdout = '';
     await radar(live, ['tasks', 'list', '--owner', 'Dana@Vendor.example']);
     const lines = captured.stdout.trim().split('\n');
     expect(lines).toHaveLength(2); // acme's adoption tasks; globex's check-in belongs to lee
     const [first, second] = lines.map((line) => Number(/^#(\d+)/.exec(line)![1]));
-    expect(lines[0]).toContain('due 2026-01-22 acme');
+    expect(lines[0]).toContain('due 2026-01-22 Acme (acme) ');
 
     await radar(live, ['tasks', 'done', String(first), '--note', 'review held']);
     await radar(live, ['tasks', 'snooze', String(second), '--until', '2026-02-20']);

@@ -11,6 +11,7 @@ import {
   freshServerSchema, installModel, SAMPLE_END, sampleSetup, startRadar, stopRadar, trainOnce, waitFor,
   type RadarChild, type SampleSetup, type ServerSchema,
 } from './jobs-fixtures.ts';
+import { startupBudgetMs } from './support/budget.ts';
 import { postgresUnavailable } from './support/database.ts';
 import { deletePrefix, describeWithRedis, TEST_REDIS_URL, uniquePrefix } from './support/redis.ts';
 import { startFakeSlack, type FakeSlack } from './support/slack-api.ts';
@@ -48,7 +49,7 @@ describeWithRedis(
       const child = startRadar(['-c', setup.configFile, 'worker', '--queues', 'daily'], {
         DATABASE_URL: target.url, REDIS_URL: TEST_REDIS_URL, RADAR_DATA_DIR: target.dataDir, LOG_LEVEL: 'info',
         SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.url, RADAR_TEST_LOCK_MS: '3000', RADAR_TEST_STALLED_MS: '1000', ...extra,
-      });
+      }, { seams: true });
       children.push(child);
       return child;
     };
@@ -72,7 +73,7 @@ describeWithRedis(
       expect(await a.exited).toBe('SIGKILL');
 
       const b = worker({});
-      await waitFor(async () => (await daily.getJob(id))?.finishedOn !== undefined, 60_000, 'the daily job to finish on worker B', () => b.stderr().slice(-3000));
+      await waitFor(async () => (await daily.getJob(id))?.finishedOn !== undefined, 5 * startupBudgetMs(), 'the daily job to finish on worker B', () => b.stderr().slice(-3000));
       const job = (await daily.getJob(id))!;
       expect(await job.getState()).toBe('completed');
       expect(b.stderr()).toMatch(/"event":"job_stalled"/);
@@ -86,7 +87,7 @@ describeWithRedis(
       expect(new Set(posted).size).toBe(posted.length);
       expect([...posted].sort()).toEqual(sent.map((alert) => alert.dedup_key));
       expect(posted.filter((key) => key === interrupted)).toHaveLength(1);
-    }, 90_000);
+    }, 10 * startupBudgetMs());
   },
   { unavailable: postgresUnavailable },
 );

@@ -10,6 +10,7 @@ import {
   freshServerSchema, installModel, runRadarJob, sampleSetup, snapshot, startRadar, stopRadar, trainOnce, waitFor,
   type RadarChild, type SampleSetup, type ServerSchema,
 } from './jobs-fixtures.ts';
+import { startupBudgetMs } from './support/budget.ts';
 import { postgresUnavailable } from './support/database.ts';
 import { deletePrefix, describeWithRedis, TEST_REDIS_URL, uniquePrefix } from './support/redis.ts';
 
@@ -52,7 +53,7 @@ describeWithRedis(
 
     async function waitForJobs(ids: readonly string[]): Promise<Queue> {
       const daily = new Queue('daily', { connection, prefix });
-      await waitFor(async () => (await Promise.all(ids.map(async (id) => (await daily.getJob(id))?.finishedOn !== undefined))).every(Boolean), 60_000, `jobs ${ids.join(', ')}`, () =>
+      await waitFor(async () => (await Promise.all(ids.map(async (id) => (await daily.getJob(id))?.finishedOn !== undefined))).every(Boolean), 2 * startupBudgetMs(), `jobs ${ids.join(', ')}`, () =>
         children.map((child) => child.stderr().slice(-2000)).join('\n---\n'),
       );
       return daily;
@@ -75,7 +76,7 @@ describeWithRedis(
       const steps = (JSON.parse(again.stdout.slice(again.stdout.indexOf('{'))) as { steps: Array<{ step: string; result: Record<string, number> }> }).steps;
       expect(Object.fromEntries(steps.map((s) => [s.step, s.result.inserted ?? s.result.written ?? s.result.alerts ?? s.result.escalated]))).toEqual({ ingest: 0, indicators: 0, score: 0, alerts: 0, escalations: 0 });
       expect(await snapshot(target.db)).toEqual(inProcess);
-    }, 80_000);
+    }, 4 * startupBudgetMs());
 
     it('one BullMQ worker writes the same rows as radar run', async () => {
       const target = await schema();
@@ -94,7 +95,7 @@ describeWithRedis(
       expect(await stopRadar(child)).toBe(0);
       oneWorker = await snapshot(target.db);
       expect(oneWorker).toEqual(inProcess);
-    }, 80_000);
+    }, 4 * startupBudgetMs());
 
     it('two workers (and the same day enqueued twice) write the same rows as one', async () => {
       const target = await schema();
@@ -113,7 +114,7 @@ describeWithRedis(
       await daily.close();
       await Promise.all(pair.map((child) => stopRadar(child)));
       expect(await snapshot(target.db)).toEqual(oneWorker);
-    }, 80_000);
+    }, 4 * startupBudgetMs());
   },
   { unavailable: postgresUnavailable },
 );

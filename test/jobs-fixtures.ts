@@ -1,6 +1,6 @@
 // Fixtures for the job tests: a sample company on disk with a radar.yaml whose sources read it, a
-// model trained once and copied into each fresh server schema, the `radar` job commands as real
-// child processes (test/jobs-radar.ts), and snapshots of the rows the daily run writes.
+// model trained once and copied into each fresh server schema, `radar` as real child processes
+// (test/jobs-radar.ts when a test needs its seams), and snapshots of the rows the daily run writes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { openDatabase, runScript } from '../sql/database.ts';
 import { migrate } from '../sql/migrate.ts';
 import { findModel, insertModel, promoteModel, type NewModelRow } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
+import { startupBudgetMs } from './support/budget.ts';
 import { radarEnvironment, REPO_ROOT } from './support/cli.ts';
 import { TEST_DATABASE_URL } from './support/database.ts';
 
@@ -124,9 +125,15 @@ export interface RadarChild {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-/** Starts test/jobs-radar.ts (the job commands, with test seams read from RADAR_TEST_* variables). */
-export function startRadar(args: readonly string[], environment: Record<string, string>): RadarChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/jobs-radar.ts', ...args], { cwd: REPO_ROOT, env: radarEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `radar` (pipelines/radar.js, the compiled CLI) with `args`. With `seams`, starts the test
+ * entry script test/jobs-radar.ts instead: the job commands plus test seams read from RADAR_TEST_*
+ * variables. It runs through tsx, so it starts several times slower: its waits get 5× the budget.
+ */
+export function startRadar(args: readonly string[], environment: Record<string, string>, options: { seams?: boolean } = {}): RadarChild {
+  const entry = options.seams ? ['--import', 'tsx', 'test/jobs-radar.ts'] : ['pipelines/radar.js'];
+  const budget = startupBudgetMs() * (options.seams ? 5 : 1);
+  const child = spawn(process.execPath, [...entry, ...args], { cwd: REPO_ROOT, env: radarEnvironment(environment), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -137,11 +144,12 @@ export function startRadar(args: readonly string[], environment: Record<string, 
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitForOutput: (pattern, timeoutMs = 60_000) => waitFor(() => pattern.test(out) || pattern.test(err), timeoutMs, `output ${pattern} from radar ${args.join(' ')}`, () => `stdout: ${out}\nstderr: ${err.slice(-3000)}`),
+    waitForOutput: (pattern, timeoutMs = budget) => waitFor(() => pattern.test(out) || pattern.test(err), timeoutMs, `output ${pattern} from radar ${args.join(' ')}`, () => `stdout: ${out}\nstderr: ${err.slice(-3000)}`),
   };
 }
 
-export async function runRadarJob(args: readonly string[], environment: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | string; stdout: string; stderr: string }> {
+/** Runs `radar` to completion (SIGKILL after `timeoutMs`: twice the readiness budget by default, as the command also works). */
+export async function runRadarJob(args: readonly string[], environment: Record<string, string>, timeoutMs = 2 * startupBudgetMs()): Promise<{ code: number | string; stdout: string; stderr: string }> {
   const child = startRadar(args, environment);
   const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);
   const code = await child.exited;

@@ -1,5 +1,5 @@
 // Test entry script: the `radar` job commands (run, schedule, worker, status) exactly as
-// pipelines/jobs/command.ts registers them, plus test seams read from the environment:
+// pipelines/cli/commands/jobs.ts registers them, plus test seams read from the environment:
 //   RADAR_TEST_STALL_AFTER_POSTS=n  after the n-th Slack post (before its ts is recorded) the job
 //                                   hangs, so a test can SIGKILL the worker mid-delivery;
 //   RADAR_TEST_LOCK_MS / RADAR_TEST_STALLED_MS  short BullMQ lock and stalled-check intervals.
@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { readEnvironment, secretValues } from '../config/environment.ts';
 import { createContext } from '../pipelines/cli/context.ts';
 import { exitCodeFor } from '../pipelines/errors.ts';
-import { registerJobCommands } from '../pipelines/jobs/command.ts';
+import { registerJobCommands } from '../pipelines/cli/commands/jobs.ts';
 import { createLogger } from '../pipelines/log.ts';
 
 const environment = readEnvironment();

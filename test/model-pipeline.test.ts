@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
 import { addDays } from '../indicators/compute.ts';
-import { registerModelCommands } from '../models/command.ts';
+import { registerModelCommands } from '../pipelines/cli/commands/models.ts';
 import { trainModel } from '../models/registry.ts';
 import { scoreAccounts } from '../models/score.ts';
 import { buildTrainingSet, type TrainingSet } from '../models/training-set.ts';

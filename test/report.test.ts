@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../pipelines/cli/context.ts';
 import { createLogger } from '../pipelines/log.ts';
 import { buildWeeklyFigures, type WeeklyFigures } from '../pipelines/report/build.ts';
-import { registerReportCommands, resolveFormat } from '../pipelines/report/command.ts';
+import { registerReportCommands, resolveFormat } from '../pipelines/cli/commands/report.ts';
 import { money, percent } from '../pipelines/report/format.ts';
 import { addDays, isoWeekOf, lastCompleteIsoWeek, parseIsoWeek, reportPeriods } from '../pipelines/report/period.ts';
 import { renderHtml, renderJson, renderMarkdown } from '../pipelines/report/render.ts';

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { radarEnvironment, REPO_ROOT } from './support/cli.ts';
 
 function serve(extra: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/serve-harness.ts', 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, ['pipelines/radar.js', 'serve', '--port', '0'], {
     cwd: REPO_ROOT,
     env: radarEnvironment({ RADAR_DATA_DIR: mkdtempSync(join(tmpdir(), 'radar-serve-')), LOG_LEVEL: 'info', ...extra }),
   });

@@ -1,10 +1,10 @@
 // What every command gets: the environment, a logger, output helpers, and lazily the config and
-// the database (opened once per invocation and closed when the command ends).
+// the database (opened once per invocation and closed when the command ends). The database modules
+// are imported only when a command asks for the database.
 import type { Kysely } from 'kysely';
 import { loadConfig, type LoadedConfig } from '../../config/load.ts';
 import type { Environment } from '../../config/environment.ts';
-import { openDatabase, type DatabaseOptions } from '../../sql/database.ts';
-import { migrate } from '../../sql/migrate.ts';
+import type { DatabaseOptions } from '../../sql/database.ts';
 import type { DB } from '../../sql/schema.ts';
 import type { Logger } from '../log.ts';
 
@@ -69,6 +69,7 @@ export function createContext(options: {
     databaseOptions,
     database() {
       db ??= (async () => {
+        const [{ openDatabase }, { migrate }] = await Promise.all([import('../../sql/database.ts'), import('../../sql/migrate.ts')]);
         const opened = await openDatabase(databaseOptions());
         await migrate(opened, { onApply: (name) => options.logger.info({ event: 'migration_applied', migration: name }) });
         return opened;

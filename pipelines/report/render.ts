@@ -4,8 +4,9 @@ import type { WeeklyFigures } from './build.ts';
 import { escapeXml, renderChart } from './svg.ts';
 import { buildReportView, definitions, type ReportView, type ViewTable } from './view.ts';
 
-export type ReportFormat = 'html' | 'md' | 'json';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['html', 'md', 'json'];
+import type { ReportFormat } from './formats.ts';
+
+export { REPORT_FORMATS, type ReportFormat } from './formats.ts';
 
 const CSS = `
 :root { --ink: #1d2433; --muted: #5b6475; --line: #d9dee7; --accent: #2f6fdd; --risk: #c2410c; --bg-flag: #fff4e5; }

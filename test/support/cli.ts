@@ -1,6 +1,7 @@
 // Runs `node pipelines/radar.js` as a real child process, the way users and CI run it.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startupBudgetMs } from './budget.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -19,16 +20,19 @@ export function radarEnvironment(extra: Record<string, string> = {}): NodeJS.Pro
   return { ...environment, ...extra };
 }
 
-/** Runs radar with `args`; resolves with the exit code and both streams (never rejects on a non-zero exit). */
-export function runRadar(args: readonly string[], environment: Record<string, string> = {}): Promise<RadarRun> {
+/**
+ * Runs radar with `args`; resolves with the exit code and both streams (never rejects on a non-zero
+ * exit). The default timeout is twice the readiness budget: these commands also do their work.
+ */
+export function runRadar(args: readonly string[], environment: Record<string, string> = {}, timeoutMs = 2 * startupBudgetMs()): Promise<RadarRun> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       ['pipelines/radar.js', ...args],
-      { cwd: REPO_ROOT, env: radarEnvironment(environment), timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: REPO_ROOT, env: radarEnvironment(environment), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
-          reject(error);
+          reject(error.killed ? new Error(`radar ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`) : error);
           return;
         }
         resolve({ code: error ? (error.code as number) : 0, stdout, stderr });

@@ -1,16 +1,13 @@
 // `radar ingest`: run sources, show their status, list and retry quarantined rows.
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { openRejects } from '../../sql/ingest.ts';
-import type { CliContext } from '../cli/context.ts';
-import { RadarError } from '../errors.ts';
-import type { LoadSummary } from './load.ts';
-import { retryRejects } from './retry.ts';
-import { ingestConfigured, ingestDirectory, type IngestOptions } from './run.ts';
-import { ingestStatus } from './status.ts';
+import { RadarError } from '../../errors.ts';
+import type { LoadSummary } from '../../ingest/load.ts';
+import type { IngestOptions } from '../../ingest/run.ts';
+import type { CliContext } from '../context.ts';
 
-function progressReporter(context: CliContext): Pick<IngestOptions, 'onBatch'> & { stop(): void } {
+async function progressReporter(context: CliContext): Promise<Pick<IngestOptions, 'onBatch'> & { stop(): void }> {
   if (!context.out.interactive) return { stop() {} };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({ format: '{source} |{bar}| {percent} | {rows} rows | {rate} rows/s | ETA {remaining}', hideCursor: true, stream: process.stdout }, cliProgress.Presets.shades_classic);
   let current: string | undefined;
   let started = 0;
@@ -63,8 +60,9 @@ export function registerIngestCommands(program: Command, context: CliContext): v
     })
     .action(async (options: { source?: string; dir?: string; force?: boolean; maxRejectShare?: number }) => {
       if (options.dir && options.source) throw new RadarError('usage', '--dir and --source cannot be combined');
+      const { ingestConfigured, ingestDirectory } = await import('../../ingest/run.ts');
       const db = await context.database();
-      const progress = progressReporter(context);
+      const progress = await progressReporter(context);
       const common = {
         logger: context.logger,
         force: options.force ?? false,
@@ -93,6 +91,7 @@ export function registerIngestCommands(program: Command, context: CliContext): v
     .command('status')
     .description('Last run per source, and data freshness flagged against each source’s maxStaleness')
     .action(async () => {
+      const { ingestStatus } = await import('../../ingest/status.ts');
       const db = await context.database();
       const statuses = await ingestStatus(db, context.config().config, new Date());
       context.out.data(statuses, () => {
@@ -111,6 +110,7 @@ export function registerIngestCommands(program: Command, context: CliContext): v
     .option('--source <name>', 'only this source')
     .option('--limit <n>', 'at most this many', (value) => Number.parseInt(value, 10), 50)
     .action(async (options: { source?: string; limit: number }) => {
+      const { openRejects } = await import('../../../sql/ingest.ts');
       const db = await context.database();
       const rejects = await openRejects(db, options.source);
       context.out.data(rejects.slice(0, options.limit), () => {
@@ -124,6 +124,7 @@ export function registerIngestCommands(program: Command, context: CliContext): v
     .description('Re-try quarantined rows (e.g. after the accounts they reference arrived)')
     .option('--source <name>', 'only this source')
     .action(async (options: { source?: string }) => {
+      const { retryRejects } = await import('../../ingest/retry.ts');
       const db = await context.database();
       const summaries = await retryRejects(db, context.config().config, { logger: context.logger, ...(options.source ? { only: options.source } : {}) });
       context.out.data(summaries, () => {

@@ -1,41 +1,17 @@
 // CLI: radar run | schedule | worker | status. The shell: reads the clock (the default as-of day),
-// the environment (through the context) and signals; the work is in daily.ts, schedule.ts, worker.ts
-// and status.ts.
+// the environment (through the context) and signals; the work is in pipelines/jobs/daily.ts,
+// schedule.ts, worker.ts and status.ts.
 import type { Command } from 'commander';
-import { outboxDirOf } from '../../alerts/command.ts';
-import { createSlackApi } from '../../alerts/slack.ts';
-import { parseDay } from '../../indicators/compute.ts';
-import type { CliContext } from '../cli/context.ts';
-import { RadarError } from '../errors.ts';
-import type { DailyResult, StepRecord } from './daily.ts';
-import { runDaily } from './daily.ts';
-import type { JobDeps } from './deps.ts';
-import { openQueues, parseQueueList, queueSettings } from './queues.ts';
-import { applyQueueLimits, upsertSchedules } from './schedule.ts';
-import { formatStatus, readStatus } from './status.ts';
-import { dayInZone } from './time.ts';
-import { startWorkers } from './worker.ts';
+import { RadarError } from '../../errors.ts';
+import type { DailyResult, StepRecord } from '../../jobs/daily.ts';
+import type { JobDeps } from '../../jobs/deps.ts';
+import type { CliContext } from '../context.ts';
 
 /** Test seams (the test entry script passes them; `radar` itself never does). */
 export interface JobCommandOptions {
   readonly hooks?: JobDeps['hooks'];
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
-}
-
-export async function depsFromContext(context: CliContext, print: (line: string) => void, hooks?: JobDeps['hooks']): Promise<JobDeps> {
-  const loaded = context.config();
-  const token = context.environment.SLACK_BOT_TOKEN;
-  return {
-    db: await context.database(),
-    loaded,
-    logger: context.logger,
-    slack: token ? createSlackApi({ token, slackApiUrl: context.environment.SLACK_API_URL }) : null,
-    outboxDir: outboxDirOf(context),
-    print,
-    now: () => new Date(),
-    ...(hooks ? { hooks } : {}),
-  };
 }
 
 function describeStep(record: StepRecord): string {
@@ -77,7 +53,8 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 }
 
 export function registerJobCommands(program: Command, context: CliContext, options: JobCommandOptions = {}): void {
-  const settings = () => queueSettings(context.environment.REDIS_URL, context.config().config);
+  const queueModules = () => Promise.all([import('../../jobs/queues.ts'), import('../../jobs/schedule.ts')]);
+  const settings = async () => (await import('../../jobs/queues.ts')).queueSettings(context.environment.REDIS_URL, context.config().config);
 
   program
     .command('run')
@@ -85,10 +62,12 @@ export function registerJobCommands(program: Command, context: CliContext, optio
     .option('--as-of <day>', 'the as-of day (YYYY-MM-DD; default today in schedules.timezone)')
     .option('--queue', 'enqueue it as the BullMQ job daily/<day> for `radar worker` instead (needs REDIS_URL)')
     .action(async (flags: { asOf?: string; queue?: boolean }) => {
+      const [{ parseDay }, { dayInZone }] = await Promise.all([import('../../../indicators/compute.ts'), import('../../jobs/time.ts')]);
       const { config } = context.config();
       const asOf = parseDay(flags.asOf ?? dayInZone(Date.now(), config.schedules.timezone), '--as-of');
       if (flags.queue) {
-        const queues = openQueues(settings());
+        const [{ openQueues }, { applyQueueLimits }] = await queueModules();
+        const queues = openQueues(await settings());
         try {
           await applyQueueLimits(queues);
           const { id, added } = await queues.enqueue('daily', { asOf }, Date.now());
@@ -98,6 +77,7 @@ export function registerJobCommands(program: Command, context: CliContext, optio
         }
         return;
       }
+      const [{ depsFromContext }, { runDaily }] = await Promise.all([import('../shell.ts'), import('../../jobs/daily.ts')]);
       const deps = await depsFromContext(context, (line) => context.out.line(line), options.hooks);
       context.out.line(`daily run as of ${asOf}`);
       const result = await runDaily(deps, asOf, { onStep: (record) => context.out.line(`  ${record.step.padEnd(12)} ${(record.ms / 1000).toFixed(1).padStart(6)} s  ${describeStep(record)}`) });
@@ -108,8 +88,9 @@ export function registerJobCommands(program: Command, context: CliContext, optio
     .command('schedule')
     .description('Register the BullMQ job schedulers from the config (schedules.*, sources.*.schedule); safe to repeat (needs REDIS_URL)')
     .action(async () => {
+      const [{ openQueues }, { upsertSchedules }] = await queueModules();
       const { config } = context.config();
-      const queues = openQueues(settings());
+      const queues = openQueues(await settings());
       try {
         const summary = await upsertSchedules(queues, config);
         context.out.data(summary, () => {
@@ -131,9 +112,10 @@ export function registerJobCommands(program: Command, context: CliContext, optio
     .option('--queues <list>', 'comma-separated queues to process (default: all): ingest, daily, escalations, weekly-report')
     .option('--concurrency <n>', 'jobs at once per queue in this process', '1')
     .action(async (flags: { queues?: string; concurrency: string }) => {
+      const [{ parseQueueList }, { startWorkers }, { depsFromContext }] = await Promise.all([import('../../jobs/queues.ts'), import('../../jobs/worker.ts'), import('../shell.ts')]);
       const queueNames = parseQueueList(flags.queues);
       const concurrency = positiveInt(flags.concurrency, '--concurrency');
-      const queueSettingsValue = settings();
+      const queueSettingsValue = await settings();
       const deps = await depsFromContext(context, (line) => context.logger.info({ event: 'dry_run_message', line }), options.hooks);
       const running = await startWorkers(deps, queueSettingsValue, {
         queues: queueNames,
@@ -154,8 +136,9 @@ export function registerJobCommands(program: Command, context: CliContext, optio
     .description('Schedules and their next run, queue depths, last run per job, failures (needs REDIS_URL)')
     .option('--failures <n>', 'failed jobs shown per queue', '5')
     .action(async (flags: { failures: string }) => {
+      const [{ openQueues }, { formatStatus, readStatus }] = await Promise.all([import('../../jobs/queues.ts'), import('../../jobs/status.ts')]);
       const { config } = context.config();
-      const queues = openQueues(settings());
+      const queues = openQueues(await settings());
       try {
         const db = await context.database();
         const now = new Date();

@@ -1,17 +1,12 @@
 // CLI: radar alert | alerts list | escalate | tasks list/done/snooze | outcomes.
-// The shell: reads the clock, the environment (through the context) and prints; the work is in run.ts,
-// escalate.ts and report.ts. The Slack token comes only from SLACK_BOT_TOKEN and is never printed.
-import { join, resolve } from 'node:path';
+// The shell: reads the clock, the environment (through the context) and prints; the work is in
+// alerts/run.ts, escalate.ts and report.ts. The Slack token comes only from SLACK_BOT_TOKEN (see
+// ../shell.ts) and is never printed.
 import type { Command } from 'commander';
-import type { CliContext } from '../pipelines/cli/context.ts';
-import { RadarError } from '../pipelines/errors.ts';
-import { listAlerts } from '../sql/alerts.ts';
-import { completeTask, listTasks, snoozeTask } from '../sql/tasks.ts';
-import { dayOf, isDay } from './dates.ts';
-import { runEscalation } from './escalate.ts';
-import { formatOutcomeReport, runOutcomes } from './report.ts';
-import { runAlerts } from './run.ts';
-import { createSlackApi, type SlackApi } from './slack.ts';
+import { dayOf, isDay } from '../../../alerts/dates.ts';
+import { RadarError } from '../../errors.ts';
+import type { CliContext } from '../context.ts';
+import { accountLabel } from '../format.ts';
 
 function day(value: string, flag: string): string {
   if (!isDay(value)) throw new RadarError('usage', `${flag} must be a day as YYYY-MM-DD, got "${value}"`);
@@ -24,35 +19,8 @@ function taskId(value: string): number {
   return id;
 }
 
-export function outboxDirOf(context: Pick<CliContext, 'environment'>): string {
-  return resolve(context.environment.RADAR_DATA_DIR ? join(context.environment.RADAR_DATA_DIR, 'outbox') : join('.radar', 'outbox'));
-}
-
-function slackOf(context: CliContext): SlackApi | null {
-  const token = context.environment.SLACK_BOT_TOKEN;
-  if (!token) return null;
-  return createSlackApi({ token, slackApiUrl: context.environment.SLACK_API_URL });
-}
-
-/** Everything a sending step needs from the shell: config, Slack client (or dry run), outbox, clock. */
-export function sendingShell(context: CliContext) {
-  const loaded = context.config();
-  const slack = slackOf(context);
-  if (!slack) context.out.line(`SLACK_BOT_TOKEN is not set: dry run, messages go to ${outboxDirOf(context)}`);
-  return {
-    config: loaded.config,
-    configVersion: loaded.version,
-    baseDir: loaded.baseDir,
-    slack,
-    outboxDir: outboxDirOf(context),
-    print: (line: string) => context.out.line(line),
-    logger: context.logger,
-    now: () => new Date(),
-  };
-}
-
 export function registerAlertCommands(program: Command, context: CliContext): void {
-  const shell = () => sendingShell(context);
+  const shell = async () => (await import('../shell.ts')).sendingShell(context);
 
   program
     .command('alert')
@@ -61,8 +29,9 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .option('--retry-failed', 'also retry alerts that failed before (after fixing a token or channel)')
     .action(async (options: { asOf: string; retryFailed?: boolean }) => {
       const asOf = day(options.asOf, '--as-of');
+      const { runAlerts } = await import('../../../alerts/run.ts');
       const db = await context.database();
-      const summary = await runAlerts(db, { ...shell(), asOf, retryFailed: Boolean(options.retryFailed) });
+      const summary = await runAlerts(db, { ...(await shell()), asOf, retryFailed: Boolean(options.retryFailed) });
       context.out.data(summary, () => {
         context.out.line(`as of ${asOf}: ${summary.scored} scored, ${summary.alerts} new alerts${summary.digests ? ` in ${summary.digests} digests` : ''}, ${summary.queued} queued over budget, ${summary.holdout} held out, ${summary.cooldown} in cooldown, ${summary.belowThreshold} below threshold, ${summary.riskReduced} risk-reduced replies`);
         const d = summary.delivery;
@@ -77,8 +46,9 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .requiredOption('--as-of <day>', 'the day (YYYY-MM-DD)')
     .action(async (options: { asOf: string }) => {
       const asOf = day(options.asOf, '--as-of');
+      const { runEscalation } = await import('../../../alerts/escalate.ts');
       const db = await context.database();
-      const result = await runEscalation(db, { ...shell(), asOf });
+      const result = await runEscalation(db, { ...(await shell()), asOf });
       context.out.data(result, () => context.out.line(`${result.escalated} tasks escalated; ${result.delivery.sent} sent, ${result.delivery.dryRun} dry run, ${result.delivery.failed} failed`));
     });
 
@@ -90,13 +60,14 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .option('--as-of <day>', 'only alerts of this day')
     .option('--limit <n>', 'at most this many', '200')
     .action(async (options: { failed?: boolean; asOf?: string; limit: string }) => {
+      const { listAlerts } = await import('../../../sql/alerts.ts');
       const db = await context.database();
       const rows = await listAlerts(db, { failed: Boolean(options.failed), asOf: options.asOf ? day(options.asOf, '--as-of') : undefined, limit: Number(options.limit) || 200 });
       context.out.data(rows, () => {
         if (rows.length === 0) context.out.line(options.failed ? 'no failed alerts' : 'no alerts');
         for (const row of rows) {
           const risk = row.tier ? ` ${row.tier}${row.probability !== null ? ` ${Math.round(row.probability * 100)}%` : ''}` : '';
-          context.out.line(`#${row.alertId} ${row.asOf} ${row.kind.padEnd(12)} ${(row.account ?? '-').padEnd(16)}${risk} ${row.status}${row.slackTs ? ` ts=${row.slackTs}` : ''}${row.attempts ? ` attempts=${row.attempts}` : ''}${row.lastError ? ` — ${row.lastError}` : ''}${row.outcome ? ` outcome=${row.outcome}` : ''}`);
+          context.out.line(`#${row.alertId} ${row.asOf} ${row.kind.padEnd(12)} ${accountLabel({ name: row.accountName, externalId: row.account }).padEnd(32)}${risk} ${row.status}${row.slackTs ? ` ts=${row.slackTs}` : ''}${row.attempts ? ` attempts=${row.attempts}` : ''}${row.lastError ? ` — ${row.lastError}` : ''}${row.outcome ? ` outcome=${row.outcome}` : ''}`);
         }
       });
     });
@@ -108,13 +79,14 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .option('--owner <email>', "only this owner's tasks")
     .option('--all', 'include done and cancelled tasks')
     .action(async (options: { owner?: string; all?: boolean }) => {
+      const { listTasks } = await import('../../../sql/tasks.ts');
       const db = await context.database();
       const rows = await listTasks(db, { owner: options.owner, includeClosed: Boolean(options.all) });
       context.out.data(rows, () => {
         if (rows.length === 0) context.out.line('no tasks');
         for (const row of rows) {
           const state = row.status === 'snoozed' ? `snoozed until ${row.snoozedUntil}` : row.status;
-          context.out.line(`#${row.taskId} due ${row.dueOn} ${row.account.padEnd(16)} [${row.playbook}] ${row.step} — ${row.ownerRole}${row.owner ? ` ${row.owner}` : ''} (${state})${row.note ? ` note: ${row.note}` : ''}`);
+          context.out.line(`#${row.taskId} due ${row.dueOn} ${accountLabel({ name: row.accountName, externalId: row.account }).padEnd(32)} [${row.playbook}] ${row.step} — ${row.ownerRole}${row.owner ? ` ${row.owner}` : ''} (${state})${row.note ? ` note: ${row.note}` : ''}`);
         }
       });
     });
@@ -125,6 +97,7 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .option('--note <text>', 'what was done')
     .option('--by <name>', 'who did it', 'cli')
     .action(async (id: string, options: { note?: string; by: string }) => {
+      const { completeTask } = await import('../../../sql/tasks.ts');
       const db = await context.database();
       const ok = await completeTask(db, taskId(id), { note: options.note ?? null, by: options.by, now: new Date() });
       if (!ok) throw new RadarError('not_found', `no task ${id}`);
@@ -136,6 +109,7 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .argument('<id>', 'task id')
     .requiredOption('--until <day>', 'YYYY-MM-DD')
     .action(async (id: string, options: { until: string }) => {
+      const { snoozeTask } = await import('../../../sql/tasks.ts');
       const db = await context.database();
       const ok = await snoozeTask(db, taskId(id), day(options.until, '--until'));
       if (!ok) throw new RadarError('not_found', `no open task ${id}`);
@@ -149,6 +123,7 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .action(async (options: { asOf?: string }) => {
       const now = new Date();
       const decidedBefore = options.asOf ? new Date(`${day(options.asOf, '--as-of')}T00:00:00Z`).getTime() + 86_400_000 : now.getTime();
+      const { formatOutcomeReport, runOutcomes } = await import('../../../alerts/report.ts');
       const db = await context.database();
       const result = await runOutcomes(db, { decidedBefore: new Date(decidedBefore), now });
       context.out.data(result, () => {

@@ -2,12 +2,10 @@
 // freshness is judged at); everything else takes them as parameters.
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import type { CliContext } from '../cli/context.ts';
-import { RadarError } from '../errors.ts';
-import { sendingShell } from '../../alerts/command.ts';
-import { lastCompleteIsoWeek, parseIsoWeek } from './period.ts';
-import { REPORT_FORMATS, type ReportFormat } from './render.ts';
-import { publishWeeklyReport } from './publish.ts';
+import { RadarError } from '../../errors.ts';
+import { lastCompleteIsoWeek, parseIsoWeek } from '../../report/period.ts';
+import { REPORT_FORMATS, type ReportFormat } from '../../report/formats.ts';
+import type { CliContext } from '../context.ts';
 
 /** --format wins; otherwise the --out extension (.md, .json), otherwise HTML. */
 export function resolveFormat(format: string | undefined, out: string | undefined): ReportFormat {
@@ -35,6 +33,7 @@ export function registerReportCommands(program: Command, context: CliContext): v
       const week = options.week ?? lastCompleteIsoWeek(now.toISOString().slice(0, 10));
       parseIsoWeek(week);
       const format = resolveFormat(options.format, options.out);
+      const [{ publishWeeklyReport }, { sendingShell }] = await Promise.all([import('../../report/publish.ts'), import('../shell.ts')]);
       const db = await context.database();
       const published = await publishWeeklyReport(db, { ...sendingShell(context), now: () => now, week, format, out: options.out, post: options.post });
       if (published.file === undefined) {

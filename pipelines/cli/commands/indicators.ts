@@ -1,12 +1,11 @@
 // `radar indicators`: compute indicators as of a day (or backfill a range), and explain one account.
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
-import type { CliContext } from '../pipelines/cli/context.ts';
-import { RadarError } from '../pipelines/errors.ts';
-import { findAccount } from '../sql/indicators.ts';
-import { computeIndicators, configuredIndicators, dayRange, evaluateIndicators, parseDay, type ComputeIndicatorsResult } from './compute.ts';
-import { fmt, pct } from './format.ts';
-import type { IndicatorDefinition, Thresholds } from './types.ts';
+import type { ComputeIndicatorsResult } from '../../../indicators/compute.ts';
+import { fmt, pct } from '../../../indicators/format.ts';
+import type { IndicatorDefinition, Thresholds } from '../../../indicators/types.ts';
+import { RadarError } from '../../errors.ts';
+import type { CliContext } from '../context.ts';
 
 interface ComputeOptions {
   asOf?: string;
@@ -57,6 +56,7 @@ export function registerIndicatorCommands(program: Command, context: CliContext)
     .option('--to <date>', 'backfill: last as-of day (inclusive)')
     .option('--step <interval>', 'backfill: days between as-of days, e.g. 7d or 1w', '7d')
     .action(async (options: ComputeOptions) => {
+      const { computeIndicators, dayRange, parseDay } = await import('../../../indicators/compute.ts');
       const { config } = context.config();
       let days: string[];
       if (options.from !== undefined || options.to !== undefined) {
@@ -96,6 +96,7 @@ export function registerIndicatorCommands(program: Command, context: CliContext)
     .action(async (accountRef: string, _options: unknown, command: Command) => {
       const given = command.optsWithGlobals<{ asOf?: string }>().asOf;
       if (given === undefined) throw new RadarError('usage', 'explain needs --as-of YYYY-MM-DD');
+      const [{ configuredIndicators, evaluateIndicators, parseDay }, { findAccount }] = await Promise.all([import('../../../indicators/compute.ts'), import('../../../sql/indicators.ts')]);
       const asOf = parseDay(given, '--as-of');
       const { config } = context.config();
       const db = await context.database();

@@ -1,9 +1,9 @@
 // `radar sample`: the thin shell around writeSampleCompany. The only place "today" is read.
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CliContext } from '../cli/context.ts';
-import { SAMPLE_FILES } from './files.ts';
-import { MAX_ACCOUNTS, MAX_YEARS, writeSampleCompany } from './generate.ts';
+import { SAMPLE_FILES } from '../../sample/files.ts';
+import { MAX_ACCOUNTS, MAX_YEARS, writeSampleCompany } from '../../sample/generate.ts';
+import type { CliContext } from '../context.ts';
 
 interface SampleCommandOptions {
   accounts: number;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliContext, Output } from '../cli/context.ts';
-import { silentLogger } from '../log.ts';
-import { registerSampleCommands } from './command.ts';
+import { silentLogger } from '../../log.ts';
+import type { CliContext, Output } from '../context.ts';
+import { registerSampleCommands } from './sample.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'radar-sample-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,11 +3,8 @@
 // printed. Runs until SIGTERM or SIGINT, then stops accepting, finishes in-flight requests and
 // follow-up work, and closes the database.
 import type { Command } from 'commander';
-import type { CliContext } from '../../pipelines/cli/context.ts';
-import { RadarError } from '../../pipelines/errors.ts';
-import { rendererFor } from '../run.ts';
-import { startServer } from './server.ts';
-import { createInteractivityApi } from './slack-web.ts';
+import { RadarError } from '../../errors.ts';
+import type { CliContext } from '../context.ts';
 
 function port(value: string): number {
   const parsed = Number(value);
@@ -26,6 +23,11 @@ export function registerServeCommands(program: Command, context: CliContext): vo
       if (!signingSecret) {
         throw new RadarError('config_invalid', 'SLACK_SIGNING_SECRET is not set: radar serve verifies every Slack request with it (Slack app → Basic Information → Signing Secret)');
       }
+      const [{ rendererFor }, { startServer }, { createInteractivityApi }] = await Promise.all([
+        import('../../../alerts/run.ts'),
+        import('../../../alerts/serve/server.ts'),
+        import('../../../alerts/serve/slack-web.ts'),
+      ]);
       const loaded = context.config();
       const token = context.environment.SLACK_BOT_TOKEN;
       if (!token) context.out.line('SLACK_BOT_TOKEN is not set: clicks are recorded, but messages are not updated and the "Not a risk" modal cannot open');

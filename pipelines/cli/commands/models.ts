@@ -1,15 +1,12 @@
 // `radar train`, `radar model list|show|promote`, `radar score`, `radar backtest`.
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.ts';
-import { parseDay } from '../indicators/compute.ts';
-import { parseStep } from '../indicators/command.ts';
-import type { CliContext } from '../pipelines/cli/context.ts';
-import { RadarError } from '../pipelines/errors.ts';
-import { runBacktest, type BacktestConfig } from './backtest.ts';
-import { renderBacktestTable } from './backtest-report.ts';
-import type { EvaluationMetrics } from './radar-model.ts';
-import { listStoredModels, loadModel, promoteModel, trainModel, type StoredModel } from './registry.ts';
-import { scoreAccounts } from './score.ts';
+import type { BacktestConfig } from '../../../models/backtest.ts';
+import type { EvaluationMetrics } from '../../../models/radar-model.ts';
+import type { StoredModel } from '../../../models/registry.ts';
+import { RadarError } from '../../errors.ts';
+import type { CliContext } from '../context.ts';
+import { accountLabel } from '../format.ts';
+import { parseStep } from './indicators.ts';
 
 /** The CLI shell may default to today; nothing below it reads the clock. */
 const today = () => new Date().toISOString().slice(0, 10);
@@ -77,6 +74,7 @@ export function registerModelCommands(program: Command, context: CliContext): vo
     .option('--as-of <date>', 'training day: outcomes decided by its end are used (default today)')
     .option('--promote', 'promote the new model for scoring')
     .action(async (options: { asOf?: string; promote?: boolean }) => {
+      const [{ parseDay }, { trainModel }] = await Promise.all([import('../../../indicators/compute.ts'), import('../../../models/registry.ts')]);
       const loaded = context.config();
       const asOf = parseDay(options.asOf ?? today(), '--as-of');
       const db = await context.database();
@@ -93,6 +91,7 @@ export function registerModelCommands(program: Command, context: CliContext): vo
     .command('list')
     .description('Stored models, newest first')
     .action(async () => {
+      const { listStoredModels } = await import('../../../models/registry.ts');
       const models = await listStoredModels(await context.database());
       context.out.data(
         models.map((stored) => ({ version: stored.version, promoted: stored.promoted, createdAt: stored.createdAt, rows: stored.classBalance.rows, rocAuc: stored.metrics.model.rocAuc, scorecardRocAuc: stored.metrics.scorecard.rocAuc })),
@@ -111,6 +110,7 @@ export function registerModelCommands(program: Command, context: CliContext): vo
     .argument('<version>')
     .description('Features, coefficients, training window and held-out metrics of a model')
     .action(async (version: string) => {
+      const { loadModel } = await import('../../../models/registry.ts');
       const stored = await loadModel(await context.database(), version);
       context.out.data(summaryOf(stored), () => {
         for (const line of describeModel(stored)) context.out.line(line);
@@ -121,6 +121,7 @@ export function registerModelCommands(program: Command, context: CliContext): vo
     .argument('<version>')
     .description('Make this model the one used for scoring (one promoted at a time)')
     .action(async (version: string) => {
+      const { promoteModel } = await import('../../../models/registry.ts');
       await promoteModel(await context.database(), version, new Date());
       context.out.data({ promoted: version }, () => context.out.line(`promoted ${version}`));
     });
@@ -131,20 +132,25 @@ export function registerModelCommands(program: Command, context: CliContext): vo
     .option('--as-of <date>', 'the as-of day D (default today)')
     .option('--model <version>', 'score with this model instead of the promoted one')
     .action(async (options: { asOf?: string; model?: string }) => {
+      const [{ parseDay }, { scoreAccounts }, { accountLabels }] = await Promise.all([import('../../../indicators/compute.ts'), import('../../../models/score.ts'), import('../../../sql/accounts.ts')]);
       const { config } = context.config();
       const asOf = parseDay(options.asOf ?? today(), '--as-of');
-      const result = await scoreAccounts(await context.database(), { config, asOf, modelVersion: options.model });
+      const db = await context.database();
+      const result = await scoreAccounts(db, { config, asOf, modelVersion: options.model });
       for (const warning of result.warnings) {
         context.logger.warn({ event: 'score_warning', warning });
         process.stderr.write(`radar: warning: ${warning}\n`);
       }
       context.logger.info({ event: 'scored', asOf, model: result.modelVersion, accounts: result.accounts, written: result.written });
       const { scores, ...summary } = result;
-      context.out.data({ ...summary, top: scores.slice().sort((a, b) => b.probability - a.probability).slice(0, 20) }, () => {
+      const top = scores.slice().sort((a, b) => b.probability - a.probability).slice(0, 20);
+      const labels = await accountLabels(db, top.map((score) => score.accountId));
+      const named = top.map((score) => ({ ...score, externalId: labels.get(score.accountId)?.externalId ?? null, name: labels.get(score.accountId)?.name ?? null }));
+      context.out.data({ ...summary, top: named }, () => {
         context.out.line(`${asOf}: ${result.accounts} accounts scored with ${result.modelVersion}, ${result.written} rows written`);
         context.out.line(`  critical ${result.tiers.critical}, high ${result.tiers.high}, medium ${result.tiers.medium}, low ${result.tiers.low}; ${result.withMissingData} with missing indicators`);
-        for (const score of scores.slice().sort((a, b) => b.probability - a.probability).slice(0, 10)) {
-          context.out.line(`  account ${score.accountId}  ${pct(score.probability).padStart(6)}  ${score.tier.padEnd(8)}  ${score.drivers.map((driver) => driver.sentence).join('; ')}`);
+        for (const score of named.slice(0, 10)) {
+          context.out.line(`  ${accountLabel(score).padEnd(40)}  ${pct(score.probability).padStart(6)}  ${score.tier.padEnd(8)}  ${score.drivers.map((driver) => driver.sentence).join('; ')}`);
         }
       });
     });
@@ -157,6 +163,12 @@ export function registerModelCommands(program: Command, context: CliContext): vo
     .option('--step <interval>', 'days between steps, e.g. 7d or 1w', '7d')
     .option('--compare <file>', 'a second config file to run side by side (e.g. changed thresholds)')
     .action(async (options: { from: string; to: string; step: string; compare?: string }) => {
+      const [{ loadConfig }, { parseDay }, { runBacktest }, { renderBacktestTable }] = await Promise.all([
+        import('../../../config/load.ts'),
+        import('../../../indicators/compute.ts'),
+        import('../../../models/backtest.ts'),
+        import('../../../models/backtest-report.ts'),
+      ]);
       const loaded = context.config();
       const configs: BacktestConfig[] = [{ label: labelOf(loaded.file), config: loaded.config, configVersion: loaded.version }];
       if (options.compare) {

@@ -1,0 +1,16 @@
+// The time a test gives a `radar` process, scaled by the start-up the global setup measured
+// (test/support/startup.ts), so a loaded machine gets a longer wait instead of a failed test.
+import { inject } from 'vitest';
+
+/** How many start-ups a process may take to print its readiness line (it also opens the database, Redis…). */
+const STARTUPS_PER_WAIT = 40;
+const MIN_WAIT_MS = 30_000;
+
+/**
+ * The time a test waits for a `radar` process to get ready or finish a short command: a generous
+ * multiple of the start-up measured by the global setup (test/support/startup.ts), never less than 30 s.
+ */
+export function startupBudgetMs(startups = STARTUPS_PER_WAIT): number {
+  const measured = inject('radarStartupMs') ?? 1000;
+  return Math.max(MIN_WAIT_MS, Math.round(measured * startups));
+}
