@@ -3,22 +3,22 @@
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
 import { RadarError } from '../pipelines/errors.ts';
+import { prepareIndicatorTransaction } from '../sql/indicators.ts';
+import type { DB } from '../sql/schema.ts';
+import { indicatorRegistry } from './registry.ts';
 import {
   countComputedRows,
   inIndicatorShards,
-  prepareIndicatorTransaction,
   evaluateIndicatorValues,
   writeIndicatorValues,
   type ComputedIndicatorValue,
   type ConfiguredIndicator,
   type IndicatorScope,
   type WriteSummary,
-} from '../sql/indicators.ts';
-import type { DB } from '../sql/schema.ts';
-import { indicatorRegistry } from './registry.ts';
+} from './statement.ts';
 import type { Thresholds } from './types.ts';
 
-export { readIndicatorValues, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from '../sql/indicators.ts';
+export { readIndicatorValues, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from './statement.ts';
 
 export interface ComputeIndicatorsOptions {
   /** The as-of day D, 'YYYY-MM-DD'. */
@@ -30,7 +30,7 @@ export interface ComputeIndicatorsOptions {
   readonly accountIds?: readonly number[];
   /**
    * Read-only runs (count, evaluate): split the accounts into this many shards computed at once on
-   * separate pooled connections, all reading one exported snapshot (sql/indicators.ts inIndicatorShards).
+   * separate pooled connections, all reading one exported snapshot (indicators/statement.ts inIndicatorShards).
    * Postgres server only, with at least this many free pool connections. Default 1.
    */
   readonly shards?: number;

@@ -4,7 +4,7 @@
 // returning `(account_id bigint, value double precision, detail_values double precision[])` for the
 // in-scope accounts, where detail_values is its `detail.pack({…})` (indicators/detail.ts), plus a
 // `detail_extras jsonb` column when its detail declares extras; the
-// runner (sql/indicators.ts) composes all indicators of a date into one statement, so they share the
+// runner (indicators/statement.ts) composes all indicators of a date into one statement, so they share the
 // point-in-time relations below instead of each re-deriving them:
 //
 //   scope(account_id, segment, industry, contract_start, next_renewal_on, arr_cents, arr_source)

@@ -10,7 +10,7 @@
 // in its own right). Measured on the sample company the flags raise held-out AUC; see models/README.md.
 import type { ModelConfig } from '../config/model.ts';
 import { findIndicator } from '../indicators/registry.ts';
-import type { ComputedIndicatorValue } from '../sql/indicators.ts';
+import type { ComputedIndicatorValue } from '../indicators/statement.ts';
 import type { Flag, IndicatorDetail, IndicatorUnit } from '../indicators/types.ts';
 import type { DenseMatrix } from './dense-matrix.ts';
 
