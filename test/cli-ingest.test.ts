@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startupBudgetMs } from './support/budget.ts';
 import { runRadar } from './support/cli.ts';
 
 describe('radar ingest (CLI)', () => {
@@ -38,7 +39,7 @@ describe('radar ingest (CLI)', () => {
     expect(status.code).toBe(0);
     const sources = JSON.parse(status.stdout) as { source: string; lastRun: { status: string } }[];
     expect(sources.find((source) => source.source === 'dir-usage-daily')?.lastRun.status).toBe('succeeded');
-  });
+  }, 6 * startupBudgetMs()); // five processes, each opening the embedded database
 
   it('exits 2 for a bad option and 1 when a source fails', async () => {
     const environment = { RADAR_DATA_DIR: join(work, 'data2'), LOG_LEVEL: 'silent' };
@@ -46,5 +47,5 @@ describe('radar ingest (CLI)', () => {
     const missing = await runRadar(['ingest', '--dir', join(work, 'nothing-here')], environment);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no accounts file');
-  });
+  }, 3 * startupBudgetMs());
 });

@@ -20,6 +20,9 @@ import type { DB } from '../sql/schema.ts';
 import { startupBudgetMs } from './support/budget.ts';
 import { radarEnvironment, REPO_ROOT } from './support/cli.ts';
 import { TEST_DATABASE_URL } from './support/database.ts';
+import { waitFor } from './support/wait.ts';
+
+export { waitFor };
 
 /** The sample company's "today": the as-of day of the daily runs. */
 export const SAMPLE_END = '2026-06-30';
@@ -167,13 +170,6 @@ export async function stopRadar(child: RadarChild, graceMs = 15_000): Promise<nu
   return code;
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${detail()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 export function tempDir(label: string): string {
   const dir = mkdtempSync(join(tmpdir(), `radar-${label}-`));

@@ -73,7 +73,7 @@ describeWithRedis('radar schedule, worker and status on Redis', () => {
     expect(await schedulers()).toEqual(expected);
     // One pending tick per scheduler, not one per `radar schedule`.
     expect(await delayed()).toBe(4);
-  }, 2 * startupBudgetMs());
+  }, 4 * startupBudgetMs());
 
   it('keeps the schedulers when a worker stops, fails bad payloads without retry, and writes the weekly report', async () => {
     const worker = startRadar(['-c', configFile, 'worker', '--queues', 'daily,weekly-report'], env());
@@ -82,7 +82,7 @@ describeWithRedis('radar schedule, worker and status on Redis', () => {
     const report = queue('weekly-report');
     const bad = await daily.add('daily', { asOf: 'yesterday' }, { jobId: 'daily/bad', attempts: 3, backoff: { type: 'exponential', delay: 100 } });
     const weekly = await report.add('weekly-report', { week: '2026-W26' }, { jobId: 'weekly-report/2026-W26', attempts: 3, backoff: { type: 'exponential', delay: 100 } });
-    await waitFor(async () => (await bad.getState()) === 'failed' && (await weekly.getState()) === 'completed', startupBudgetMs(), 'the bad job to fail and the report to complete', () => worker.stderr());
+    await waitFor(async () => (await bad.getState()) === 'failed' && (await weekly.getState()) === 'completed', 3 * startupBudgetMs(), 'the bad job to fail and the report to complete', () => worker.stderr());
     const failedBad = await daily.getJob(bad.id!);
     expect(failedBad!.attemptsMade).toBe(1);
     expect(failedBad!.failedReason).toMatch(/bad payload for job daily: asOf: must be a calendar day as YYYY-MM-DD/);
@@ -103,7 +103,7 @@ describeWithRedis('radar schedule, worker and status on Redis', () => {
     const parsed = JSON.parse(json.stdout) as { schedules: unknown[]; queues: Array<{ job: string; lastRun?: { state: string } }> };
     expect(parsed.schedules).toHaveLength(4);
     expect(parsed.queues.find((q) => q.job === 'daily')?.lastRun?.state).toBe('failed');
-  }, 3 * startupBudgetMs());
+  }, 6 * startupBudgetMs());
 
   it('enqueues a day once: a second `radar run --queue` for the same day is a no-op', async () => {
     const first = await runRadarJob(['-c', configFile, 'run', '--queue', '--as-of', SAMPLE_END], env());
@@ -114,14 +114,14 @@ describeWithRedis('radar schedule, worker and status on Redis', () => {
     expect((await daily.getJobCounts('waiting')).waiting).toBe(1);
     await daily.obliterate({ force: true });
     await daily.close();
-  }, 2 * startupBudgetMs());
+  }, 4 * startupBudgetMs());
 
   it('removes a scheduler the config no longer asks for', async () => {
     writeConfig(false);
     const result = await runRadarJob(['-c', configFile, 'schedule'], env());
     expect(result.stdout).toMatch(/removed ingest\/billing \(no longer in the config\)/);
     expect((await schedulers()).map(([id]) => id)).toEqual(['daily', 'escalations', 'weekly-report']);
-  }, 2 * startupBudgetMs());
+  }, 4 * startupBudgetMs());
 
   it('says clearly that REDIS_URL is missing', async () => {
     const commands = [['schedule'], ['worker'], ['status'], ['run', '--queue']];
@@ -130,5 +130,5 @@ describeWithRedis('radar schedule, worker and status on Redis', () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/REDIS_URL is not set: scheduling, workers and queue status need Redis .* `radar run` runs the daily flow in-process/);
     }
-  }, 2 * startupBudgetMs());
+  }, 4 * startupBudgetMs());
 });

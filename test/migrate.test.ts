@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../sql/database.ts';
 import { migrate, MIGRATIONS_DIR, readMigrations } from '../sql/migrate.ts';
+import { startupBudgetMs } from './support/budget.ts';
 import { runRadar } from './support/cli.ts';
 import { describeEachBackend, IN_CI, openTestDatabase, postgresUnavailable, TEST_DATABASE_URL } from './support/database.ts';
 
@@ -163,7 +164,7 @@ describe('radar migrate (embedded PGlite)', () => {
     expect(await radarMigrate({ RADAR_DATA_DIR: dataDir })).toBe('up to date\n');
     // RADAR_DATA_DIR moved the embedded database: its cluster lives there.
     expect(existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))).toBe(true);
-  });
+  }, 4 * startupBudgetMs()); // two processes, each starting the embedded database
 });
 
 describeServer(`radar migrate (DATABASE_URL) ${serverTitle}`, () => {
@@ -186,5 +187,5 @@ describeServer(`radar migrate (DATABASE_URL) ${serverTitle}`, () => {
   it('applies the schema, then prints "up to date" the second time', async () => {
     expect(await radarMigrate({ DATABASE_URL: url.toString() })).toBe(appliedOutput);
     expect(await radarMigrate({ DATABASE_URL: url.toString() })).toBe('up to date\n');
-  });
+  }, 2 * startupBudgetMs());
 });

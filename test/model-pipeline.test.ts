@@ -124,6 +124,23 @@ describeEachBackend('model on the sample company', (context) => {
     expect(first.tiers.critical + first.tiers.high).toBeGreaterThan(0);
   });
 
+  it('radar score lists the riskiest accounts by name and external id, never by internal id', async () => {
+    const { db } = context();
+    const printed = await runCli(['score', '--as-of', SCORE_DAY], { human: true });
+    const { scores } = await scoreAccounts(db, { config, asOf: SCORE_DAY });
+    const riskiest = scores.slice().sort((a, b) => b.probability - a.probability).slice(0, 10);
+    const accounts = await db.selectFrom('accounts').select(['account_id', 'name', 'external_id']).where('account_id', 'in', riskiest.map((score) => score.accountId)).execute();
+    const label = (accountId: number) => {
+      const account = accounts.find((row) => row.account_id === accountId)!;
+      return `${account.name} (${account.external_id})`;
+    };
+    const listed = printed.split('\n').slice(2, 12);
+    // Each line starts with the account's name and external id (a failing line is shown as it is).
+    expect(listed.map((line, index) => (line.startsWith(`  ${label(riskiest[index]!.accountId)}  `) ? 'named' : line))).toEqual(riskiest.map(() => 'named'));
+    expect(listed[0]).toContain(`${(riskiest[0]!.probability * 100).toFixed(1)}%`);
+    expect(printed).not.toMatch(/\baccount \d+/);
+  });
+
   it('scores an account without any data and names what is missing', async () => {
     const { db } = context();
     const { account_id } = await db
@@ -183,12 +200,16 @@ describeEachBackend('model on the sample company', (context) => {
     );
   });
 
-  async function runCli(args: string[]): Promise<void> {
+  /** Runs model commands on this test's database; returns what they printed (JSON unless `human`). */
+  async function runCli(args: string[], options: { human?: boolean } = {}): Promise<string> {
+    let printed = '';
     const program = new Command('radar').option('--json').exitOverride();
-    const cli = createContext({ environment: { CI: false } as never, logger: silentLogger, configPath: () => undefined, json: () => true, stdout: { write: () => true } as never });
+    const stdout = { write: (text: string) => ((printed += text), true) } as never;
+    const cli = createContext({ environment: { CI: false } as never, logger: silentLogger, configPath: () => undefined, json: () => !options.human, stdout });
     // The CLI's own database would be a different one: hand it this test's.
     const bound = { ...cli, database: () => Promise.resolve(context().db), close: () => Promise.resolve() };
     registerModelCommands(program, bound);
     await program.parseAsync(['node', 'radar', ...args]);
+    return printed;
   }
 });

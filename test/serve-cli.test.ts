@@ -5,7 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { startupBudgetMs } from './support/budget.ts';
 import { radarEnvironment, REPO_ROOT } from './support/cli.ts';
+import { waitFor } from './support/wait.ts';
 
 function serve(extra: Record<string, string>) {
   const child = spawn(process.execPath, ['pipelines/radar.js', 'serve', '--port', '0'], {
@@ -24,18 +26,14 @@ it('refuses to start without SLACK_SIGNING_SECRET, naming it', async () => {
   const run = serve({});
   expect(await run.exited).toBe(2);
   expect(run.err()).toContain('SLACK_SIGNING_SECRET is not set');
-}, 60_000);
+}, 2 * startupBudgetMs());
 
 it('serves /healthz and shuts down cleanly on SIGTERM, never logging the secret', async () => {
   const secret = 'cli-test-signing-secret-42';
   const run = serve({ SLACK_SIGNING_SECRET: secret });
-  const deadline = Date.now() + 45_000;
-  let url: string | undefined;
-  while (!url && Date.now() < deadline) {
-    url = /listening on (http:\/\/\S+)/.exec(run.out())?.[1];
-    if (!url) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  expect(url, run.err()).toBeDefined();
+  // Ready when it prints the address it listens on.
+  await waitFor(() => /listening on http:\/\//.test(run.out()), startupBudgetMs(), 'radar serve to listen', () => `stdout: ${run.out()}\nstderr: ${run.err()}`);
+  const url = /listening on (http:\/\/\S+)/.exec(run.out())![1];
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
   const refused = await fetch(`${url}/slack/actions`, { method: 'POST', body: 'payload=%7B%7D' });
   expect(refused.status).toBe(401);
@@ -46,4 +44,4 @@ it('serves /healthz and shuts down cleanly on SIGTERM, never logging the secret'
   expect(run.err()).toContain('"slack_request_refused"');
   expect(run.err() + run.out()).not.toContain(secret);
   await expect(fetch(`${url}/healthz`)).rejects.toThrow();
-}, 60_000);
+}, 3 * startupBudgetMs());
