@@ -1,4 +1,4 @@
-// CLI: radar alert | alerts list | escalate | tasks list/done/snooze | outcomes.
+// CLI: radar alert | alerts list/preview | escalate | tasks list/done/snooze | outcomes.
 // The shell: reads the clock, the environment (through the context) and prints; the work is in run.ts,
 // escalate.ts and report.ts. The Slack token comes only from SLACK_BOT_TOKEN and is never printed.
 import { join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { listAlerts } from '../sql/alerts.ts';
 import { completeTask, listTasks, snoozeTask } from '../sql/tasks.ts';
 import { dayOf, isDay } from './dates.ts';
 import { runEscalation } from './escalate.ts';
+import { registerAlertPreview } from './preview-command.ts';
 import { formatOutcomeReport, runOutcomes } from './report.ts';
 import { runAlerts } from './run.ts';
 import { createSlackApi, type SlackApi } from './slack.ts';
@@ -100,6 +101,8 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
         }
       });
     });
+
+  registerAlertPreview(alerts, context);
 
   const tasks = program.command('tasks').description('Playbook tasks created by alerts');
   tasks

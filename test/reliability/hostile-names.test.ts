@@ -1,11 +1,12 @@
 // Issue 16 (F5, F6, F11): a corpus of hostile names — Slack mentions, links and commands, HTML and
 // script tags, Markdown tricks, control characters, an RTL override, 5,000-character strings — put
 // everywhere data reaches a Slack template (account name, external id, segment, driver sentence,
-// task title, CSM Slack id and email, the Slack user who acted), the weekly Slack summary, the HTML
-// report and the Markdown report. Nothing may come out as a mention, a link or a tag a reader did not
-// get from us, and every Block Kit limit holds. The reports go through the database once (names
+// task title, CSM Slack id and email, the Slack user who acted) and its preview card, the weekly
+// Slack summary, the HTML report and the Markdown report. Nothing may come out as a mention, a link
+// or a tag a reader did not get from us, and every Block Kit limit holds. The reports go through the database once (names
 // stored and read back) and through the renderers for every corpus entry.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { renderAlertPreviewHtml } from '../../alerts/preview.ts';
 import { createRenderer } from '../../alerts/render.ts';
 import { buildWeeklyFigures, type WeeklyFigures } from '../../pipelines/report/build.ts';
 import { renderHtml, renderMarkdown } from '../../pipelines/report/render.ts';
@@ -41,10 +42,13 @@ function expectNothingLive(message: MessageLike, where: string): void {
 }
 
 describe('hostile names in every Slack template', () => {
-  it(`${HOSTILE.length} names in every data field of every template: no mention or foreign link, limits hold`, () => {
+  it(`${HOSTILE.length} names in every data field of every template: no mention or foreign link, limits hold; the preview card has no foreign tag`, () => {
     for (const [i, name] of HOSTILE.entries()) {
       const data = { accountName: name, externalId: name, segment: name, sentence: name, taskTitle: name, csmSlackId: name, csmEmail: name, actor: name, modelVersion: name, reason: name };
-      for (const [kind, message] of Object.entries(everyMessage(renderer, data))) expectNothingLive(message, `#${i} ${kind}`);
+      for (const [kind, message] of Object.entries(everyMessage(renderer, data))) {
+        expectNothingLive(message, `#${i} ${kind}`);
+        expectHtmlInert(renderAlertPreviewHtml(message), `#${i} ${kind} preview card`, PREVIEW_TAGS);
+      }
     }
   });
 
@@ -59,11 +63,15 @@ describe('hostile names in every Slack template', () => {
 /** Every tag the report's own HTML uses; anything else in the page came from data. */
 const REPORT_TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'header', 'h1', 'h2', 'p', 'div', 'section', 'details', 'summary', 'ul', 'li', 'table', 'caption', 'thead', 'tbody', 'tr', 'th', 'td', 'figure', 'figcaption', 'footer', 'svg', 'g', 'line', 'polyline', 'rect', 'circle', 'text', 'path', 'desc', 'tspan']);
 
-function expectHtmlInert(html: string, where: string): void {
+/** Every tag the alert preview card uses. */
+const PREVIEW_TAGS = new Set(['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'div', 'span', 'p', 'b', 'strong', 'em', 's', 'code', 'a', 'hr']);
+
+function expectHtmlInert(html: string, where: string, tags = REPORT_TAGS): void {
   expect(html, where).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
   const foreign: string[] = [];
   for (const tag of html.matchAll(/<\/?([!a-zA-Z][a-zA-Z0-9-]*)([^>]*)>/g)) {
-    if (!REPORT_TAGS.has(tag[1]!.toLowerCase())) foreign.push(tag[0]);
+    if (!tags.has(tag[1]!.toLowerCase())) foreign.push(tag[0]);
+    if (/\shref="(?!https?:|mailto:)/i.test(tag[2]!)) foreign.push(tag[0]);
     // Data inside a quoted attribute value is text ("&quot;" cannot end it); outside one it would be an attribute.
     if (/\son[a-z]+\s*=/i.test(tag[2]!.replace(/"[^"]*"/g, '""'))) foreign.push(tag[0]);
   }

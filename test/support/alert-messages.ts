@@ -4,6 +4,7 @@
 import { parseConfig } from '../../config/load.ts';
 import { selectPlaybooks, topDrivers, type Driver } from '../../alerts/plan.ts';
 import type { Renderer, SlackMessage } from '../../alerts/render.ts';
+import { DRIVERS } from '../alerts-fixtures.ts';
 import { applyAlertState, buildAlertView, buildDigestView, buildEscalationView, buildRiskReducedView, type AlertView } from '../../alerts/view.ts';
 
 const { config } = parseConfig({});
@@ -35,15 +36,16 @@ export const PLAIN: MessageData = {
   reason: 'customer_fine',
 };
 
-/** One driver per default playbook, so every playbook (and its tasks) is in the alert. */
-const driversOf = (sentence: string): Driver[] =>
-  ['usageDecline', 'paymentDelay', 'supportChange', 'competitorReleases'].map((indicator, i) => ({ indicator, contribution: 0.9 - i * 0.1, sentence: `${sentence} (${indicator})` }));
+/** One driver per default playbook, so every playbook (and its tasks) is in the alert; the first
+ *  carries the test's sentence. */
+const driversOf = (sentence: string): Driver[] => [{ ...DRIVERS.usage, sentence }, DRIVERS.payment, DRIVERS.support, DRIVERS.competition];
 
 export function alertView(data: MessageData, alertId = 41): AlertView {
   const drivers = topDrivers(driversOf(data.sentence), 4);
   const playbooks = selectPlaybooks(drivers, config.playbooks, '2026-01-15', data.csmEmail);
   let taskId = alertId * 100;
-  const tasks = playbooks.flatMap((playbook) => playbook.tasks.map((task) => ({ taskId: taskId++, playbook: task.playbook, title: `${data.taskTitle} ${task.title}`, ownerRole: task.ownerRole, dueOn: task.dueOn, status: 'open' })));
+  // The first task carries the test's title (the adoption playbook's own first title in PLAIN).
+  const tasks = playbooks.flatMap((playbook) => playbook.tasks.map((task) => ({ taskId, playbook: task.playbook, title: taskId++ === alertId * 100 ? data.taskTitle : task.title, ownerRole: task.ownerRole, dueOn: task.dueOn, status: 'open' })));
   return buildAlertView({
     alertId,
     dedupKey: `risk:7:2026-01-15:high:${alertId}`,
