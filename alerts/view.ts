@@ -1,6 +1,8 @@
-// View-models: everything a template shows, already formatted and escaped. Pure.
-// Messages carry no emails, invoice amounts or other personal data: only account-level facts, the
-// drivers' sentences, tasks and Slack ids (to mention a CSM).
+// View-models: everything a template shows, already formatted and escaped (mrkdwn.ts: every data value
+// through mrkdwnEscape, cut to its SHOWN length; `header` is plain text). Pure.
+// Messages carry no invoice amounts or other personal data: only account-level facts, the drivers'
+// sentences, tasks and Slack ids (to mention a CSM). One exception: an escalation whose CSM has no
+// valid Slack id names the CSM by email rather than mentioning an id that could be an injection.
 import { daysBetween } from './dates.ts';
 import { cleanText, mrkdwnEscape, slackMention, slackUrl, truncatePlain } from './mrkdwn.ts';
 import type { Driver, SelectedPlaybook } from './plan.ts';
