@@ -1,10 +1,9 @@
 // `radar alerts preview ID [--html FILE]`: the terminal lines and the Slack-like HTML card of a stored
 // alert, the card opened in headless Chromium (no console message: the CSP blocks nothing it needs),
 // and its screenshot for review (test/__screenshots__/alert-card.png, committed; the README shows it).
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -15,11 +14,10 @@ import { applyAlertState } from '../alerts/view.ts';
 import type { CliContext } from '../pipelines/cli/context.ts';
 import { createLogger } from '../pipelines/log.ts';
 import { addAccount, addScore, DRIVERS, resetAlertTables, testConfig } from './alerts-fixtures.ts';
-import { chromium, chromiumUnavailable, IN_CI } from './report-chromium.ts';
+import { chromium, chromiumUnavailable, IN_CI, screenshot } from './report-chromium.ts';
 import { alertView, everyMessage, PLAIN } from './support/alert-messages.ts';
 import { describeEachBackend, type TestDatabase } from './support/database.ts';
 
-const SCREENSHOTS = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
 const renderer = createRenderer();
 
 /** An alert a CSM has worked on: one task done, snoozed, so every kind of block is on the card. */
@@ -88,14 +86,9 @@ describe.skipIf(Boolean(chromiumUnavailable) && !IN_CI)('the preview card in Chr
     const dom = await chromium(file, ['--dump-dom'], '760,1000');
     expect(dom.console).toEqual([]);
     expect(dom.stdout).toContain('<div class="header">High churn risk: Acme Logistics</div>');
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const png = join(SCREENSHOTS, 'alert-card.png');
-    const shot = await chromium(file, [`--screenshot=${png}`], '760,1000');
-    expect(shot.console).toEqual([]);
-    const bytes = readFileSync(png);
-    expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
-    expect(bytes.readUInt32BE(16)).toBe(760); // IHDR width
-    expect(statSync(png).size).toBeGreaterThan(20_000);
+    const shot = await screenshot(file, 'alert-card.png', '760,1000');
+    expect(shot).toMatchObject({ console: [], isPng: true, width: 760 });
+    expect(shot.bytes).toBeGreaterThan(20_000);
   });
 
   it('the CSP is in force: a script planted in the page does not run (negative control)', async () => {
