@@ -25,6 +25,7 @@ import {
 } from '../sql/alerts.ts';
 import type { DB } from '../sql/schema.ts';
 import type { SlackMessage } from './render.ts';
+import { asSlackShowsIt } from './slack-display.ts';
 import { classifySlackError, type SlackApi } from './slack.ts';
 import { isSlackUserId } from './routing.ts';
 
@@ -197,7 +198,7 @@ async function dryRun(db: Queryable, row: OutboxRow, message: SlackMessage, opti
   const file = join(dir, outboxFileName(row.dedupKey));
   const record = { alertId: row.alertId, dedupKey: row.dedupKey, kind: row.kind, asOf: row.asOf, channel: row.channel, threadTs: row.threadTs, text: message.text, blocks: message.blocks };
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
-  options.print(`[dry run] ${row.kind} → ${row.channel ?? '(no channel)'}: ${message.text}  (${file})`);
+  options.print(`[dry run] ${row.kind} → ${row.channel ?? '(no channel)'}: ${asSlackShowsIt(message.text).text}  (${file})`); // as a reader sees it, not as escaped mrkdwn
   await markDryRun(db, row.alertId, options.now());
   return 'dryRun';
 }

@@ -32,7 +32,7 @@ export async function runEscalation(db: Kysely<DB>, options: EscalationOptions):
       const view = buildEscalationView({
         alertId, taskId: task.taskId, account: { accountId: task.accountId, externalId: task.account, name: task.accountName }, taskTitle: task.step,
         dueOn: task.status === 'snoozed' && task.snoozedUntil && task.snoozedUntil > task.dueOn ? task.snoozedUntil : task.dueOn,
-        asOf, ownerRole: task.ownerRole, csmSlackId: task.csmSlackId, crmUrlTemplate: routing.crmUrlTemplate,
+        asOf, ownerRole: task.ownerRole, csmSlackId: task.csmSlackId, csmEmail: task.csmEmail, crmUrlTemplate: routing.crmUrlTemplate,
       });
       await setPayload(trx, alertId, { view, message: renderer.escalation(view) } as unknown as Json);
       escalated += 1;

@@ -1,9 +1,11 @@
 // Renders view-models through the Handlebars templates in alerts/templates/ (or the user's copies in
-// routing.templatesDir) into Slack messages. Pure apart from reading the template files once.
+// routing.templatesDir) into Slack messages, inside Slack's limits (limits.ts). Pure apart from reading
+// the template files once.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { fitToSlackLimits, type BlockKitMessage } from './limits.ts';
 import type { AlertView, DigestView, EscalationView, RiskReducedView } from './view.ts';
 
 export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
@@ -11,16 +13,38 @@ export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL('./templates/', impor
 export type TemplateName = 'alert' | 'risk-reduced' | 'escalation' | 'digest';
 
 /** A Slack message: the notification text and the Block Kit blocks. */
-export interface SlackMessage {
-  readonly text: string;
-  readonly blocks: readonly Record<string, unknown>[];
-}
+export type SlackMessage = BlockKitMessage;
 
 export interface Renderer {
   alert(view: AlertView): SlackMessage;
   riskReduced(view: RiskReducedView): SlackMessage;
   escalation(view: EscalationView): SlackMessage;
   digest(view: DigestView): SlackMessage;
+}
+
+/** Handlebars keeps `\n` in a string literal as two characters, so `(concat "*Why*\n" …)` reached
+ *  Slack as a visible backslash-n. Templates mean a newline there (and in copies users made of the old
+ *  templates), so string literals get `\n`, `\t` and `\\` turned into the characters before compiling. */
+function unescapeStringLiterals(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const child of node) unescapeStringLiterals(child);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const literal = node as { type?: unknown; value?: unknown; original?: unknown };
+  if (literal.type === 'StringLiteral' && typeof literal.value === 'string') {
+    const value = literal.value.replace(/\\([nt\\])/g, (_match, code: string) => (code === 'n' ? '\n' : code === 't' ? '\t' : '\\'));
+    literal.value = value;
+    literal.original = value;
+    return;
+  }
+  for (const [key, child] of Object.entries(node)) if (key !== 'loc') unescapeStringLiterals(child);
+}
+
+function compileTemplate(hb: typeof Handlebars, source: string): HandlebarsTemplateDelegate {
+  const ast = hb.parse(source);
+  unescapeStringLiterals(ast);
+  return hb.compile(ast, { noEscape: true, strict: false });
 }
 
 function handlebars(): typeof Handlebars {
@@ -44,7 +68,7 @@ export function createRenderer(templatesDir = ''): Renderer {
     if (!found) {
       const own = templatesDir ? join(templatesDir, `${name}.hbs`) : '';
       const file = own && existsSync(own) ? own : join(BUILTIN_TEMPLATES_DIR, `${name}.hbs`);
-      found = hb.compile(readFileSync(file, 'utf8'), { noEscape: true, strict: false });
+      found = compileTemplate(hb, readFileSync(file, 'utf8'));
       compiled.set(name, found);
     }
     return { render: found, name };
@@ -59,8 +83,8 @@ export function createRenderer(templatesDir = ''): Renderer {
     }
     const message = parsed as Partial<SlackMessage>;
     if (typeof message.text !== 'string' || !Array.isArray(message.blocks)) throw new Error(`template ${name}.hbs must produce { "text": string, "blocks": [...] }`);
-    if (message.blocks.length > 50) throw new Error(`template ${name}.hbs produced ${message.blocks.length} blocks; Slack accepts at most 50`);
-    return { text: message.text, blocks: message.blocks };
+    if (!message.text.trim()) throw new Error(`template ${name}.hbs produced an empty "text": Slack shows it in notifications and where blocks cannot be shown`);
+    return fitToSlackLimits({ text: message.text, blocks: message.blocks }, `template ${name}.hbs`);
   };
   return {
     alert: (view) => render('alert', view),

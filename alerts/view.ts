@@ -1,14 +1,18 @@
-// View-models: everything a template shows, already formatted and escaped. Pure.
-// Messages carry no emails, invoice amounts or other personal data: only account-level facts, the
-// drivers' sentences, tasks and Slack ids (to mention a CSM).
+// View-models: everything a template shows, already formatted and escaped (mrkdwn.ts: every data value
+// through mrkdwnEscape, cut to its SHOWN length; `header` is plain text). Pure.
+// Messages carry no invoice amounts or other personal data: only account-level facts, the drivers'
+// sentences, tasks and Slack ids (to mention a CSM). One exception: an escalation whose CSM has no
+// valid Slack id names the CSM by email rather than mentioning an id that could be an injection.
 import { daysBetween } from './dates.ts';
+import { cleanText, mrkdwnEscape, slackMention, slackUrl, truncatePlain } from './mrkdwn.ts';
 import type { Driver, SelectedPlaybook } from './plan.ts';
 import type { Tier } from './tiers.ts';
 
-/** Escapes text for Slack mrkdwn (&, <, > are control characters there). */
-export function mrkdwnEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+export { mrkdwnEscape };
+
+/** How much of each data value a message shows (characters of the original, before escaping): long
+ *  enough for any real name, short enough that every block stays inside Slack's limits. */
+export const SHOWN = { name: 200, id: 100, segment: 100, sentence: 500, task: 300, role: 40, version: 80, header: 150 } as const;
 
 export function formatMoney(cents: number, currency: string): string {
   try {
@@ -112,12 +116,12 @@ export const NOT_A_RISK_REASONS = {
 } as const;
 export type NotRiskReason = keyof typeof NOT_A_RISK_REASONS;
 
-const mention = (user: string | null) => (user && /^[UW][A-Z0-9]{1,20}$/.test(user) ? `<@${user}>` : mrkdwnEscape(user ?? 'someone'));
+const mention = (user: string | null) => slackMention(user, user ?? 'someone');
 
 /** The stored view with the current state applied: tasks done (and by whom), snooze, not-a-risk. Pure. */
 export function applyAlertState(view: AlertView, state: AlertState): AlertView {
   const lines: string[] = [];
-  if (state.notRisk) lines.push(`:no_entry_sign: Marked *not a risk* by ${mention(state.notRisk.by)}: ${NOT_A_RISK_REASONS[state.notRisk.reason as NotRiskReason] ?? mrkdwnEscape(state.notRisk.reason)}`);
+  if (state.notRisk) lines.push(`:no_entry_sign: Marked *not a risk* by ${mention(state.notRisk.by)}: ${NOT_A_RISK_REASONS[state.notRisk.reason as NotRiskReason] ?? mrkdwnEscape(state.notRisk.reason, SHOWN.sentence)}`);
   if (state.snoozedUntil) lines.push(`:zzz: Snoozed until ${state.snoozedUntil} by ${mention(state.snoozedBy)}`);
   return {
     ...view,
@@ -167,34 +171,37 @@ export function buildAlertView(input: {
   const renewal = renewalText(score.asOf, account.renewalDate);
   const tierLabel = TIER_LABEL[score.tier];
   const probability = formatPercent(score.probability);
+  const name = mrkdwnEscape(account.name, SHOWN.name);
   return {
     alertId: input.alertId,
     blockId: blockIds.alert(input.alertId),
     dedupKey: input.dedupKey,
-    text: `${tierLabel} churn risk: ${account.name} — ${probability}, renews ${renewal.relative}`,
-    header: `${tierLabel} churn risk: ${account.name}`.slice(0, 150),
-    account: { name: mrkdwnEscape(account.name), externalId: mrkdwnEscape(account.externalId), segment: mrkdwnEscape(account.segment), crmUrl: crmUrl(input.crmUrlTemplate, account) },
-    arr: formatMoney(account.arrCents, account.currency),
+    // `text` is the notification and fallback: Slack parses it as mrkdwn, so it carries the escaped name.
+    text: `${tierLabel} churn risk: ${name} — ${probability}, renews ${renewal.relative}`,
+    // The header is plain_text: Slack shows it as typed, so it is cleaned and cut, not escaped.
+    header: truncatePlain(`${tierLabel} churn risk: ${cleanText(account.name)}`, SHOWN.header),
+    account: { name, externalId: mrkdwnEscape(account.externalId, SHOWN.id), segment: mrkdwnEscape(account.segment, SHOWN.segment), crmUrl: slackUrl(crmUrl(input.crmUrlTemplate, account)) },
+    arr: mrkdwnEscape(formatMoney(account.arrCents, account.currency), SHOWN.id),
     renewal: { date: account.renewalDate, daysLeft: renewal.daysLeft, text: renewal.text },
     risk: { probability, tier: score.tier, tierLabel, emoji: TIER_EMOJI[score.tier] },
     change: changeText(score),
-    drivers: input.drivers.map((driver) => ({ indicator: driver.indicator, sentence: mrkdwnEscape(driver.sentence) })),
+    drivers: input.drivers.map((driver) => ({ indicator: driver.indicator, sentence: mrkdwnEscape(driver.sentence, SHOWN.sentence) })),
     hasPlaybooks: input.playbooks.length > 0,
     playbooks: input.playbooks.map((playbook) => ({
       key: playbook.key,
-      title: mrkdwnEscape(playbook.title),
+      title: mrkdwnEscape(playbook.title, SHOWN.task),
       tasks: input.tasks
         .filter((task) => task.playbook === playbook.key)
         .map((task) => ({
           taskId: task.taskId,
           blockId: blockIds.task(task.taskId),
-          text: mrkdwnEscape(task.title),
+          text: mrkdwnEscape(task.title, SHOWN.task),
           dueOn: task.dueOn,
-          ownerRole: task.ownerRole,
+          ownerRole: mrkdwnEscape(task.ownerRole, SHOWN.role),
           done: task.status === 'done',
         })),
     })),
-    footer: `Model ${mrkdwnEscape(score.modelVersion)} · config ${mrkdwnEscape(input.configVersion)} · as of ${score.asOf} · alert #${input.alertId}`,
+    footer: `Model ${mrkdwnEscape(score.modelVersion, SHOWN.version)} · config ${mrkdwnEscape(input.configVersion, SHOWN.version)} · as of ${score.asOf} · alert #${input.alertId}`,
     buttons: true,
     actionsBlockId: blockIds.actions(input.alertId),
     status: '',
@@ -209,7 +216,7 @@ export interface RiskReducedView {
 export function buildRiskReducedView(input: { parentAlertId: number; accountName: string; asOf: string; tier: Tier; probability: number; previousTier: Tier; previousAsOf: string }): RiskReducedView {
   return {
     blockId: blockIds.alert(input.parentAlertId),
-    text: `:white_check_mark: Risk reduced: ${mrkdwnEscape(input.accountName)} is now ${input.tier} (${formatPercent(input.probability)}) as of ${input.asOf}, down from ${input.previousTier} on ${input.previousAsOf}.`,
+    text: `:white_check_mark: Risk reduced: ${mrkdwnEscape(input.accountName, SHOWN.name)} is now ${input.tier} (${formatPercent(input.probability)}) as of ${input.asOf}, down from ${input.previousTier} on ${input.previousAsOf}.`,
   };
 }
 
@@ -234,12 +241,16 @@ export function buildEscalationView(input: {
   asOf: string;
   ownerRole: string;
   csmSlackId: string | null;
+  /** Named instead when the Slack id is missing or not a valid id (never a mention then). */
+  csmEmail?: string | null;
   crmUrlTemplate: string;
 }): EscalationView {
   const daysOverdue = daysBetween(input.dueOn, input.asOf);
-  const owner = input.ownerRole === 'csm' && input.csmSlackId ? `<@${input.csmSlackId}>` : `the ${input.ownerRole} owner`;
-  const account = mrkdwnEscape(input.account.name);
-  const task = mrkdwnEscape(input.taskTitle);
+  const csm = input.ownerRole === 'csm';
+  const ownerName = (csm && cleanText(input.csmEmail, SHOWN.name)) || `the ${cleanText(input.ownerRole, SHOWN.role)} owner`;
+  const owner = slackMention(csm ? input.csmSlackId : null, ownerName);
+  const account = mrkdwnEscape(input.account.name, SHOWN.name);
+  const task = mrkdwnEscape(input.taskTitle, SHOWN.task);
   return {
     text: `Overdue task on ${account}: "${task}" was due ${input.dueOn} (${daysOverdue} days ago).`,
     blockId: blockIds.alert(input.alertId),
@@ -249,7 +260,7 @@ export function buildEscalationView(input: {
     dueOn: input.dueOn,
     daysOverdue,
     owner,
-    crmUrl: crmUrl(input.crmUrlTemplate, input.account),
+    crmUrl: slackUrl(crmUrl(input.crmUrlTemplate, input.account)),
   };
 }
 

@@ -45,7 +45,7 @@ describeEachBackend('alert delivery', (context) => {
     const body = posts[0]!.body;
     expect(body.channel).toBe('DDANA');
     expect(body.metadata).toEqual({ event_type: 'radar_alert', event_payload: { dedup_key: key() } });
-    expect(body.text).toBe('High churn risk: Acme <Corp> & Co — 42%, renews in 45 days');
+    expect(body.text).toBe('High churn risk: Acme &lt;Corp&gt; &amp; Co — 42%, renews in 45 days'); // escaped: Slack parses `text` as mrkdwn (issue 16 F6)
     const blocks = body.blocks as { type: string; block_id?: string; text?: { text: string } }[];
     expect(blocks[0]).toMatchObject({ type: 'header', text: { text: 'High churn risk: Acme <Corp> & Co' } });
     expect(JSON.stringify(blocks)).toContain('Acme &lt;Corp&gt; &amp; Co');

@@ -3,10 +3,10 @@
 // --v=0` prints to stderr as `INFO:CONSOLE…` lines. The report has no script, so any console line at
 // all means something went wrong (an error, a blocked resource); the tests count them all.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -49,4 +49,23 @@ export async function chromium(file: string, action: string[], windowSize = '128
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+export const SCREENSHOTS = fileURLToPath(new URL('./__screenshots__/', import.meta.url));
+
+export interface Screenshot extends ChromiumResult {
+  readonly path: string;
+  /** Whether the file starts with the PNG signature, its width from the IHDR chunk, its size in bytes. */
+  readonly isPng: boolean;
+  readonly width: number;
+  readonly bytes: number;
+}
+
+/** Screenshots `file` into test/__screenshots__/`name` (committed, for review and the docs). */
+export async function screenshot(file: string, name: string, windowSize: string): Promise<Screenshot> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, name);
+  const result = await chromium(file, [`--screenshot=${path}`], windowSize);
+  const png = readFileSync(path);
+  return { ...result, path, isPng: png.subarray(1, 4).toString('latin1') === 'PNG', width: png.readUInt32BE(16), bytes: png.length };
 }

@@ -89,7 +89,7 @@ function markdownRows(markdown: string): string[][] {
     const cells = line
       .slice(2, -2)
       .split(/ (?<!\\)\| /)
-      .map((cell) => cell.replace(/\\\|/g, '|').replace(/\\\\/g, '\\'));
+      .map((cell) => cell.replace(/\\([!-/:-@[-`{-~])/g, '$1')); // a backslash-escaped punctuation mark reads as the mark
     if (!inTable) {
       inTable = true; // header row
       continue;

@@ -1,5 +1,6 @@
 // Formatting for the report's renderers. Money is formatted from integer cents with integer
-// arithmetic only, so a figure shown is exactly the figure computed.
+// arithmetic only, so a figure shown is exactly the figure computed. Text for Markdown is escaped here.
+import { cleanText } from '../../alerts/mrkdwn.ts';
 
 const SYMBOLS: Readonly<Record<string, string>> = { USD: '$', EUR: '€', GBP: '£', JPY: '¥', CAD: 'CA$', AUD: 'A$' };
 
@@ -49,4 +50,18 @@ export function count(value: number): string {
 /** '3 of 4 (75.0%)', or 'n/a (0 decided)'. */
 export function share(part: number, whole: number): string {
   return whole === 0 ? 'n/a (none decided)' : `${count(part)} of ${count(whole)} (${percent(part / whole)})`;
+}
+
+/** Characters that start Markdown inline syntax (emphasis, code, links, raw HTML, entities, table
+ *  cells, strikethrough): a backslash makes each one literal (CommonMark escapes any ASCII punctuation). */
+const MARKDOWN_INLINE = /[\\`*_[\]<>|~&]/g;
+/** Markers that open a block (heading, list item, setext line) when they begin a line. */
+const MARKDOWN_BLOCK_START = /^(#|[-+=]|\d+[.)])(?=\s|$)/;
+
+/** Every value interpolated into the Markdown report goes through this: one line (control and bidi
+ *  characters out), every inline marker escaped, and with `lineStart` also a leading block marker,
+ *  so `"><img src=x onerror=alert(1)>`, `[x](javascript:…)` and `|` in a cell stay plain text. */
+export function markdownEscape(value: string, { lineStart = false } = {}): string {
+  const text = cleanText(value).replace(MARKDOWN_INLINE, '\\$&');
+  return lineStart ? text.replace(MARKDOWN_BLOCK_START, (marker) => `${marker.slice(0, -1)}\\${marker.slice(-1)}`) : text;
 }

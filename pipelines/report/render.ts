@@ -1,6 +1,9 @@
 // Renderers: view-model → a self-contained HTML page (inline CSS and SVG, no script, no external
-// asset), Markdown, and JSON (the raw figures plus the definitions). Pure.
+// asset, and a CSP that forbids them), Markdown (every value escaped), and JSON (the raw figures plus
+// the definitions). Pure.
+import { cspMeta } from '../../alerts/html.ts';
 import type { WeeklyFigures } from './build.ts';
+import { markdownEscape } from './format.ts';
 import { escapeXml, renderChart } from './svg.ts';
 import { buildReportView, definitions, type ReportView, type ViewTable } from './view.ts';
 
@@ -73,6 +76,7 @@ export function renderHtml(view: ReportView): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
+    cspMeta,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeXml(view.title)}</title>`,
     `<style>${CSS}</style></head><body>`,
@@ -85,19 +89,19 @@ export function renderHtml(view: ReportView): string {
   ].join('\n');
 }
 
-const mdCell = (text: string): string => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const md = (text: string): string => markdownEscape(text);
 
 function markdownTable(table: ViewTable): string {
-  if (table.rows.length === 0 && table.empty) return `_${mdCell(table.caption)}: ${mdCell(table.empty)}_`;
-  const lines = [`**${mdCell(table.caption)}**`, '', `| ${table.columns.map(mdCell).join(' | ')} |`, `|${table.columns.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
-  for (const row of table.rows) lines.push(`| ${row.cells.map(mdCell).join(' | ')} |`);
+  if (table.rows.length === 0 && table.empty) return `_${md(table.caption)}: ${md(table.empty)}_`;
+  const lines = [`**${md(table.caption)}**`, '', `| ${table.columns.map(md).join(' | ')} |`, `|${table.columns.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const row of table.rows) lines.push(`| ${row.cells.map(md).join(' | ')} |`);
   return lines.join('\n');
 }
 
 export function renderMarkdown(view: ReportView): string {
-  const parts = [`# ${view.title}`, '', `_${view.subtitle}_`, '', view.headline.map((kpi) => `- **${kpi.label}:** ${kpi.value}`).join('\n')];
+  const parts = [`# ${md(view.title)}`, '', `_${md(view.subtitle)}_`, '', view.headline.map((kpi) => `- **${md(kpi.label)}:** ${md(kpi.value)}`).join('\n')];
   for (const section of view.sections) {
-    parts.push('', `## ${section.title}`, '', ...section.definitions.map((text) => `> ${text}`), '');
+    parts.push('', `## ${md(section.title)}`, '', ...section.definitions.map((text) => `> ${markdownEscape(text, { lineStart: true })}`), '');
     parts.push(section.tables.map(markdownTable).join('\n\n'));
   }
   parts.push('', '_Charts are in the HTML report (`--format html`)._', '');

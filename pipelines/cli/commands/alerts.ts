@@ -1,4 +1,4 @@
-// CLI: radar alert | alerts list | escalate | tasks list/done/snooze | outcomes.
+// CLI: radar alert | alerts list/preview | escalate | tasks list/done/snooze | outcomes.
 // The shell: reads the clock, the environment (through the context) and prints; the work is in
 // alerts/run.ts, escalate.ts and report.ts. The Slack token comes only from SLACK_BOT_TOKEN (see
 // ../shell.ts) and is never printed.
@@ -7,6 +7,7 @@ import { dayOf, isDay } from '../../../alerts/dates.ts';
 import { RadarError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { accountLabel } from '../format.ts';
+import { registerAlertPreview } from './alerts-preview.ts';
 
 function day(value: string, flag: string): string {
   if (!isDay(value)) throw new RadarError('usage', `${flag} must be a day as YYYY-MM-DD, got "${value}"`);
@@ -71,6 +72,8 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
         }
       });
     });
+
+  registerAlertPreview(alerts, context);
 
   const tasks = program.command('tasks').description('Playbook tasks created by alerts');
   tasks
