@@ -10,19 +10,8 @@ import { expect, it } from 'vitest';
 import { fileSourceSchema, type Entity } from '../../config/sources.ts';
 import { ingestSource } from '../../pipelines/ingest/run.ts';
 import { silentLogger } from '../../pipelines/log.ts';
+import { seededRandom } from '../../models/synthetic-data.ts';
 import { describeEachBackend } from '../support/database.ts';
-
-/** mulberry32: a tiny seeded generator, so every run builds the same file. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const ACCOUNTS = 400;
 const DAYS = 30;
@@ -45,7 +34,7 @@ interface FuzzCompany {
 }
 
 function buildCompany(seed: number): FuzzCompany {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const faults: Record<string, number> = {};
   const count = (kind: string) => (faults[kind] = (faults[kind] ?? 0) + 1);
   const accountLines: Buffer[] = [Buffer.from('account_id,name,arr_cents,csm_slack_id,contract_start,renewal_date\n')];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../sql/schema.ts';
+import { seededRandom } from '../../models/synthetic-data.ts';
 import { freshServerSchema, type ServerSchema } from '../jobs-fixtures.ts';
 import { radarEnvironment, REPO_ROOT } from '../support/cli.ts';
 import { IN_CI, postgresUnavailable } from '../support/database.ts';
@@ -45,17 +46,6 @@ function radarIngest(configFile: string, url: string, args: readonly string[]): 
     }),
   );
   return { exited, started, kill: () => child.kill('SIGKILL'), stderr: () => err };
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** A digest of everything a load writes that a user sees: accounts, usage, open rejects. */
@@ -109,7 +99,7 @@ describeServer('reliability: radar ingest killed with SIGKILL', () => {
     const loadMs = performance.now() - loadStarted;
     const expected = await digest(reference.db);
 
-    const next = random(SEED);
+    const next = seededRandom(SEED);
     const killedAfterMs: number[] = [];
     for (let kill = 0; kill < KILLS; kill += 1) {
       // --force: every run re-reads both files, so each kill lands in a real load (or just after it).
