@@ -41,9 +41,30 @@ export const fileSourceSchema = z
     path: z.string().min(1).describe('A file or a glob (relative to the config file). .gz files are decompressed.'),
     format: z.enum(['csv', 'ndjson']).optional().describe('Defaults from the file extension.'),
     delimiter: z.string().length(1).default(',').describe('CSV field delimiter.'),
+    header: z
+      .boolean()
+      .default(true)
+      .describe('Whether the first CSV row names the columns. With false, map every field to its 1-based column number (mapping: {account_id: 1, day: 2}).'),
+    maxQuotedLines: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(10)
+      .describe('Line breaks a quoted CSV field may span. More fails the file, naming the line the quote opened on: an unterminated quote would otherwise swallow the rows after it.'),
     ...commonSourceFields,
+    mapping: z
+      .record(z.string(), z.union([z.string().min(1), z.number().int().positive().transform(String)], { error: 'must be a column name, or a 1-based column number (1, 2, …)' }))
+      .default({})
+      .describe('Our field → the source column (or dotted JSON path); a 1-based column number when header is false. Unmapped fields are looked up under their own name.'),
   })
-  .strict();
+  .strict()
+  .superRefine((source, ctx) => {
+    if (source.header) return;
+    for (const [field, column] of Object.entries(source.mapping)) {
+      if (!/^[1-9]\d*$/.test(column)) ctx.addIssue({ code: 'custom', path: ['mapping', field], message: `with header: false, map each field to a 1-based column number (got "${column}")` });
+    }
+  });
 
 export const httpSourceSchema = z
   .object({
@@ -103,7 +124,8 @@ export const httpSourceSchema = z
   .strict()
   .refine((source) => source.preset !== 'generic' || source.entity !== undefined, { message: 'a generic http source needs an entity', path: ['entity'] });
 
-export const sourceSchema = z.union([fileSourceSchema, httpSourceSchema]);
+// Discriminated on kind, so a mistake in a file source is reported at its key, not as "Invalid input" for the union.
+export const sourceSchema = z.discriminatedUnion('kind', [fileSourceSchema, httpSourceSchema]);
 export const sourcesConfigSchema = z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'source names are lower-case letters, digits, - and _'), sourceSchema);
 
 export type FileSource = z.infer<typeof fileSourceSchema>;

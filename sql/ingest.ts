@@ -27,6 +27,36 @@ export async function startRun(db: Db, source: string, entity: string): Promise<
   return row.run_id;
 }
 
+/**
+ * Session-level advisory lock per source, taken before a run starts and held until it ends, on the
+ * connection that does the load. A live run always holds it; a process that died (SIGKILL, power loss) lost
+ * it with its connection. So whoever holds it may close every run of the source still marked `running`:
+ * none of them is alive. A second concurrent run of the same source waits here for the first to finish.
+ */
+export async function lockSource(db: Db, source: string): Promise<void> {
+  await sql`SELECT pg_advisory_lock(hashtext('renewal-radar:ingest:' || current_schema() || ':' || ${source}))`.execute(db);
+}
+
+export async function unlockSource(db: Db, source: string): Promise<void> {
+  await sql`SELECT pg_advisory_unlock(hashtext('renewal-radar:ingest:' || current_schema() || ':' || ${source}))`.execute(db);
+}
+
+/** Closes runs of `source` left `running` by a dead process (call while holding lockSource). Returns their ids. */
+export async function closeDeadRuns(db: Db, source: string): Promise<number[]> {
+  const rows = await db
+    .updateTable('ingestion_runs')
+    .set({
+      status: 'failed',
+      finished_at: sql<Date>`now()`,
+      error: 'the process running it stopped before it finished (found by the next run of the source); nothing it read was committed',
+    })
+    .where('source', '=', source)
+    .where('status', '=', 'running')
+    .returning('run_id')
+    .execute();
+  return rows.map((row) => row.run_id);
+}
+
 export async function finishRun(db: Db, runId: number, status: 'succeeded' | 'failed', counts: RunCounts, durationMs: number, error?: string): Promise<void> {
   await db
     .updateTable('ingestion_runs')
@@ -49,13 +79,86 @@ export interface RejectRecord {
   readonly location: string;
   readonly raw: unknown;
   readonly reason: string;
+  /** False for structural rejects (wrong field count, broken CSV or JSON): retrying their raw form cannot help. */
+  readonly retryable?: boolean;
 }
 
+/** A reason is cut here as a last resort: values are quoted at 200 characters, but messages from parsers are not. */
+export const REASON_LIMIT = 2_000;
+
+const NUL_SHOWN_AS = '\u2400';
+/** What a reject's reason says when its raw row had to be altered to fit jsonb. */
+export const RAW_ALTERED_NOTE = ` (stored raw row: NUL bytes shown as ${NUL_SHOWN_AS}, invalid Unicode as U+FFFD; not retryable, fix the source and load it again)`;
+
+/** An unpaired UTF-16 surrogate (e.g. from a JSON "\\ud800" escape): it has no UTF-8 form, so Postgres cannot store it. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** Text Postgres can store: no NUL (text and jsonb refuse it), no unpaired surrogate. */
+function storableText(text: string): string {
+  return text.replaceAll('\u0000', NUL_SHOWN_AS).replace(LONE_SURROGATES, '\uFFFD');
+}
+
+function needsCleaning(text: string): boolean {
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+}
+
+/** `value` rebuilt with every string (keys too) storable; only called when something needs it. */
+function cleanJson(value: unknown): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (Array.isArray(value)) return value.map(cleanJson);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [storableText(key), cleanJson(item)]));
+  return value;
+}
+
+function hasUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return needsCleaning(value);
+  if (Array.isArray(value)) return value.some(hasUnstorableText);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([key, item]) => needsCleaning(key) || hasUnstorableText(item));
+  return false;
+}
+
+/** A reject as a row: raw made storable in jsonb (and then marked not retryable, saying so), reason capped. */
+export function storableReject(reject: RejectRecord): { raw: string; reason: string; location: string; retryable: boolean } {
+  const altered = hasUnstorableText(reject.raw);
+  let reason = storableText(reject.reason);
+  if (reason.length > REASON_LIMIT) reason = `${reason.slice(0, REASON_LIMIT)}… (reason cut at ${REASON_LIMIT} characters)`;
+  return {
+    raw: JSON.stringify((altered ? cleanJson(reject.raw) : reject.raw) ?? null),
+    reason: altered ? `${reason}${RAW_ALTERED_NOTE}` : reason,
+    location: storableText(reject.location),
+    retryable: (reject.retryable ?? true) && !altered,
+  };
+}
+
+/**
+ * Records rejects, upserting on the open (source, location) key: a rerun of the same file replaces its open
+ * rejects instead of adding copies (issue 16, F7). Within one call the last reject of a location wins.
+ */
 export async function insertRejects(db: Db, runId: number | null, source: string, entity: string, rejects: readonly RejectRecord[]): Promise<void> {
-  for (let start = 0; start < rejects.length; start += 1000) {
+  const byLocation = new Map<string, ReturnType<typeof storableReject>>();
+  for (const reject of rejects) {
+    const row = storableReject(reject);
+    byLocation.set(row.location, row);
+  }
+  const rows = [...byLocation.values()];
+  for (let start = 0; start < rows.length; start += 1000) {
     await db
       .insertInto('ingest_rejects')
-      .values(rejects.slice(start, start + 1000).map((reject) => ({ run_id: runId, source, entity, location: reject.location, raw: JSON.stringify(reject.raw ?? null), reason: reject.reason })))
+      .values(rows.slice(start, start + 1000).map((row) => ({ run_id: runId, source, entity, ...row })))
+      .onConflict((conflict) =>
+        conflict
+          .columns(['source', 'location'])
+          .where('resolved_at', 'is', null)
+          .doUpdateSet((excluded) => ({
+            run_id: excluded.ref('excluded.run_id'),
+            entity: excluded.ref('excluded.entity'),
+            raw: excluded.ref('excluded.raw'),
+            reason: excluded.ref('excluded.reason'),
+            retryable: excluded.ref('excluded.retryable'),
+            created_at: sql<Date>`now()`,
+          })),
+      )
       .execute();
   }
 }

@@ -125,6 +125,7 @@ export const schemaColumns = {
     reason: required('text'),
     created_at: defaulted('timestamp with time zone'),
     resolved_at: optional('timestamp with time zone'),
+    retryable: defaulted('boolean'),
   },
   source_watermarks: {
     source: required('text'),

@@ -109,9 +109,15 @@ describeEachBackend('ingest', (context) => {
     for (const summary of forced) expect(summary).toMatchObject({ status: 'succeeded', inserted: 0, updated: 0 });
     expect(forced.find((summary) => summary.entity === 'usage_daily')).toMatchObject({ read: 6, unchanged: 4 });
     expect(await tableCounts(db)).toEqual({ accounts: 3, usage: 3, invoices: 1, tickets: 1 });
-    // The forced reload quarantines the same bad rows again under its own run: the rejects are per run.
+    // F7: the forced reload finds the same 6 bad rows and replaces their open rejects, never adds copies.
     const after = await db.selectFrom('ingest_rejects').select(db.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    expect(Number(after.n) - Number(before.n)).toBe(6);
+    expect(Number(after.n) - Number(before.n)).toBe(0);
+    const usageRun = forced.find((summary) => summary.entity === 'usage_daily')!.runId;
+    const usageRejects = await db.selectFrom('ingest_rejects').select(['run_id', 'location']).where('source', '=', 'dir-usage-daily').where('resolved_at', 'is', null).orderBy('location').execute();
+    expect(usageRejects).toEqual([
+      { run_id: usageRun, location: 'usage_daily.csv.gz:6' },
+      { run_id: usageRun, location: 'usage_daily.csv.gz:7' },
+    ]);
   });
 
   it('applies a late correction as an update', async () => {
@@ -131,14 +137,12 @@ describeEachBackend('ingest', (context) => {
     await db.insertInto('accounts').values({ external_id: 'acct-9', name: 'Late Arrival', arr_cents: 1, contract_start: '2024-01-01', renewal_date: '2026-01-01' }).execute();
     const config = parseConfig({ playbooks: {} }).config;
     const [summary] = await retryRejects(db, config, { logger: silentLogger, only: 'dir-usage-daily' });
-    // Open usage rejects: (unknown acct-9, bad date) from the first load and again from the forced reload.
-    expect(summary).toMatchObject({ source: 'dir-usage-daily', retried: 4, loaded: 2, stillRejected: 2 });
-    expect(summary!.run).toMatchObject({ status: 'succeeded', inserted: 1, unchanged: 1 });
-    const open = await db.selectFrom('ingest_rejects').select(['location', 'reason']).where('source', '=', 'dir-usage-daily').where('resolved_at', 'is', null).orderBy('reject_id').execute();
-    expect(open).toEqual([
-      { location: expect.stringMatching(/^retry of reject \d+ \(usage_daily\.csv\.gz:7\)$/), reason: 'day "2025-13-01" is not a date (no such day)' },
-      { location: expect.stringMatching(/^retry of reject \d+ \(usage_daily\.csv\.gz:7\)$/), reason: 'day "2025-13-01" is not a date (no such day)' },
-    ]);
+    // Open usage rejects: unknown acct-9 and the bad date, once each (the forced reload replaced, not copied, them).
+    expect(summary).toMatchObject({ source: 'dir-usage-daily', retried: 2, loaded: 1, stillRejected: 1, notRetryable: 0 });
+    expect(summary!.run).toMatchObject({ status: 'succeeded', inserted: 1, unchanged: 0 });
+    // The row that fails again keeps its original location, so a later rerun of the file replaces it.
+    const open = await db.selectFrom('ingest_rejects').select(['location', 'reason', 'run_id']).where('source', '=', 'dir-usage-daily').where('resolved_at', 'is', null).orderBy('reject_id').execute();
+    expect(open).toEqual([{ location: 'usage_daily.csv.gz:7', reason: 'day "2025-13-01" is not a date (no such day)', run_id: summary!.run!.runId }]);
     const usage = await db.selectFrom('usage_daily').innerJoin('accounts', 'accounts.account_id', 'usage_daily.account_id').select(['day', 'events']).where('external_id', '=', 'acct-9').execute();
     expect(usage).toEqual([{ day: '2025-01-01', events: 1 }]);
   });

@@ -2,7 +2,8 @@
 // is parsed and checked (zod, with reasons a person can act on), the table it lands in and its natural key.
 import { z } from 'zod';
 import type { Entity } from '../../config/sources.ts';
-import { parseDay, parseInstant, parseMoneyCents, parseWholeNumber, type DateFormat, type Parsed } from './parse-values.ts';
+import { columnRule, encodingProblem, holdsText, type ColumnRule } from './column-rules.ts';
+import { parseDay, parseInstant, parseMoneyCents, parseWholeNumber, quote, type DateFormat, type Parsed } from './parse-values.ts';
 
 export interface ParseSettings {
   readonly dateFormat: DateFormat;
@@ -41,18 +42,22 @@ const count: FieldParser = (value) => {
 };
 const money: FieldParser = (value, s) => {
   const parsed = parseMoneyCents(value, s.money);
-  return parsed.ok && parsed.value < 0 ? { ok: false, reason: `"${value}" is a negative amount` } : parsed;
+  return parsed.ok && parsed.value < 0 ? { ok: false, reason: `${quote(value)} is a negative amount` } : parsed;
 };
 const currency: FieldParser = (value) =>
-  /^[a-zA-Z]{3}$/.test(value) ? { ok: true, value: value.toUpperCase() } : { ok: false, reason: `"${value}" is not a 3-letter currency code` };
+  /^[a-zA-Z]{3}$/.test(value) ? { ok: true, value: value.toUpperCase() } : { ok: false, reason: `${quote(value)} is not a 3-letter currency code` };
 const oneOf =
   (allowed: readonly string[]): FieldParser =>
   (value) => {
     const normalised = value.toLowerCase().replace(/[\s-]+/g, '_');
     return allowed.includes(normalised)
       ? { ok: true, value: normalised }
-      : { ok: false, reason: `"${value}" is not one of ${allowed.join(', ')} (map it under the source's values)` };
+      : { ok: false, reason: `${quote(value)} is not one of ${allowed.join(', ')} (map it under the source's values)` };
   };
+/** Slack member (U…, W…) or channel (C…, G…) ids: anything else could smuggle `<!channel>` into a mention. */
+export const SLACK_ID = /^[UWCG][A-Z0-9]{2,}$/;
+const slackId: FieldParser = (value) =>
+  value.length <= 50 && SLACK_ID.test(value) ? { ok: true, value } : { ok: false, reason: `${quote(value)} is not a Slack id (expected U…, W…, C… or G… and capital letters or digits, e.g. U024BE7LH)` };
 const satisfaction: FieldParser = (value) => {
   const parsed = parseWholeNumber(value);
   return parsed.ok && (parsed.value < 1 || parsed.value > 5) ? { ok: false, reason: `${parsed.value} is not between 1 and 5` } : parsed;
@@ -89,7 +94,7 @@ export const entitySpecs: Readonly<Record<Entity, EntitySpec>> = {
       arr_cents: required('arr_cents', money),
       currency: optional('currency', currency, 'USD'),
       csm_email: optional('csm_email', text(320)),
-      csm_slack_id: optional('csm_slack_id', text(50)),
+      csm_slack_id: optional('csm_slack_id', slackId),
       contract_start: required('contract_start', day),
       renewal_date: required('renewal_date', day),
       status: optional('status', oneOf(['active', 'churned', 'inactive']), 'active'),
@@ -200,14 +205,48 @@ export function stagedColumns(spec: EntitySpec): string[] {
   return Object.values(spec.fields).map((field) => field.column);
 }
 
-function parseField(name: string, field: FieldSpec, raw: string | null | undefined, settings: ParseSettings): Parsed<string | number | null> {
+/** A field with the checks its column implies (sql/schema.ts), compiled once per entity. */
+interface CompiledField {
+  readonly name: string;
+  readonly spec: FieldSpec;
+  /** Whether the raw text reaches a text column (or the account lookup) as given, so its encoding matters. */
+  readonly checkEncoding: boolean;
+  readonly rule: ColumnRule | undefined;
+}
+
+const compiledFields = new WeakMap<EntitySpec, readonly CompiledField[]>();
+
+function compileFields(spec: EntitySpec): readonly CompiledField[] {
+  let fields = compiledFields.get(spec);
+  if (!fields) {
+    fields = Object.entries(spec.fields).map(([name, field]) => {
+      const accountReference = spec.referencesAccount && name === 'account_id';
+      return {
+        name,
+        spec: field,
+        checkEncoding: accountReference || holdsText(spec.table, field.column),
+        rule: accountReference ? undefined : columnRule(spec.table, field.column, spec.naturalKey.includes(field.column)),
+      };
+    });
+    compiledFields.set(spec, fields);
+  }
+  return fields;
+}
+
+function parseField({ name, spec: field, checkEncoding, rule }: CompiledField, raw: string | null | undefined, settings: ParseSettings): Parsed<string | number | null> {
   const trimmed = raw?.trim() ?? '';
   if (trimmed === '') {
     if (field.fallback !== undefined) return { ok: true, value: field.fallback };
     return field.required ? { ok: false, reason: `${name} is missing` } : { ok: true, value: null };
   }
+  if (checkEncoding) {
+    const problem = encodingProblem(trimmed);
+    if (problem) return { ok: false, reason: `${name} ${problem}` };
+  }
   const parsed = field.parse(trimmed, settings);
-  return parsed.ok ? parsed : { ok: false, reason: `${name} ${parsed.reason}` };
+  if (!parsed.ok) return { ok: false, reason: `${name} ${parsed.reason}` };
+  const broken = rule?.(parsed.value);
+  return broken ? { ok: false, reason: `${name} ${broken}` } : parsed;
 }
 
 /**
@@ -219,10 +258,10 @@ function parseField(name: string, field: FieldSpec, raw: string | null | undefin
  */
 export function rowSchema(spec: EntitySpec, settings: ParseSettings) {
   const shape = Object.fromEntries(
-    Object.entries(spec.fields).map(([name, field]) => [
-      name,
+    compileFields(spec).map((field) => [
+      field.name,
       z.string().nullish().transform((raw, ctx): string | number | null => {
-        const parsed = parseField(name, field, raw, settings);
+        const parsed = parseField(field, raw, settings);
         if (parsed.ok) return parsed.value;
         ctx.addIssue({ code: 'custom', message: parsed.reason });
         return null;
@@ -241,13 +280,13 @@ export type RowValidator = (row: MappedRow) => { ok: true; row: StagedRow } | { 
 
 /** The loader's validator: the same rules as `rowSchema`, without zod's per-row overhead. */
 export function createRowValidator(spec: EntitySpec, settings: ParseSettings): RowValidator {
-  const fields = Object.entries(spec.fields);
+  const fields = compileFields(spec);
   return (input) => {
     const row: StagedRow = {};
     let reasons: string[] | undefined;
-    for (const [name, field] of fields) {
-      const parsed = parseField(name, field, input[name], settings);
-      if (parsed.ok) row[field.column] = parsed.value;
+    for (const field of fields) {
+      const parsed = parseField(field, input[field.name], settings);
+      if (parsed.ok) row[field.spec.column] = parsed.value;
       else (reasons ??= []).push(parsed.reason);
     }
     if (!reasons) {

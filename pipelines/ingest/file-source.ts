@@ -12,6 +12,7 @@ import Papa from 'papaparse';
 import { glob } from 'tinyglobby';
 import type { FileSource } from '../../config/sources.ts';
 import { RadarError } from '../errors.ts';
+import { CsvStructureCheck } from './csv-structure.ts';
 import type { EntitySpec, MappedRow } from './entities.ts';
 import { csvMapper, jsonMapper, type MappingConfig } from './mapping.ts';
 import { jsonBatch, type RecordBatch, type RecordSource } from './records.ts';
@@ -45,7 +46,8 @@ export async function expandFiles(pattern: string, baseDir: string): Promise<str
   return files.sort();
 }
 
-function formatOf(path: string, declared: FileSource['format']): 'csv' | 'ndjson' {
+/** A file's format: as declared on the source, or from its extension. */
+export function fileFormat(path: string, declared: FileSource['format']): 'csv' | 'ndjson' {
   if (declared) return declared;
   const name = path.toLowerCase().replace(/\.gz$/, '');
   if (name.endsWith('.csv') || name.endsWith('.tsv') || name.endsWith('.txt')) return 'csv';
@@ -58,12 +60,18 @@ interface ByteCounter {
   bytes: number;
 }
 
+/** `from.pipe(to)`, and an error of `from` (a missing file, a corrupt .gz, a broken CSV) fails `to` too. */
+function pipeInto<T extends NodeJS.WritableStream & Readable>(from: Readable, to: T): T {
+  from.on('error', (error) => to.destroy(error));
+  return from.pipe(to);
+}
+
 function openText(path: string, counter: ByteCounter): Readable {
   const stream = createReadStream(path);
   stream.on('data', (chunk) => {
     counter.bytes += chunk.length;
   });
-  return path.toLowerCase().endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+  return path.toLowerCase().endsWith('.gz') ? pipeInto(stream, createGunzip()) : stream;
 }
 
 /**
@@ -113,10 +121,14 @@ export async function* inBatches<T>(stream: Readable, size: number): AsyncGenera
 async function* readCsv(path: string, label: string, source: FileSource, spec: EntitySpec, mapping: MappingConfig, sourceName: string, counter: ByteCounter): AsyncGenerator<RecordBatch> {
   // papaparse: about 3x csv-parse's throughput here (157k usage rows: 0.31 s vs 0.9 s), the largest
   // single cost of a big file load. It reports no line numbers, so physical lines are counted from the
-  // records (one line each, plus any line breaks inside quoted fields).
-  const parser = openText(path, counter).pipe(Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter: source.delimiter, skipEmptyLines: false }));
+  // records (one line each, plus any line breaks inside quoted fields). CsvStructureCheck in front of it
+  // fails the file on an unterminated quote or mixed line endings, which papaparse would read as rows.
+  const checked = pipeInto(openText(path, counter), new CsvStructureCheck({ label, delimiter: source.delimiter, maxQuotedLines: source.maxQuotedLines }));
+  const parser = pipeInto(checked, Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter: source.delimiter, skipEmptyLines: false }));
   let physicalLine = 0;
+  // The column names: the header row's, or 1, 2, 3… for a file without one (positional mapping).
   let header: string[] | undefined;
+  const widthOf = source.header ? 'the header has' : 'the first row has';
   let mapRow: ((cells: readonly string[]) => MappedRow) | undefined;
   let rows: MappedRow[] = [];
   let cellsOf: string[][] = [];
@@ -146,12 +158,17 @@ async function* readCsv(path: string, label: string, source: FileSource, spec: E
         for (const cell of record) if (cell.includes('\n')) physicalLine += cell.split('\n').length - 1;
         if (record.length === 1 && record[0] === '') continue;
         if (!header) {
-          header = record.map((name, index) => (index === 0 ? name.replace(/^\uFEFF/, '') : name).trim());
-          mapRow = csvMapper(spec, mapping, sourceName, header, label);
-          continue;
+          if (source.header) {
+            header = record.map((name, index) => (index === 0 ? name.replace(/^\uFEFF/, '') : name).trim());
+            mapRow = csvMapper(spec, mapping, sourceName, header, label);
+            continue;
+          }
+          header = record.map((_, index) => String(index + 1));
+          mapRow = csvMapper(spec, mapping, sourceName, header, label, { positional: true });
         }
         if (record.length !== header.length) {
-          unreadable.push({ location: `${label}:${line}`, raw: rawOf(header, record), reason: `row has ${record.length} fields, the header has ${header.length}` });
+          // Structural: which cell belongs to which column is unknown, so retrying the raw row cannot help.
+          unreadable.push({ location: `${label}:${line}`, raw: rawOf(header, record), reason: `row has ${record.length} fields, ${widthOf} ${header.length}`, retryable: false });
         } else {
           rows.push(mapRow!(record));
           cellsOf.push(record);
@@ -191,11 +208,11 @@ async function* readNdjson(path: string, label: string, spec: EntitySpec, mappin
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      unreadable.push({ location: `${label}:${lineNumber}`, raw: { line }, reason: `not valid JSON: ${(error as Error).message}` });
+      unreadable.push({ location: `${label}:${lineNumber}`, raw: { line }, reason: `not valid JSON: ${(error as Error).message}`, retryable: false });
       continue;
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      unreadable.push({ location: `${label}:${lineNumber}`, raw: parsed, reason: 'line is not a JSON object' });
+      unreadable.push({ location: `${label}:${lineNumber}`, raw: parsed, reason: 'line is not a JSON object', retryable: false });
     } else {
       records.push(parsed);
       rows.push(mapRecord(parsed));
@@ -239,7 +256,7 @@ export async function openFileSource(options: FileSourceOptions): Promise<Record
         continue;
       }
       const label = basename(path);
-      const format = formatOf(path, options.source.format);
+      const format = fileFormat(path, options.source.format);
       yield* format === 'csv' ? readCsv(path, label, options.source, options.spec, options.mapping, options.name, counter) : readNdjson(path, label, options.spec, options.mapping, options.name, counter);
       seen[key] = digest;
       loaded.push(key);

@@ -1,7 +1,9 @@
 // The loader: validates every record, quarantines the bad ones with their reason, stages the good ones
 // with COPY and merges them on their natural key — all in one transaction together with the source's
 // new watermark and the run's rejects. A crash or an injected failure leaves the previous state intact;
-// a run whose reject share exceeds the source's maxRejectShare commits none of its rows.
+// a run whose reject share exceeds the source's maxRejectShare commits none of its rows. Every failure
+// still records the rejects found so far and closes the run as failed; a run left `running` by a process
+// that died is closed by the next run of its source (see lockSource in sql/ingest.ts).
 import type { Kysely } from 'kysely';
 import type { Entity } from '../../config/sources.ts';
 import { sql } from 'kysely';
@@ -10,13 +12,16 @@ import {
   accountIndex,
   canCheckReferencesOnce,
   clearStaging,
+  closeDeadRuns,
   copyIntoStaging,
   createStaging,
   finishRun,
   insertRejects,
+  lockSource,
   mergeStaging,
   refreshStatistics,
   startRun,
+  unlockSource,
   writeWatermark,
   type RejectRecord,
   type RunCounts,
@@ -28,6 +33,7 @@ import { createRowValidator, entitySpecs, stagedColumns, type ParseSettings } fr
 import type { RecordSource } from './records.ts';
 import { ChunkedStaging } from './chunked-staging.ts';
 import { DuplicateKeyTracker } from './duplicate-keys.ts';
+import { describeFailure } from './failure.ts';
 
 /** Rows per merge: big enough that each merge is one efficient statement, small enough to overlap the reading. */
 const MERGE_CHUNK_ROWS = 100_000;
@@ -65,15 +71,43 @@ interface Tally {
 
 const emptyCounts = (tally: Tally): RunCounts => ({ read: tally.read, inserted: 0, updated: 0, unchanged: 0, rejected: tally.rejects.length });
 
-/** Loads one source's records. Returns the summary; throws only when even recording the failure fails. */
+/**
+ * Loads one source's records. Returns the summary; throws only when even recording the failure fails.
+ * The whole run happens on one connection holding the source's lock (so the next run can tell a dead run
+ * from a live one); statistics are refreshed after it is released.
+ */
 export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, options: LoadOptions): Promise<LoadSummary> {
+  const spec = entitySpecs[options.entity];
+  const summary = await db.connection().execute(async (connection) => {
+    await lockSource(connection, options.source);
+    try {
+      return await loadLocked(connection, recordSource, options);
+    } finally {
+      await unlockSource(connection, options.source);
+    }
+  });
+  if (summary.status === 'succeeded') {
+    const log = options.logger.child({ source: options.source, entity: options.entity, runId: summary.runId });
+    // The rows are committed: a failed ANALYZE only costs plan quality until autovacuum's, so it warns.
+    await refreshStatistics(db, spec.table, summary.inserted + summary.updated).then(
+      (refreshed) => refreshed && log.info({ event: 'ingest_statistics_refreshed', table: spec.table }),
+      (error: unknown) => log.warn({ event: 'ingest_statistics_refresh_failed', table: spec.table, error: describeFailure(error) }),
+    );
+  }
+  return summary;
+}
+
+async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: LoadOptions): Promise<LoadSummary> {
   const spec = entitySpecs[options.entity];
   const columns = stagedColumns(spec);
   const validate = createRowValidator(spec, options.settings);
   const started = performance.now();
+  // Holding the source's lock, no other run of it is alive: any still `running` belonged to a dead process.
+  const dead = await closeDeadRuns(db, options.source);
   const runId = await startRun(db, options.source, options.entity);
   const tally: Tally = { read: 0, staged: 0, rejects: [] };
   const log = options.logger.child({ source: options.source, entity: options.entity, runId });
+  if (dead.length > 0) log.warn({ event: 'ingest_dead_runs_closed', runs: dead });
   log.info({ event: 'ingest_started' });
 
   try {
@@ -143,7 +177,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
         if (rejectShare > options.maxRejectShare) {
           throw new RadarError(
             'ingest_reject_share_exceeded',
-            `${options.source}: ${tally.rejects.length} of ${tally.read} rows rejected (${(rejectShare * 100).toFixed(1)}% > maxRejectShare ${(options.maxRejectShare * 100).toFixed(1)}%); nothing was loaded — first reason: ${tally.rejects[0]?.reason}`,
+            `${options.source}: ${tally.rejects.length} of ${tally.read} rows rejected (${(rejectShare * 100).toFixed(1)}% > maxRejectShare ${(options.maxRejectShare * 100).toFixed(1)}%); nothing was loaded — first reason: ${tally.rejects[0]?.reason.slice(0, 500)}`,
             { source: options.source, rejected: tally.rejects.length, read: tally.read },
           );
         }
@@ -157,8 +191,10 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       const timings = { readMs: Math.round(readMs), waitMs: Math.round(staging.timings.waitMs), mergeMs: Math.round(staging.timings.mergeMs) };
       const result = recordSource.result();
       if (result.watermark !== undefined) await writeWatermark(trx, options.source, result.watermark, runId);
-      await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
+      // beforeCommit first: retry-rejects resolves the rejects it retried, so the ones that fail again are
+      // recorded as open rejects of their own instead of updating (and then resolving) the old ones.
       await options.beforeCommit?.(trx);
+      await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
       const duplicates = merged.staged - merged.distinct;
       const counts: RunCounts = {
         read: tally.read,
@@ -172,21 +208,27 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, timings } };
     });
     log.info({ event: 'ingest_succeeded', ...summary, detail: undefined });
-    // The rows are committed: a failed ANALYZE only costs plan quality until autovacuum's, so it warns.
-    await refreshStatistics(db, spec.table, summary.inserted + summary.updated).then(
-      (refreshed) => refreshed && log.info({ event: 'ingest_statistics_refreshed', table: spec.table }),
-      (error: unknown) => log.warn({ event: 'ingest_statistics_refresh_failed', table: spec.table, error: (error as Error).message }),
-    );
     return summary;
   } catch (error) {
     const durationMs = performance.now() - started;
-    const message = (error as Error).message;
-    // The data transaction rolled back; record the failure (and the rejects, so people see why) on their own.
-    await db.transaction().execute(async (trx) => {
-      if (error instanceof RadarError && error.code === 'ingest_reject_share_exceeded') await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
-      await finishRun(trx, runId, 'failed', emptyCounts(tally), durationMs, message);
-    });
+    const message = describeFailure(error);
+    await recordFailure(db, runId, options, tally, durationMs, message);
     log.error({ event: 'ingest_failed', error: message, read: tally.read, rejected: tally.rejects.length });
     return { ...emptyCounts(tally), runId, source: options.source, entity: options.entity, status: 'failed', duplicates: 0, durationMs, error: message };
+  }
+}
+
+/**
+ * The data transaction rolled back; the failure and the rejects found so far (so people see why) are
+ * recorded on their own. Should the rejects themselves not store, the run is still closed as failed.
+ */
+async function recordFailure(db: Kysely<DB>, runId: number, options: LoadOptions, tally: Tally, durationMs: number, message: string): Promise<void> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
+      await finishRun(trx, runId, 'failed', emptyCounts(tally), durationMs, message);
+    });
+  } catch (error) {
+    await finishRun(db, runId, 'failed', emptyCounts(tally), durationMs, `${message}; its ${tally.rejects.length} reject(s) could not be stored: ${describeFailure(error)}`);
   }
 }

@@ -63,20 +63,37 @@ export function jsonMapper(spec: EntitySpec, config: MappingConfig, source: stri
 
 /**
  * Mapper for CSV rows (arrays), resolved once against the header. A required field whose column is
- * missing fails the whole file: that is an export format change, not a bad row.
+ * missing, or a field mapped to a column that is missing, fails the whole file: that is an export format
+ * change, not a bad row. `positional`: the file has no header row; `header` is 1, 2, 3… and the mapping
+ * names 1-based column numbers.
  */
-export function csvMapper(spec: EntitySpec, config: MappingConfig, source: string, header: readonly string[], file: string): (cells: readonly string[]) => MappedRow {
+export function csvMapper(
+  spec: EntitySpec,
+  config: MappingConfig,
+  source: string,
+  header: readonly string[],
+  file: string,
+  { positional = false }: { positional?: boolean } = {},
+): (cells: readonly string[]) => MappedRow {
   checkFields(spec, config, source);
   const index = new Map(header.map((name, position) => [name.trim(), position]));
   const lowerIndex = new Map(header.map((name, position) => [name.trim().toLowerCase(), position]));
   const columns = Object.entries(spec.fields).map(([field, fieldSpec]) => {
-    const column = config.mapping[field] ?? field;
-    const position = index.get(column) ?? lowerIndex.get(column.toLowerCase());
-    if (position === undefined && fieldSpec.required && config.defaults[field] === undefined) {
+    const mapped = config.mapping[field];
+    const column = mapped ?? field;
+    const position = positional ? (mapped === undefined ? undefined : index.get(mapped)) : (index.get(column) ?? lowerIndex.get(column.toLowerCase()));
+    const needed = mapped !== undefined || (fieldSpec.required && config.defaults[field] === undefined);
+    if (position === undefined && needed) {
+      const context = { source, file, field, column };
+      if (!positional) {
+        throw new RadarError('ingest_failed', `${file}: column "${column}" for ${spec.entity}.${field} is not in the header (${header.join(', ')}); map it under sources.${source}.mapping.${field}`, context);
+      }
       throw new RadarError(
         'ingest_failed',
-        `${file}: column "${column}" for ${spec.entity}.${field} is not in the header (${header.join(', ')}); map it under sources.${source}.mapping.${field}`,
-        { source, file, field, column },
+        mapped === undefined
+          ? `${file}: the file has no header row (header: false), so ${spec.entity}.${field} needs a column number under sources.${source}.mapping.${field} (the first row has ${header.length} fields)`
+          : `${file}: sources.${source}.mapping.${field} is column ${mapped}, but the first row has only ${header.length} fields`,
+        context,
       );
     }
     return [field, position] as const;

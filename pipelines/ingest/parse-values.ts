@@ -5,6 +5,18 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 export type DateFormat = 'iso' | 'YYYY-MM-DD' | 'DD/MM/YYYY' | 'MM/DD/YYYY' | 'DD.MM.YYYY' | 'YYYY/MM/DD' | 'epoch-seconds' | 'epoch-millis';
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+
+/** Characters of a value a reason quotes: a 1 MB cell must not make a 1 MB reason. */
+export const QUOTE_LIMIT = 200;
+
+/**
+ * A value as a reason quotes it: in double quotes with control characters escaped (JSON rules, so a NUL
+ * or a terminal escape prints as \u0000, \u001b), cut to QUOTE_LIMIT characters with the full length said.
+ */
+export function quote(value: string): string {
+  if (value.length <= QUOTE_LIMIT) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, QUOTE_LIMIT))}… (${value.length} characters)`;
+}
 const fail = (reason: string): Parsed<never> => ({ ok: false, reason });
 
 const DATE_PATTERNS: Record<string, { regex: RegExp; order: [number, number, number] }> = {
@@ -93,10 +105,10 @@ export function parseDay(text: string, format: DateFormat, zone = 'UTC'): Parsed
       const instant = parseInstant(trimmed, 'iso', zone);
       return instant.ok ? ok(dayInZone(instant.value, zone)) : instant;
     }
-    return fail(`"${trimmed}" is not a date (expected ${format === 'iso' ? 'YYYY-MM-DD' : format})`);
+    return fail(`${quote(trimmed)} is not a date (expected ${format === 'iso' ? 'YYYY-MM-DD' : format})`);
   }
   const [y, m, d] = pattern.order.map((index) => Number(match[index]));
-  if (!isRealDate(y!, m!, d!)) return fail(`"${trimmed}" is not a date (no such day)`);
+  if (!isRealDate(y!, m!, d!)) return fail(`${quote(trimmed)} is not a date (no such day)`);
   return ok(formatDay(y!, m!, d!));
 }
 
@@ -112,10 +124,10 @@ const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})
 export function parseInstant(text: string, format: DateFormat, zone = 'UTC'): Parsed<Date> {
   const trimmed = text.trim();
   if (format === 'epoch-seconds' || format === 'epoch-millis') {
-    if (!/^-?\d+(\.\d+)?$/.test(trimmed)) return fail(`"${trimmed}" is not a Unix timestamp (${format})`);
+    if (!/^-?\d+(\.\d+)?$/.test(trimmed)) return fail(`${quote(trimmed)} is not a Unix timestamp (${format})`);
     const millis = Number(trimmed) * (format === 'epoch-seconds' ? 1000 : 1);
     const date = new Date(millis);
-    if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1900 || date.getUTCFullYear() > 2200) return fail(`"${trimmed}" is out of range as ${format}`);
+    if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1900 || date.getUTCFullYear() > 2200) return fail(`${quote(trimmed)} is out of range as ${format}`);
     return ok(date);
   }
   if (format !== 'iso') {
@@ -126,10 +138,10 @@ export function parseInstant(text: string, format: DateFormat, zone = 'UTC'): Pa
     return parseInstant(timePart ? `${day.value}T${timePart}` : day.value, 'iso', zone);
   }
   const match = ISO_TIMESTAMP.exec(trimmed);
-  if (!match) return fail(`"${trimmed}" is not a timestamp (expected ISO 8601, e.g. 2026-01-31T14:05:00Z)`);
+  if (!match) return fail(`${quote(trimmed)} is not a timestamp (expected ISO 8601, e.g. 2026-01-31T14:05:00Z)`);
   const [, ys, ms, ds, hs = '0', mins = '0', ss = '0', fraction = '0', offset] = match;
   const [y, m, d, h, mi, s] = [ys, ms, ds, hs, mins, ss].map(Number) as [number, number, number, number, number, number];
-  if (!isRealDate(y, m, d) || h > 23 || mi > 59 || s > 60) return fail(`"${trimmed}" is not a timestamp (no such time)`);
+  if (!isRealDate(y, m, d) || h > 23 || mi > 59 || s > 60) return fail(`${quote(trimmed)} is not a timestamp (no such time)`);
   const millis = Math.round(Number(`0.${fraction}`) * 1000);
   if (offset) {
     const utc = Date.UTC(y, m - 1, d, h, mi, s, millis);
@@ -150,9 +162,9 @@ export function parseWholeNumber(text: string): Parsed<number> {
     if (value >= 0) return { ok: true, value };
   }
   const trimmed = text.trim();
-  if (!/^[+-]?\d+(\.0+)?$/.test(trimmed)) return fail(`"${trimmed}" is not a whole number`);
+  if (!/^[+-]?\d+(\.0+)?$/.test(trimmed)) return fail(`${quote(trimmed)} is not a whole number`);
   const value = Number(trimmed);
-  if (!Number.isSafeInteger(value)) return fail(`"${trimmed}" is too large`);
+  if (!Number.isSafeInteger(value)) return fail(`${quote(trimmed)} is too large`);
   return ok(value === 0 ? 0 : value);
 }
 
@@ -164,9 +176,9 @@ export function parseMoneyCents(text: string, unit: 'cents' | 'decimal'): Parsed
   const trimmed = text.trim().replace(/^\$|^€|^£/, '');
   if (unit === 'cents') return parseWholeNumber(trimmed);
   const match = /^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$/.exec(trimmed);
-  if (!match) return fail(`"${text.trim()}" is not an amount (expected e.g. 1250.00)`);
+  if (!match) return fail(`${quote(text.trim())} is not an amount (expected e.g. 1250.00)`);
   const [, sign, whole = '0', fraction = ''] = match;
   const cents = Number(whole.replaceAll(',', '')) * 100 + Number(fraction.padEnd(2, '0'));
-  if (!Number.isSafeInteger(cents)) return fail(`"${text.trim()}" is too large`);
+  if (!Number.isSafeInteger(cents)) return fail(`${quote(text.trim())} is too large`);
   return ok(sign === '-' && cents !== 0 ? -cents : cents);
 }

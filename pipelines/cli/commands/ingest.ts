@@ -115,7 +115,7 @@ export function registerIngestCommands(program: Command, context: CliContext): v
       const rejects = await openRejects(db, options.source);
       context.out.data(rejects.slice(0, options.limit), () => {
         context.out.line(`${rejects.length} open reject(s)${rejects.length > options.limit ? `, showing ${options.limit}` : ''}`);
-        for (const reject of rejects.slice(0, options.limit)) context.out.line(`#${reject.reject_id} ${reject.source} ${reject.location}: ${reject.reason}`);
+        for (const reject of rejects.slice(0, options.limit)) context.out.line(`#${reject.reject_id} ${reject.source} ${reject.location}: ${reject.reason}${reject.retryable ? "" : " [not retryable]"}`);
       });
     });
 
