@@ -62,6 +62,14 @@ async function step<T>(context: CliContext, timings: { phase: string; ms: number
   return value;
 }
 
+/**
+ * The week the demo reports on: the one ending on the last Sunday on or before `end` — complete, and with
+ * its 12-week trend inside the replayed 84 days (that Sunday − 77 days ≥ end − 83).
+ */
+export function reportWeekOf(end: string): string {
+  return isoWeekOf(addDays(end, -new Date(`${end}T00:00:00Z`).getUTCDay()));
+}
+
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** One progress line per replayed week (and for the last, partial one). */
@@ -147,7 +155,7 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
     () => runOutcomes(db, { decidedBefore: new Date(`${addDays(options.end, 1)}T00:00:00Z`), now: clock }),
     ({ report }) => formatOutcomeReport(report).map((line, index) => (index === 0 ? line : `  ${line}`)).join('\n'),
   );
-  const week = isoWeekOf(options.end);
+  const week = reportWeekOf(options.end);
   const reportFile = resolve(options.dataDir, 'reports', `weekly-${week}.html`);
   await step(
     context,
