@@ -22,6 +22,7 @@ if (chromiumUnavailable && !IN_CI) console.warn(`[radar tests] skipping the Chro
 describe.skipIf(Boolean(chromiumUnavailable) && !IN_CI)(chromiumUnavailable && !IN_CI ? `weekly report in Chromium (skipped: ${chromiumUnavailable})` : 'weekly report in Chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'radar-report-html-'));
   const file = join(dir, 'weekly-report.html');
+  const notScored = join(dir, 'weekly-report-not-scored.html');
 
   beforeAll(async () => {
     if (chromiumUnavailable) throw new Error(`CI=true requires Chromium: ${chromiumUnavailable}`);
@@ -30,6 +31,9 @@ describe.skipIf(Boolean(chromiumUnavailable) && !IN_CI)(chromiumUnavailable && !
       await seedReportFixture(database.db);
       const figures = await buildWeeklyFigures(database.db, { week: WEEK, config: reportTestConfig().config, now: NOW });
       writeFileSync(file, renderHtml(buildReportView(figures)));
+      // A week before the fixture's first score: the empty state.
+      const unscored = await buildWeeklyFigures(database.db, { week: '2026-W10', config: reportTestConfig().config, now: NOW });
+      writeFileSync(notScored, renderHtml(buildReportView(unscored)));
     } finally {
       await database.dispose();
     }
@@ -71,5 +75,21 @@ describe.skipIf(Boolean(chromiumUnavailable) && !IN_CI)(chromiumUnavailable && !
     expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(bytes.readUInt32BE(16)).toBe(1280); // IHDR width
     expect(statSync(png).size).toBeGreaterThan(50_000);
+  });
+
+  it('a week nobody was scored in: the notice as a browser shows it, no "$0" axis, and a screenshot', async () => {
+    const result = await chromium(notScored, ['--dump-dom']);
+    expect(result.console).toEqual([]);
+    const text = result.stdout.replace(/<style>.*?<\/style>|<title>.*?<\/title>/gs, ' ').replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+    expect(text).toContain('Not scored: no account was scored in 2026-W10: the one account renewing in the 90 days after 2026-03-08 has no risk score');
+    expect(text).toContain('run `radar run` daily, or backfill past days with `radar run --as-of YYYY-MM-DD` for each day');
+    const trend = /<svg id="chart-trend".*?<\/svg>/s.exec(result.stdout)![0];
+    expect(trend.match(/>\$0</g)).toHaveLength(1);
+    expect(trend).toContain('>no data<');
+    const png = join(SCREENSHOTS, 'weekly-report-not-scored.png');
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const shot = await chromium(notScored, [`--screenshot=${png}`], '1280,2100');
+    expect(shot.console).toEqual([]);
+    expect(readFileSync(png).subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 });

@@ -77,6 +77,12 @@ function htmlRows(html: string): [string, string[]][] {
   return [...html.matchAll(/<tr data-key="([^"]+)"[^>]*>(.*?)<\/tr>/g)].map((match) => [decode(match[1]!), [...match[2]!.matchAll(/<td>(.*?)<\/td>/g)].map((cell) => decode(cell[1]!))]);
 }
 
+/** The text a browser shows: tags dropped (SVG text kept), entities decoded, whitespace collapsed. */
+function visibleText(html: string): string {
+  const decode = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return decode(html.replace(/<style>.*?<\/style>|<title>.*?<\/title>/gs, ' ').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+}
+
 /** Every data row of the Markdown tables, as cell texts (header and separator rows skipped). */
 function markdownRows(markdown: string): string[][] {
   const rows: string[][] = [];
@@ -141,6 +147,7 @@ describeEachBackend('weekly report figures', (context: () => TestDatabase) => {
     // B5 1,234,567 (low), B6 2,000,000 (never scored), B7 0 (high), A10 4,000,000 (R10, decided after the Sunday; high).
     // Out: B4 (a day past the horizon), B8 (June), B9 (churned), A9 (renews on the Sunday itself).
     expect(atRisk.accounts).toBe(7);
+    expect(atRisk.scoredAccounts).toBe(6); // all but B6
     expect(atRisk.renewingCents).toBe(10_000_000 + 5_000_001 + 3_333_333 + 1_234_567 + 2_000_000 + 0 + 4_000_000);
     expect(atRisk.atRiskAccounts).toBe(4);
     expect(atRisk.atRiskCents).toBe(10_000_000 + 5_000_001 + 0 + 4_000_000);
@@ -165,10 +172,12 @@ describeEachBackend('weekly report figures', (context: () => TestDatabase) => {
   it('the trend: one point per week, each with the scores and renewals known at that week’s end', () => {
     expect(figures.trend).toEqual([
       // 11-08: A6 (R6 still open, high 11-01) 777,777 + A2 (R2 open, high 08-15) 5,000,050.
-      { week: '2026-W45', asOf: '2026-11-08', atRiskCents: 777_777 + 5_000_050, atRiskAccounts: 2 },
+      // Scored then: 4 of 12 renewing (A1, A2, A6, B1; not A3, A4, A9, A10, B2, B5, B6, B7).
+      { week: '2026-W45', asOf: '2026-11-08', scoredAccounts: 4, atRiskCents: 777_777 + 5_000_050, atRiskAccounts: 2 },
       // 11-15: A2 (critical 11-10) 5,000,050 + A10 (high 11-15) 4,000,000; A6 renewed 11-14, B1 was low then.
-      { week: '2026-W46', asOf: '2026-11-15', atRiskCents: 5_000_050 + 4_000_000, atRiskAccounts: 2 },
-      { week: WEEK, asOf: SUNDAY, atRiskCents: 19_000_001, atRiskAccounts: 4 },
+      // Scored: 5 of 11 renewing (A1, A2, A3, A10, B1; A6 renewed and B3 is past the horizon then).
+      { week: '2026-W46', asOf: '2026-11-15', scoredAccounts: 5, atRiskCents: 5_000_050 + 4_000_000, atRiskAccounts: 2 },
+      { week: WEEK, asOf: SUNDAY, scoredAccounts: 6, atRiskCents: 19_000_001, atRiskAccounts: 4 },
     ]);
   });
 
@@ -236,6 +245,38 @@ describeEachBackend('weekly report figures', (context: () => TestDatabase) => {
     const html = renderHtml(view);
     const markdown = renderMarkdown(view);
     for (const text of [html, markdown, renderJson(empty)]) expect(text).not.toMatch(/NaN|Infinity|undefined/);
+  });
+
+  it('a week nobody was scored in says so, with the commands to run, instead of $0', async () => {
+    // 2026-W10 (Sunday 03-08): the first score in the fixture is dated 04-01; A7 renews 03-15 (decided then).
+    const unscored = await buildWeeklyFigures(context().db, { week: '2026-W10', config, now: NOW });
+    expect(unscored.atRisk).toMatchObject({ accounts: 1, scoredAccounts: 0, atRiskCents: 0 });
+    expect(unscored.trend.map((point) => point.scoredAccounts)).toEqual([0, 0, 0]);
+    const view = buildReportView(unscored);
+    const notice =
+      'no account was scored in 2026-W10: the one account renewing in the 90 days after 2026-03-08 has no risk score dated on or before that day; ' +
+      'run `radar run` daily, or backfill past days with `radar run --as-of YYYY-MM-DD` for each day (`radar demo` replays 12 weeks on a sample company)';
+    // What a reader sees: the HTML as text, and the Markdown.
+    const html = renderHtml(view);
+    const text = visibleText(html);
+    expect(text).toContain(`Not scored: ${notice}`);
+    expect(renderMarkdown(view)).toContain(`_Not scored: ${notice}_`);
+    expect(text).toContain('At-risk ARR, next 90 days not scored');
+    expect(text).toContain('Expected loss not scored');
+    const rows = new Map(htmlRows(html));
+    expect(rows.get('atRisk.atRisk')).toEqual(['At-risk ARR, high + critical (accounts)', 'not scored']);
+    expect(rows.get('atRisk.scored')).toEqual(['Scored accounts (a score on or before that day)', '0']);
+    expect(rows.get('trend.2026-W10')).toEqual(['2026-W10', '2026-03-08', 'not scored', 'not scored']);
+    expect(rows.get('atRisk.segment.enterprise')).toEqual(['enterprise', '1', '$44,444.44', 'not scored', 'not scored', 'not scored']);
+    // The trend chart: one zero label, a "no data" note, no line.
+    const trend = /<svg id="chart-trend".*?<\/svg>/s.exec(html)![0];
+    expect(visibleText(trend)).not.toMatch(/\$0.*\$0/);
+    expect(trend).toContain('>no data</text>');
+    expect(trend).not.toContain('<polyline');
+    const segments = /<svg id="chart-segment".*?<\/svg>/s.exec(html)![0];
+    expect(segments).toContain('>no data</text>');
+    // A scored week has no notice.
+    expect(visibleText(renderHtml(buildReportView(figures)))).not.toContain('no account was scored');
   });
 
   it('HTML, Markdown and JSON carry the same figures', () => {

@@ -80,7 +80,7 @@ export async function buildWeeklyFigures(db: Kysely<DB>, options: WeeklyReportOp
     const day = addDays(asOf, -7 * back);
     const rows = back === 0 ? renewing : await renewingAccounts(db, day, horizon);
     const snapshot = back === 0 ? atRisk : atRiskSnapshot(day, rows, segments, atRiskTiers);
-    trend.push({ week: isoWeekOf(day), asOf: day, atRiskCents: snapshot.atRiskCents, atRiskAccounts: snapshot.atRiskAccounts });
+    trend.push({ week: isoWeekOf(day), asOf: day, scoredAccounts: snapshot.scoredAccounts, atRiskCents: snapshot.atRiskCents, atRiskAccounts: snapshot.atRiskAccounts });
   }
 
   const candidates = renewing.filter((row) => row.probability !== null).map((row) => row.accountId);

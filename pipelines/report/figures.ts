@@ -90,6 +90,8 @@ export interface SegmentBucket {
 export interface AtRiskSnapshot {
   readonly asOf: string;
   readonly accounts: number;
+  /** Renewing accounts with a risk score dated on or before asOf; 0 means at-risk figures are unknown, not zero. */
+  readonly scoredAccounts: number;
   readonly renewingCents: number;
   readonly atRiskAccounts: number;
   readonly atRiskCents: number;
@@ -119,6 +121,7 @@ export function atRiskSnapshot(asOf: string, rows: readonly RenewingAccountRow[]
   return {
     asOf,
     accounts: rows.length,
+    scoredAccounts: rows.filter((row) => row.tier !== null).length,
     renewingCents: sum(rows, (row) => row.arrCents),
     atRiskAccounts: atRisk.length,
     atRiskCents: sum(atRisk, (row) => row.arrCents),
@@ -136,6 +139,8 @@ export function expectedLossCents(arrCents: number, probability: number): number
 export interface TrendPoint {
   readonly week: string;
   readonly asOf: string;
+  /** As in AtRiskSnapshot: 0 = no score known that day, so the point has no data. */
+  readonly scoredAccounts: number;
   readonly atRiskCents: number;
   readonly atRiskAccounts: number;
 }

@@ -1,6 +1,7 @@
 // Hand-written inline SVG charts: no library, no external asset, no script. Each chart is one <svg>
-// with an id, a <title> for screen readers, and only finite coordinates (an empty or all-zero series
-// draws a flat baseline, never NaN).
+// with an id, a <title> for screen readers, and only finite coordinates. A chart with no data, or only
+// zeros, draws its zero line with one label and a "no data" note, never NaN or a column of "$0"; a
+// missing point (null) is a gap in the line, not a zero.
 import type { CalibrationBin } from '../../models/metrics.ts';
 import type { ChartDatum, ViewChart } from './view.ts';
 
@@ -25,6 +26,32 @@ function open(id: string, title: string, width: number, height: number): string 
   return `<svg id="${escapeXml(id)}" class="chart" role="img" aria-labelledby="${escapeXml(id)}-title" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title id="${escapeXml(id)}-title">${escapeXml(title)}</title>`;
 }
 
+/** The note on a chart whose data cannot be drawn as a line or bars, or undefined when it can. */
+function emptyNote(values: readonly (number | null)[]): string | undefined {
+  const known = values.filter((value): value is number => value !== null);
+  if (known.length === 0) return 'no data';
+  return known.every((value) => value === 0) ? 'no data: every value is 0' : undefined;
+}
+
+/** Intervals between axis ticks on a niceMax scale, so every tick is a round number (5 → 1, 2, 3, 4, 5; 2 → 0.5, 1, 1.5, 2). */
+function intervals(max: number): number {
+  const mantissa = max / 10 ** Math.floor(Math.log10(max));
+  return Math.abs(mantissa - 2) < 1e-9 ? 4 : 5;
+}
+
+/** Axis ticks from 0 to max, each labelled once: a label equal to the one below it is left off. */
+function ticks(max: number, axisLabel: (value: number) => string): { value: number; label: string | undefined }[] {
+  const count = intervals(max);
+  let previous: string | undefined;
+  return Array.from({ length: count + 1 }, (_, k) => {
+    const value = (max * k) / count;
+    const label = axisLabel(value);
+    const shown = label === previous ? undefined : label;
+    previous = label;
+    return { value, label: shown };
+  });
+}
+
 function lineChart(id: string, title: string, points: readonly ChartDatum[], axisLabel: (value: number) => string): string {
   const width = 520;
   const height = 240;
@@ -34,24 +61,29 @@ function lineChart(id: string, title: string, points: readonly ChartDatum[], axi
   const bottom = 40;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const max = niceMax(Math.max(0, ...points.map((p) => p.value)));
+  const note = emptyNote(points.map((p) => p.value));
+  const max = niceMax(Math.max(0, ...points.map((p) => p.value ?? 0)));
   const x = (i: number) => left + (points.length <= 1 ? plotW / 2 : (i * plotW) / (points.length - 1));
   const y = (value: number) => top + plotH - (value / max) * plotH;
   const parts = [open(id, title, width, height)];
-  for (let k = 0; k <= 4; k++) {
-    const value = (max * k) / 4;
-    parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${n(y(value))}" y2="${n(y(value))}"/>`);
-    parts.push(`<text class="axis" x="${left - 6}" y="${n(y(value) + 4)}" text-anchor="end">${escapeXml(axisLabel(value))}</text>`);
+  // With nothing to scale, only the zero line is labelled: four more "$0" labels would say nothing.
+  for (const tick of note ? ticks(max, axisLabel).slice(0, 1) : ticks(max, axisLabel)) {
+    parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${n(y(tick.value))}" y2="${n(y(tick.value))}"/>`);
+    if (tick.label !== undefined) parts.push(`<text class="axis" x="${left - 6}" y="${n(y(tick.value) + 4)}" text-anchor="end">${escapeXml(tick.label)}</text>`);
   }
-  if (points.length > 0) {
-    parts.push(`<polyline class="series" fill="none" points="${points.map((p, i) => `${n(x(i))},${n(y(p.value))}`).join(' ')}"/>`);
-    points.forEach((p, i) => {
-      parts.push(`<circle class="point" cx="${n(x(i))}" cy="${n(y(p.value))}" r="3.5"><title>${escapeXml(`${p.label}: ${p.display}`)}</title></circle>`);
-      parts.push(`<text class="axis" x="${n(x(i))}" y="${height - bottom + 16}" text-anchor="middle">${escapeXml(p.label)}</text>`);
-    });
-  } else {
-    parts.push(`<text class="empty" x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text>`);
-  }
+  // A gap (null) splits the line: a week with no data is not drawn as 0.
+  const runs: { i: number; value: number }[][] = [[]];
+  points.forEach((p, i) => {
+    if (p.value === null) runs.push([]);
+    else runs[runs.length - 1]!.push({ i, value: p.value });
+  });
+  for (const run of runs.filter((r) => r.length > 1)) parts.push(`<polyline class="series" fill="none" points="${run.map((p) => `${n(x(p.i))},${n(y(p.value))}`).join(' ')}"/>`);
+  points.forEach((p, i) => {
+    if (p.value !== null) parts.push(`<circle class="point" cx="${n(x(i))}" cy="${n(y(p.value))}" r="3.5"><title>${escapeXml(`${p.label}: ${p.display}`)}</title></circle>`);
+    parts.push(`<text class="axis" x="${n(x(i))}" y="${height - bottom + 16}" text-anchor="middle">${escapeXml(p.label)}</text>`);
+  });
+  if (note) parts.push(`<text class="empty" x="${left + plotW / 2}" y="${top + plotH / 2}" text-anchor="middle">${escapeXml(note)}</text>`);
+  else if (points.some((p) => p.value === null)) parts.push(`<text class="empty" x="${left}" y="${height - 4}">gaps: no data that week</text>`);
   parts.push('</svg>');
   return parts.join('');
 }
@@ -64,20 +96,22 @@ function barChart(id: string, title: string, bars: readonly ChartDatum[], axisLa
   const top = 10;
   const height = top + Math.max(1, bars.length) * row + 24;
   const plotW = width - left - right;
-  const max = niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  const note = emptyNote(bars.map((b) => b.value));
+  const max = niceMax(Math.max(0, ...bars.map((b) => b.value ?? 0)));
   const parts = [open(id, title, width, height)];
   bars.forEach((bar, i) => {
     const yTop = top + i * row;
-    const w = (Math.max(0, bar.value) / max) * plotW;
+    const w = (Math.max(0, bar.value ?? 0) / max) * plotW;
     parts.push(`<text class="label" x="${left - 8}" y="${n(yTop + row / 2 + 4)}" text-anchor="end">${escapeXml(bar.label)}</text>`);
     parts.push(`<rect class="bar" x="${left}" y="${n(yTop + 4)}" width="${n(w)}" height="${row - 8}"><title>${escapeXml(`${bar.label}: ${bar.display}`)}</title></rect>`);
     parts.push(`<text class="value" x="${n(left + w + 6)}" y="${n(yTop + row / 2 + 4)}">${escapeXml(bar.display)}</text>`);
   });
-  if (bars.length === 0) parts.push(`<text class="empty" x="${width / 2}" y="${top + row / 2 + 4}" text-anchor="middle">no data</text>`);
   const axisY = top + Math.max(1, bars.length) * row;
+  if (note) parts.push(`<text class="empty" x="${left + plotW / 2 + 40}" y="${n(top + (axisY - top) / 2 + 4)}" text-anchor="middle">${escapeXml(note)}</text>`);
   parts.push(`<line class="grid" x1="${left}" x2="${left + plotW}" y1="${axisY}" y2="${axisY}"/>`);
   parts.push(`<text class="axis" x="${left}" y="${axisY + 16}" text-anchor="start">${escapeXml(axisLabel(0))}</text>`);
-  parts.push(`<text class="axis" x="${left + plotW}" y="${axisY + 16}" text-anchor="end">${escapeXml(axisLabel(max))}</text>`);
+  // The far end is labelled only when the bars have a scale (else it would repeat the zero label).
+  if (!note) parts.push(`<text class="axis" x="${left + plotW}" y="${axisY + 16}" text-anchor="end">${escapeXml(axisLabel(max))}</text>`);
   parts.push('</svg>');
   return parts.join('');
 }

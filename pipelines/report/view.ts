@@ -25,7 +25,8 @@ export interface ViewTable {
 
 export interface ChartDatum {
   readonly label: string;
-  readonly value: number;
+  /** null = no data for this label (drawn as a gap, never as 0). */
+  readonly value: number | null;
   /** The value as the tables print it (tooltips and labels). */
   readonly display: string;
 }
@@ -126,6 +127,22 @@ function funnelRows(periods: readonly FunnelFigures[]): ViewRow[] {
 const tasksText = (tasks: { total: number; done: number; overdue: number }) =>
   tasks.total === 0 ? 'no tasks' : `${tasks.done}/${tasks.total} done${tasks.overdue > 0 ? `, ${tasks.overdue} overdue` : ''}`;
 
+const NOT_SCORED = 'not scored';
+
+/**
+ * What a report on unscored data says instead of $0: which week, why nothing is known, and the
+ * commands that fill it in (the daily run, or the daily run for each past day).
+ */
+export function notScoredNotice(figures: Pick<WeeklyFigures, 'week' | 'atRisk' | 'horizonDays'>): string {
+  const { week, atRisk, horizonDays } = figures;
+  const fix = 'run `radar run` daily, or backfill past days with `radar run --as-of YYYY-MM-DD` for each day (`radar demo` replays 12 weeks on a sample company)';
+  if (atRisk.accounts === 0) {
+    return `no account was scored in ${week}: no account renews in the ${horizonDays} days after ${atRisk.asOf} (load accounts and renewals with \`radar ingest\`), then ${fix}`;
+  }
+  const who = atRisk.accounts === 1 ? `the one account renewing in the ${horizonDays} days after ${atRisk.asOf} has no` : `none of the ${count(atRisk.accounts)} accounts renewing in the ${horizonDays} days after ${atRisk.asOf} has a`;
+  return `no account was scored in ${week}: ${who} risk score dated on or before that day; ${fix}`;
+}
+
 export function buildReportView(figures: WeeklyFigures): ReportView {
   const c = figures.currency;
   const m = (cents: number) => money(cents, c);
@@ -133,6 +150,9 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
   const defs = definitions(figures);
   const { renewals, atRisk, modelHealth: health } = figures;
   const tierLabel = figures.atRiskTiers.join(' + ');
+  // Unscored is unknown, not zero: at-risk figures read "not scored" and the notice says what to run.
+  const scored = atRisk.scoredAccounts > 0;
+  const ifScored = (text: string) => (scored ? text : NOT_SCORED);
 
   const sections: ViewSection[] = [
     {
@@ -153,11 +173,14 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
           columns: ['Measure', 'Value'],
           rows: [
             { key: 'atRisk.renewing', cells: ['Renewing ARR (accounts)', `${m(atRisk.renewingCents)} (${count(atRisk.accounts)})`] },
-            { key: 'atRisk.atRisk', cells: [`At-risk ARR, ${tierLabel} (accounts)`, `${m(atRisk.atRiskCents)} (${count(atRisk.atRiskAccounts)})`] },
-            { key: 'atRisk.share', cells: ['At-risk share of renewing ARR', percent(atRisk.renewingCents === 0 ? null : atRisk.atRiskCents / atRisk.renewingCents)] },
-            { key: 'atRisk.expectedLoss', cells: ['Expected loss (Σ ARR × probability)', m(atRisk.expectedLossCents)] },
+            { key: 'atRisk.scored', cells: ['Scored accounts (a score on or before that day)', count(atRisk.scoredAccounts)] },
+            { key: 'atRisk.atRisk', cells: [`At-risk ARR, ${tierLabel} (accounts)`, ifScored(`${m(atRisk.atRiskCents)} (${count(atRisk.atRiskAccounts)})`)] },
+            { key: 'atRisk.share', cells: ['At-risk share of renewing ARR', ifScored(percent(atRisk.renewingCents === 0 ? null : atRisk.atRiskCents / atRisk.renewingCents))] },
+            { key: 'atRisk.expectedLoss', cells: ['Expected loss (Σ ARR × probability)', ifScored(m(atRisk.expectedLossCents))] },
           ],
         },
+        // An empty table renders as its notice (HTML and Markdown alike), so the note sits under the summary.
+        ...(scored ? [] : [{ id: 'at-risk-not-scored', caption: 'Not scored', columns: [], rows: [], empty: notScoredNotice(figures) }]),
         {
           id: 'at-risk-tier',
           caption: 'By tier',
@@ -170,7 +193,7 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
           columns: ['Segment', 'Renewing accounts', 'Renewing ARR', 'At-risk accounts', 'At-risk ARR', 'At-risk share'],
           rows: atRisk.bySegment.map((bucket) => ({
             key: `atRisk.segment.${bucket.segment}`,
-            cells: [bucket.segment, count(bucket.accounts), m(bucket.renewingCents), count(bucket.atRiskAccounts), m(bucket.atRiskCents), percent(bucket.atRiskShare)],
+            cells: [bucket.segment, count(bucket.accounts), m(bucket.renewingCents), ifScored(count(bucket.atRiskAccounts)), ifScored(m(bucket.atRiskCents)), ifScored(percent(bucket.atRiskShare))],
           })),
           empty: 'No accounts.',
         },
@@ -178,13 +201,16 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
           id: 'at-risk-trend',
           caption: `Trend, last ${figures.trend.length} weeks`,
           columns: ['Week', 'As of', 'At-risk accounts', 'At-risk ARR'],
-          rows: figures.trend.map((point) => ({ key: `trend.${point.week}`, cells: [point.week, point.asOf, count(point.atRiskAccounts), m(point.atRiskCents)] })),
+          rows: figures.trend.map((point) => ({
+            key: `trend.${point.week}`,
+            cells: [point.week, point.asOf, ...(point.scoredAccounts > 0 ? [count(point.atRiskAccounts), m(point.atRiskCents)] : [NOT_SCORED, NOT_SCORED])],
+          })),
         },
       ],
       charts: [
-        { kind: 'line', id: 'chart-trend', title: `At-risk ARR (${tierLabel}), weekly`, points: figures.trend.map((point) => ({ label: point.week.slice(5), value: point.atRiskCents, display: m(point.atRiskCents) })), axisLabel: axis },
+        { kind: 'line', id: 'chart-trend', title: `At-risk ARR (${tierLabel}), weekly`, points: figures.trend.map((point) => (point.scoredAccounts > 0 ? { label: point.week.slice(5), value: point.atRiskCents, display: m(point.atRiskCents) } : { label: point.week.slice(5), value: null, display: NOT_SCORED })), axisLabel: axis },
         { kind: 'bars', id: 'chart-tier', title: 'Renewing ARR by tier', bars: atRisk.byTier.map((bucket) => ({ label: bucket.tier, value: bucket.arrCents, display: m(bucket.arrCents) })), axisLabel: axis },
-        { kind: 'bars', id: 'chart-segment', title: `At-risk ARR by segment`, bars: atRisk.bySegment.map((bucket) => ({ label: bucket.segment, value: bucket.atRiskCents, display: m(bucket.atRiskCents) })), axisLabel: axis },
+        { kind: 'bars', id: 'chart-segment', title: `At-risk ARR by segment`, bars: atRisk.bySegment.map((bucket) => (scored ? { label: bucket.segment, value: bucket.atRiskCents, display: m(bucket.atRiskCents) } : { label: bucket.segment, value: null, display: NOT_SCORED })), axisLabel: axis },
       ],
     },
     {
@@ -303,8 +329,8 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
       { label: 'GRR, quarter to date', value: percent(renewals.quarterToDate.grossRevenueRetention) },
       { label: 'NRR, quarter to date', value: percent(renewals.quarterToDate.netRevenueRetention) },
       { label: 'Renewals decided this week', value: count(renewals.week.decided) },
-      { label: `At-risk ARR, next ${figures.horizonDays} days`, value: m(atRisk.atRiskCents) },
-      { label: 'Expected loss', value: m(atRisk.expectedLossCents) },
+      { label: `At-risk ARR, next ${figures.horizonDays} days`, value: ifScored(m(atRisk.atRiskCents)) },
+      { label: 'Expected loss', value: ifScored(m(atRisk.expectedLossCents)) },
       { label: 'Stale sources', value: count(figures.freshness.filter((source) => source.stale).length) },
     ],
     sections,

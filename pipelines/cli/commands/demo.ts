@@ -1,5 +1,6 @@
 // `radar demo`: the whole flow on the embedded database (pipelines/demo.ts). The only place its "today" is read.
 import type { Command } from 'commander';
+import { RadarError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 
 export function registerDemoCommand(program: Command, context: CliContext): void {
@@ -9,13 +10,18 @@ export function registerDemoCommand(program: Command, context: CliContext): void
     .option('--accounts <n>', 'accounts in the sample company', (value) => Number.parseInt(value, 10), 500)
     .option('--seed <n>', 'random seed', (value) => Number.parseInt(value, 10), 42)
     .option('--end <YYYY-MM-DD>', "the demo's today (default: today, UTC)")
-    .action(async (options: { accounts: number; seed: number; end?: string }) => {
-      const { runDemo } = await import('../../demo.ts');
+    .option('--history-days <n>', 'days of daily runs replayed up to --end (default 84: 12 weeks)', (value) => Number.parseInt(value, 10))
+    .action(async (options: { accounts: number; seed: number; end?: string; historyDays?: number }) => {
+      if (options.historyDays !== undefined && (!Number.isInteger(options.historyDays) || options.historyDays < 1 || options.historyDays > 365)) {
+        throw new RadarError('usage', `--history-days must be a whole number from 1 to 365, got ${String(options.historyDays)}`);
+      }
+      const [{ runDemo }, { parseDay }] = await Promise.all([import('../../demo.ts'), import('../../../indicators/compute.ts')]);
       await runDemo(context, {
         accounts: options.accounts,
         seed: options.seed,
-        end: options.end ?? new Date().toISOString().slice(0, 10),
+        end: parseDay(options.end ?? new Date().toISOString().slice(0, 10), '--end'),
         dataDir: context.environment.RADAR_DATA_DIR ?? '.radar',
+        historyDays: options.historyDays,
       });
     });
 }
