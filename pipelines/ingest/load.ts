@@ -24,10 +24,11 @@ import {
 import { RadarError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { csvLineOf } from '../csv.ts';
-import { createRowValidator, entitySpecs, stagedColumns, type ParseSettings } from './entities.ts';
+import { createRowValidator, entitySpecs, stagedColumns, type EntitySpec, type ParseSettings, type StagedRow } from './entities.ts';
 import type { RecordSource } from './records.ts';
 import { ChunkedStaging } from './chunked-staging.ts';
 import { DuplicateKeyTracker } from './duplicate-keys.ts';
+import type { Stager } from './stager.ts';
 
 /** Rows per merge: big enough that each merge is one efficient statement, small enough to overlap the reading. */
 const MERGE_CHUNK_ROWS = 100_000;
@@ -44,7 +45,13 @@ export interface LoadOptions {
   readonly mergeChunkRows?: number | undefined;
   /** Extra work in the same transaction, just before commit (retry-rejects resolves the old rejects here). */
   readonly beforeCommit?: (trx: Kysely<DB>) => Promise<void>;
+  /** The source's own field spec (wide metric files add fields); defaults to the entity's. */
+  readonly spec?: EntitySpec | undefined;
+  /** For entities that are not stored row for row (events, wide metrics, signals): see stager.ts. */
+  readonly createStager?: (() => Stager) | undefined;
 }
+
+const NOTHING_MERGED = { staged: 0, distinct: 0, inserted: 0, updated: 0 };
 
 export interface LoadSummary extends RunCounts {
   readonly runId: number;
@@ -67,8 +74,10 @@ const emptyCounts = (tally: Tally): RunCounts => ({ read: tally.read, inserted: 
 
 /** Loads one source's records. Returns the summary; throws only when even recording the failure fails. */
 export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, options: LoadOptions): Promise<LoadSummary> {
-  const spec = entitySpecs[options.entity];
-  const columns = stagedColumns(spec);
+  const spec = options.spec ?? entitySpecs[options.entity];
+  const stager = options.createStager?.();
+  const columns = stager ? [...stager.columns] : stagedColumns(spec);
+  const stagerRows: StagedRow[] = [];
   const validate = createRowValidator(spec, options.settings);
   const started = performance.now();
   const runId = await startRun(db, options.source, options.entity);
@@ -81,13 +90,15 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       // Sorting for DISTINCT ON and the merge's hash joins want memory; SET LOCAL ends with the transaction.
       await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
       const accounts = spec.referencesAccount ? await accountIndex(trx) : undefined;
-      await createStaging(trx, spec.table, columns);
+      await (stager ? stager.createStaging(trx) : createStaging(trx, spec.table, columns));
       const duplicateKeys = new DuplicateKeyTracker();
       // Asked at the first merge, so loads that stage nothing never query the catalog.
       let referencesCheckableOnce: Promise<boolean> | undefined;
       const staging = new ChunkedStaging(
         (csv) => copyIntoStaging(trx, columns, csv),
         async (stagedRows) => {
+          // A stager merges the whole load at the end (an event export split across files must add up).
+          if (stager) return NOTHING_MERGED;
           referencesCheckableOnce ??= spec.referencesAccount ? canCheckReferencesOnce(trx, spec.table) : Promise.resolve(false);
           const counts = await mergeStaging(trx, spec.table, columns, spec.naturalKey, {
             touchUpdatedAt: options.entity === 'accounts',
@@ -125,6 +136,16 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
               }
               row.account_id = accountId;
             }
+            if (stager) {
+              stagerRows.length = 0;
+              stager.stage(row, stagerRows);
+              for (const staged of stagerRows) {
+                tally.staged += 1;
+                rows += 1;
+                csv += `${csvLineOf(staged, columns)},${tally.staged}\n`;
+              }
+              continue;
+            }
             tally.staged += 1;
             rows += 1;
             // Plain loops: this runs once per row of multi-million-row loads.
@@ -153,7 +174,8 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
         throw error;
       }
       const readMs = performance.now() - readingStarted - staging.timings.waitMs;
-      const merged = await staging.finish();
+      const chunked = await staging.finish();
+      const merged = stager ? await stager.merge(trx, tally.staged) : chunked;
       const timings = { readMs: Math.round(readMs), waitMs: Math.round(staging.timings.waitMs), mergeMs: Math.round(staging.timings.mergeMs) };
       const result = recordSource.result();
       if (result.watermark !== undefined) await writeWatermark(trx, options.source, result.watermark, runId);
@@ -169,7 +191,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       };
       const durationMs = performance.now() - started;
       await finishRun(trx, runId, 'succeeded', counts, durationMs);
-      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, timings } };
+      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, ...stager?.detail(), timings } };
     });
     log.info({ event: 'ingest_succeeded', ...summary, detail: undefined });
     // The rows are committed: a failed ANALYZE only costs plan quality until autovacuum's, so it warns.

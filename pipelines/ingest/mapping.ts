@@ -10,8 +10,22 @@ export interface MappingConfig {
   readonly defaults: Readonly<Record<string, string | number | boolean>>;
 }
 
-/** Reads a dotted path ("status_transitions.paid_at") from a JSON value. */
+/**
+ * Reads a dotted path ("status_transitions.paid_at") from a JSON value. "a|b" lists alternatives: the
+ * first that is present (not null or missing) wins, e.g. Segment's "groupId|context.groupId".
+ */
 export function getPath(record: unknown, path: string): unknown {
+  if (path.includes('|')) {
+    for (const alternative of path.split('|')) {
+      const value = getDottedPath(record, alternative);
+      if (value !== null && value !== undefined) return value;
+    }
+    return undefined;
+  }
+  return getDottedPath(record, path);
+}
+
+function getDottedPath(record: unknown, path: string): unknown {
   let current: unknown = record;
   for (const key of path.split('.')) {
     if (current === null || typeof current !== 'object') return undefined;
@@ -71,7 +85,11 @@ export function csvMapper(spec: EntitySpec, config: MappingConfig, source: strin
   const lowerIndex = new Map(header.map((name, position) => [name.trim().toLowerCase(), position]));
   const columns = Object.entries(spec.fields).map(([field, fieldSpec]) => {
     const column = config.mapping[field] ?? field;
-    const position = index.get(column) ?? lowerIndex.get(column.toLowerCase());
+    // "a|b": the first of these columns the header has.
+    const position = column
+      .split('|')
+      .map((name) => index.get(name) ?? lowerIndex.get(name.toLowerCase()))
+      .find((found) => found !== undefined);
     if (position === undefined && fieldSpec.required && config.defaults[field] === undefined) {
       throw new RadarError(
         'ingest_failed',

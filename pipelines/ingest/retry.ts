@@ -6,11 +6,10 @@ import type { RadarConfig } from '../../config/schema.ts';
 import { openRejects, resolveRejects } from '../../sql/ingest.ts';
 import type { DB } from '../../sql/schema.ts';
 import type { Logger } from '../log.ts';
-import { entitySpecs } from './entities.ts';
 import { loadRecords, type LoadSummary } from './load.ts';
 import { jsonMapper } from './mapping.ts';
 import { jsonBatch, type RecordSource } from './records.ts';
-import { effectiveSource, type NamedSource } from './run.ts';
+import { effectiveSource, shapeOf, type NamedSource } from './run.ts';
 import { sampleFormatSources } from './sample-format.ts';
 
 export interface RetryOptions {
@@ -45,7 +44,8 @@ export async function retryRejects(db: Kysely<DB>, config: RadarConfig, options:
     }
     const effective = effectiveSource(named.source);
     // Raw rows are stored keyed by the source's own column names, so the JSON mapper reads them for CSV too.
-    const mapRecord = jsonMapper(entitySpecs[effective.entity], effective.mapping, sourceName);
+    const shape = shapeOf(named, effective.entity, { retry: true });
+    const mapRecord = jsonMapper(shape.spec, effective.mapping, sourceName);
     const raws = sourceRejects.map((reject) => reject.raw);
     const batch = jsonBatch(raws, raws.map(mapRecord), (index) => `retry of reject ${sourceRejects[index]!.reject_id} (${sourceRejects[index]!.location})`);
     const recordSource: RecordSource = {
@@ -55,6 +55,8 @@ export async function retryRejects(db: Kysely<DB>, config: RadarConfig, options:
       result: () => ({ watermark: undefined }),
     };
     const run = await loadRecords(db, recordSource, {
+      spec: shape.spec,
+      createStager: shape.createStager,
       source: sourceName,
       entity: effective.entity,
       settings: effective.settings,
