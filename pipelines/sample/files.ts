@@ -4,7 +4,9 @@ import type { SampleAccount } from './accounts.ts';
 import { centsToDecimal, csvLineOf } from './csv.ts';
 import { formatDay, formatInstant } from './days.ts';
 import { badDate, invalidValue, missing, negative, nonNumeric, outOfRange, unknownAccount, type FaultKind, type FileRecord, type FileSpec } from './faults.ts';
+import type { ProductEvent } from './events.ts';
 import type { Invoice } from './invoices.ts';
+import type { NpsResponse } from './nps.ts';
 import type { AccountLife, ContractPeriod } from './lifecycle.ts';
 import type { MarketEvent } from './market.ts';
 import type { SupportContact } from './support.ts';
@@ -12,6 +14,25 @@ import type { UsageRow } from './usage.ts';
 
 export const SAMPLE_FILES = ['accounts.csv', 'usage_daily.csv.gz', 'support_contacts.ndjson', 'invoices.csv', 'renewals.csv', 'market_events.csv'] as const;
 export type SampleFile = (typeof SAMPLE_FILES)[number];
+
+/**
+ * Bring-your-own-signals files (issue 14): a Segment track export of product events and an NPS survey.
+ * Written without planted faults: an event has no id, so a duplicated line is indistinguishable from a
+ * second event and would be counted, as it would be in a real export.
+ */
+export const SIGNAL_FILES = ['events.ndjson.gz', 'nps_responses.csv'] as const;
+export type SignalFile = (typeof SIGNAL_FILES)[number];
+
+/** A Segment `track` call, as Segment's exports write them. */
+export function segmentTrackLine(event: ProductEvent): string {
+  return JSON.stringify({ type: 'track', event: event.event, userId: event.userId, timestamp: formatInstant(event.at), context: { groupId: event.accountId } });
+}
+
+export const NPS_COLUMNS = ['account_id', 'responded_at', 'respondent', 'score'] as const;
+
+export function npsLine(response: NpsResponse): string {
+  return csvLineOf({ account_id: response.accountId, responded_at: formatInstant(response.respondedAt), respondent: response.respondent, score: response.score }, NPS_COLUMNS);
+}
 
 export type WithExternalId<T> = T & { readonly externalId: string };
 

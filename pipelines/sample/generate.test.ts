@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RadarError } from '../errors.ts';
 import { parseDay } from './days.ts';
 import type { RejectReason } from './faults.ts';
-import { SAMPLE_FILES, type SampleFile } from './files.ts';
+import { SAMPLE_FILES, SIGNAL_FILES, type SampleFile } from './files.ts';
 import { writeSampleCompany, type SampleOptions } from './generate.ts';
 import { generateIntoTempDir, physicalLines, readSample, type SampleData } from './sample-reader.ts';
 
@@ -30,10 +30,10 @@ describe('writeSampleCompany reproducibility', () => {
   it('writes byte-identical files for the same seed, and different ones for another seed', async () => {
     const [first, second, other] = await Promise.all([generate(), generate(), generate({ seed: 8 })]);
     const firstHashes = hashes(first);
-    expect(Object.keys(firstHashes)).toEqual([...SAMPLE_FILES, 'faults.json', 'manifest.json'].sort());
+    expect(Object.keys(firstHashes)).toEqual([...SAMPLE_FILES, ...SIGNAL_FILES, 'faults.json', 'manifest.json'].sort());
     expect(hashes(second)).toEqual(firstHashes);
     const otherHashes = hashes(other);
-    for (const file of SAMPLE_FILES) expect(otherHashes[file], file).not.toBe(firstHashes[file]);
+    for (const file of [...SAMPLE_FILES, ...SIGNAL_FILES]) expect(otherHashes[file], file).not.toBe(firstHashes[file]);
   });
 
   it('rejects invalid options with a usage error naming each problem', async () => {

@@ -15,13 +15,19 @@ import {
   accountsFile,
   invoicesFile,
   marketEventsFile,
+  npsLine,
+  NPS_COLUMNS,
   renewalsFile,
+  segmentTrackLine,
   supportFile,
   usageFile,
   type RenewalRow,
   type SampleFile,
+  type SignalFile,
   type WithExternalId,
 } from './files.ts';
+import { productEvents } from './events.ts';
+import { npsResponses } from './nps.ts';
 import { invoices, type Invoice } from './invoices.ts';
 import { liveAccount, type AccountLife } from './lifecycle.ts';
 import { createMarket } from './market.ts';
@@ -49,7 +55,7 @@ export interface SampleManifest {
   /** First day of usage, invoices and renewals (end − years). */
   readonly recordsFrom: string;
   /** Data lines per file (headers excluded, planted faults included). */
-  readonly rows: Readonly<Record<SampleFile, number>>;
+  readonly rows: Readonly<Record<SampleFile | SignalFile, number>>;
   readonly planted: { readonly rejects: number; readonly duplicates: number };
 }
 
@@ -84,6 +90,10 @@ function withIds<T>(rows: T[], prefix: string, digits: number): WithExternalId<T
   return rows.map((row, index) => ({ ...row, externalId: `${prefix}${String(index + 1).padStart(digits, '0')}` }));
 }
 
+function* eachAccount<T>(lives: readonly AccountLife[], rowsOf: (life: AccountLife) => Iterable<T>): Generator<T> {
+  for (const life of lives) yield* rowsOf(life);
+}
+
 function* allUsage(lives: readonly AccountLife[], window: SampleWindow, seed: number, onProgress: (message: string) => void): Generator<UsageRow> {
   const step = Math.max(1, Math.ceil(lives.length / 10));
   for (const [index, life] of lives.entries()) {
@@ -103,7 +113,7 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
   progress(`planned ${lives.length} accounts`);
 
   const faults: PlantedFaults = { rejects: [], duplicates: [] };
-  const rows: Partial<Record<SampleFile, number>> = {};
+  const rows: Partial<Record<SampleFile | SignalFile, number>> = {};
   const write = async <Row>(spec: FileSpec<Row>, data: Iterable<Row>, gzip = false): Promise<void> => {
     const tally: PlantingTally = { rows: 0 };
     const lines = linesWithFaults(data, spec, randomStream(seed, 'faults', spec.file), faults, tally);
@@ -112,6 +122,22 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
     await (gzip ? pipeline(source, createGzip(), target) : pipeline(source, target));
     rows[spec.file as SampleFile] = tally.rows;
     progress(`wrote ${spec.file} (${tally.rows} rows)`);
+  };
+  /** A file without planted faults (see SIGNAL_FILES), streamed like the others. */
+  const writeClean = async <Row>(file: SignalFile, header: string | null, data: Iterable<Row>, encode: (row: Row) => string): Promise<void> => {
+    let count = 0;
+    const lines = (function* () {
+      if (header !== null) yield header;
+      for (const row of data) {
+        count++;
+        yield encode(row);
+      }
+    })();
+    const source = Readable.from(chunked(lines));
+    const target = createWriteStream(join(options.outDir, file));
+    await (file.endsWith('.gz') ? pipeline(source, createGzip(), target) : pipeline(source, target));
+    rows[file] = count;
+    progress(`wrote ${file} (${count} rows)`);
   };
 
   await write(accountsFile, lives);
@@ -126,6 +152,8 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
   const bills: Invoice[] = lives.flatMap((life) => invoices(life, window, seed)).sort((a, b) => a.issuedOn - b.issuedOn);
   await write(invoicesFile, withIds(bills, 'INV-', 7));
   await write(usageFile, allUsage(lives, window, seed, progress), true);
+  await writeClean('events.ndjson.gz', null, eachAccount(lives, (life) => productEvents(life, window, seed)), segmentTrackLine);
+  await writeClean('nps_responses.csv', NPS_COLUMNS.join(','), eachAccount(lives, (life) => npsResponses(life, seed)), npsLine);
 
   const manifest: SampleManifest = {
     generator: 'renewal-radar sample',
@@ -135,7 +163,7 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
     years: options.years,
     end: formatDay(window.end),
     recordsFrom: formatDay(window.start),
-    rows: rows as Record<SampleFile, number>,
+    rows: rows as Record<SampleFile | SignalFile, number>,
     planted: { rejects: faults.rejects.length, duplicates: faults.duplicates.length },
   };
   await writeFile(join(options.outDir, 'faults.json'), `${JSON.stringify(faults, null, 2)}\n`);
