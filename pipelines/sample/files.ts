@@ -17,22 +17,11 @@ export type SampleFile = (typeof SAMPLE_FILES)[number];
 
 /**
  * Bring-your-own-signals files (issue 14): a Segment track export of product events and an NPS survey.
- * Written without planted faults: an event has no id, so a duplicated line is indistinguishable from a
- * second event and would be counted, as it would be in a real export.
+ * The event export gets planted rejects but no planted duplicates: an event has no id, so a duplicated
+ * line is a second event, counted as such (as it would be in a real export).
  */
 export const SIGNAL_FILES = ['events.ndjson.gz', 'nps_responses.csv'] as const;
 export type SignalFile = (typeof SIGNAL_FILES)[number];
-
-/** A Segment `track` call, as Segment's exports write them. */
-export function segmentTrackLine(event: ProductEvent): string {
-  return JSON.stringify({ type: 'track', event: event.event, userId: event.userId, timestamp: formatInstant(event.at), context: { groupId: event.accountId } });
-}
-
-export const NPS_COLUMNS = ['account_id', 'responded_at', 'respondent', 'score'] as const;
-
-export function npsLine(response: NpsResponse): string {
-  return csvLineOf({ account_id: response.accountId, responded_at: formatInstant(response.respondedAt), respondent: response.respondent, score: response.score }, NPS_COLUMNS);
-}
 
 export type WithExternalId<T> = T & { readonly externalId: string };
 
@@ -41,7 +30,7 @@ export interface RenewalRow {
   readonly period: ContractPeriod;
 }
 
-function csvSpec<Row>(spec: { file: SampleFile; entity: FileSpec<Row>['entity']; columns: readonly string[]; toRecord: (row: Row) => FileRecord; faultKinds: readonly FaultKind[] }): FileSpec<Row> {
+function csvSpec<Row>(spec: { file: SampleFile | SignalFile; entity: FileSpec<Row>['entity']; columns: readonly string[]; toRecord: (row: Row) => FileRecord; faultKinds: readonly FaultKind[] }): FileSpec<Row> {
   return {
     file: spec.file,
     entity: spec.entity,
@@ -153,4 +142,26 @@ export const marketEventsFile = csvSpec<MarketEvent>({
     title: event.title,
   }),
   faultKinds: [badDate('event_date'), missing('competitor'), invalidValue('kind', 'rumour')],
+});
+
+/** Segment `track` calls, as Segment's exports write them (the account is the group). */
+export const eventsFile: FileSpec<ProductEvent> = {
+  file: 'events.ndjson.gz',
+  entity: 'usage_events',
+  header: null,
+  toRecord: (event) => ({ groupId: event.accountId, userId: event.userId, event: event.event, timestamp: formatInstant(event.at) }),
+  // What JSON.stringify of the nested object writes, built directly: this file has millions of lines.
+  encode: (record) =>
+    `{"type":"track","event":${JSON.stringify(record.event)},"userId":${JSON.stringify(record.userId)},"timestamp":${JSON.stringify(record.timestamp)},"context":{${record.groupId === undefined ? '' : `"groupId":${JSON.stringify(record.groupId)}`}}}`,
+  faultKinds: [badDate('timestamp'), unknownAccount('groupId'), missing('groupId')],
+  plantsDuplicates: false,
+};
+
+export const npsFile = csvSpec<NpsResponse>({
+  file: 'nps_responses.csv',
+  entity: 'account_signals',
+  columns: ['account_id', 'responded_at', 'respondent', 'score'],
+  toRecord: (response) => ({ account_id: response.accountId, responded_at: formatInstant(response.respondedAt), respondent: response.respondent, score: response.score }),
+  faultKinds: [badDate('responded_at'), unknownAccount(), nonNumeric('score')],
+  // A repeated answer is the same (account, nps, responded at): the loader stores it once.
 });

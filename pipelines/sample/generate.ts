@@ -15,10 +15,9 @@ import {
   accountsFile,
   invoicesFile,
   marketEventsFile,
-  npsLine,
-  NPS_COLUMNS,
+  eventsFile,
+  npsFile,
   renewalsFile,
-  segmentTrackLine,
   supportFile,
   usageFile,
   type RenewalRow,
@@ -120,26 +119,9 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
     const source = Readable.from(chunked(lines));
     const target = createWriteStream(join(options.outDir, spec.file));
     await (gzip ? pipeline(source, createGzip(), target) : pipeline(source, target));
-    rows[spec.file as SampleFile] = tally.rows;
+    rows[spec.file as SampleFile | SignalFile] = tally.rows;
     progress(`wrote ${spec.file} (${tally.rows} rows)`);
   };
-  /** A file without planted faults (see SIGNAL_FILES), streamed like the others. */
-  const writeClean = async <Row>(file: SignalFile, header: string | null, data: Iterable<Row>, encode: (row: Row) => string): Promise<void> => {
-    let count = 0;
-    const lines = (function* () {
-      if (header !== null) yield header;
-      for (const row of data) {
-        count++;
-        yield encode(row);
-      }
-    })();
-    const source = Readable.from(chunked(lines));
-    const target = createWriteStream(join(options.outDir, file));
-    await (file.endsWith('.gz') ? pipeline(source, createGzip(), target) : pipeline(source, target));
-    rows[file] = count;
-    progress(`wrote ${file} (${count} rows)`);
-  };
-
   await write(accountsFile, lives);
   await write(marketEventsFile, market.events);
   const decided: RenewalRow[] = lives.flatMap((life) =>
@@ -152,8 +134,8 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
   const bills: Invoice[] = lives.flatMap((life) => invoices(life, window, seed)).sort((a, b) => a.issuedOn - b.issuedOn);
   await write(invoicesFile, withIds(bills, 'INV-', 7));
   await write(usageFile, allUsage(lives, window, seed, progress), true);
-  await writeClean('events.ndjson.gz', null, eachAccount(lives, (life) => productEvents(life, window, seed)), segmentTrackLine);
-  await writeClean('nps_responses.csv', NPS_COLUMNS.join(','), eachAccount(lives, (life) => npsResponses(life, seed)), npsLine);
+  await write(eventsFile, eachAccount(lives, (life) => productEvents(life, window, seed)), true);
+  await write(npsFile, eachAccount(lives, (life) => npsResponses(life, seed)));
 
   const manifest: SampleManifest = {
     generator: 'renewal-radar sample',
