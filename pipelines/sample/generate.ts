@@ -18,6 +18,7 @@ import {
   eventsFile,
   npsFile,
   renewalsFile,
+  SIGNAL_FILES,
   supportFile,
   usageFile,
   type RenewalRow,
@@ -42,6 +43,8 @@ export interface SampleOptions {
   readonly end: string;
   readonly outDir: string;
   readonly onProgress?: (message: string) => void;
+  /** Also write the event export and the NPS survey (SIGNAL_FILES; default true). */
+  readonly signals?: boolean;
 }
 
 export interface SampleManifest {
@@ -53,7 +56,7 @@ export interface SampleManifest {
   readonly end: string;
   /** First day of usage, invoices and renewals (end − years). */
   readonly recordsFrom: string;
-  /** Data lines per file (headers excluded, planted faults included). */
+  /** Data lines per file (headers excluded, planted faults included); 0 for signal files not written. */
   readonly rows: Readonly<Record<SampleFile | SignalFile, number>>;
   readonly planted: { readonly rejects: number; readonly duplicates: number };
 }
@@ -134,8 +137,12 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
   const bills: Invoice[] = lives.flatMap((life) => invoices(life, window, seed)).sort((a, b) => a.issuedOn - b.issuedOn);
   await write(invoicesFile, withIds(bills, 'INV-', 7));
   await write(usageFile, allUsage(lives, window, seed, progress), true);
-  await write(eventsFile, eachAccount(lives, (life) => productEvents(life, window, seed)), true);
-  await write(npsFile, eachAccount(lives, (life) => npsResponses(life, seed)));
+  if (options.signals !== false) {
+    await write(eventsFile, eachAccount(lives, (life) => productEvents(life, window, seed)), true);
+    await write(npsFile, eachAccount(lives, (life) => npsResponses(life, seed)));
+  } else {
+    for (const file of SIGNAL_FILES) rows[file] = 0;
+  }
 
   const manifest: SampleManifest = {
     generator: 'renewal-radar sample',
