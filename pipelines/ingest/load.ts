@@ -175,8 +175,10 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       }
       const readMs = performance.now() - readingStarted - staging.timings.waitMs;
       const chunked = await staging.finish();
+      const stagerStarted = performance.now();
       const merged = stager ? await stager.merge(trx, tally.staged) : chunked;
-      const timings = { readMs: Math.round(readMs), waitMs: Math.round(staging.timings.waitMs), mergeMs: Math.round(staging.timings.mergeMs) };
+      const mergeMs = staging.timings.mergeMs + (performance.now() - stagerStarted);
+      const timings = { readMs: Math.round(readMs), waitMs: Math.round(staging.timings.waitMs), mergeMs: Math.round(mergeMs) };
       const result = recordSource.result();
       if (result.watermark !== undefined) await writeWatermark(trx, options.source, result.watermark, runId);
       await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
