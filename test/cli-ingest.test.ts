@@ -23,7 +23,7 @@ describe('radar ingest (CLI)', () => {
     const first = await runRadar(['--json', 'ingest', '--dir', join(work, 'sample')], environment);
     expect(first.code).toBe(0);
     const loaded = JSON.parse(first.stdout) as { entity: string; status: string; inserted: number; rejected: number }[];
-    expect(loaded.map((summary) => summary.entity)).toEqual(['accounts', 'usage_daily', 'support_contacts', 'invoices', 'renewals', 'market_events']);
+    expect(loaded.map((summary) => summary.entity)).toEqual(['accounts', 'usage_daily', 'support_contacts', 'invoices', 'renewals', 'market_events', 'usage_events', 'account_signals']);
     expect(loaded.every((summary) => summary.status === 'succeeded' && summary.inserted > 0 && summary.rejected >= 1)).toBe(true);
 
     const again = await runRadar(['ingest', '--dir', join(work, 'sample'), '--force'], environment);

@@ -27,6 +27,16 @@ const samples: Record<string, MappedRow[]> = {
     { account_id: 'a', renewal_date: '2025-01-01', outcome: 'churned', arr_before_cents: '100', arr_after_cents: '0', decided_at: '2024-12-01T00:00:00Z' },
     { account_id: 'a', renewal_date: '2025-01-01', outcome: 'expanded', arr_before_cents: '100', arr_after_cents: '50', decided_at: '2024-12-01T00:00:00Z' },
   ],
+  usage_events: [
+    { account_id: 'a', timestamp: '2025-01-01T23:59:59Z', event: 'Report Created', user_id: 'u1' },
+    { account_id: 'a', timestamp: '2025-01-01T23:30:00-02:00', event: 'Seat Removed', count: '2.5' },
+    { account_id: '', timestamp: 'yesterday', event: 'x', count: '-1' },
+  ],
+  usage_metrics: [{ account_id: 'a', day: '2025-01-01' }, { account_id: 'a', day: '' }],
+  account_signals: [
+    { account_id: 'a', observed_at: '2025-03-01T10:00:00Z', name: 'NPS Score', value: '-3.5' },
+    { account_id: 'a', observed_at: '2025-03-01', name: '--', value: 'Promoter' },
+  ],
   market_events: [
     { event_date: '2025-01-01', competitor: 'Rival', kind: 'Price Cut', segment: 'smb' },
     { event_date: '2025-01-01', competitor: 'Rival', kind: 'rumour' },
@@ -54,5 +64,13 @@ describe('row validation', () => {
     expect(validate(samples.accounts![2]!)).toEqual({ ok: false, reason: 'account_id is missing; name is missing; arr_cents is missing; contract_start is missing; renewal_date is missing' });
     expect(createRowValidator(entitySpecs.renewals, settings)(samples.renewals![1]!)).toEqual({ ok: false, reason: 'outcome expanded needs arr_after above arr_before (5000 ≤ 10000 cents)' });
     expect(createRowValidator(entitySpecs.market_events, settings)(samples.market_events![0]!)).toMatchObject({ ok: true, row: { kind: 'price_cut', industry: null } });
+    const event = createRowValidator(entitySpecs.usage_events, settings);
+    // An event's day is its timestamp's date in the source's zone (UTC here): 23:30 at -02:00 is 01:30 on the 2nd.
+    expect(event(samples.usage_events![0]!)).toEqual({ ok: true, row: { account_id: 'a', day: '2025-01-01', event: 'Report Created', user_id: 'u1', value: 1 } });
+    expect(event(samples.usage_events![1]!)).toMatchObject({ ok: true, row: { day: '2025-01-02', value: 2.5 } });
+    expect(event(samples.usage_events![2]!)).toEqual({ ok: false, reason: 'account_id is missing; timestamp "yesterday" is not a timestamp (expected ISO 8601, e.g. 2026-01-31T14:05:00Z); count -1 is negative' });
+    const signal = createRowValidator(entitySpecs.account_signals, settings);
+    expect(signal(samples.account_signals![0]!)).toMatchObject({ ok: true, row: { name: 'nps_score', value: -3.5 } });
+    expect(signal(samples.account_signals![1]!)).toEqual({ ok: false, reason: 'name "--" has no letters or digits to name a signal; value "Promoter" is not a number (map text answers under the source\'s values.value)' });
   });
 });

@@ -1,7 +1,7 @@
 // What each entity's rows look like once mapped: the fields a source provides (by our names), how each
 // is parsed and checked (zod, with reasons a person can act on), the table it lands in and its natural key.
 import { z } from 'zod';
-import type { Entity } from '../../config/sources.ts';
+import { metricNameOf, type Entity } from '../../config/sources.ts';
 import { columnRule, encodingProblem, holdsText, type ColumnRule } from './column-rules.ts';
 import { parseDay, parseInstant, parseMoneyCents, parseWholeNumber, quote, type DateFormat, type Parsed } from './parse-values.ts';
 
@@ -19,7 +19,7 @@ export type StagedRow = Record<string, string | number | null>;
 
 type FieldParser = (text: string, settings: ParseSettings) => Parsed<string | number>;
 
-interface FieldSpec {
+export interface FieldSpec {
   /** Column in the target table (the field name, except account ids). */
   readonly column: string;
   readonly required: boolean;
@@ -63,12 +63,38 @@ const satisfaction: FieldParser = (value) => {
   return parsed.ok && (parsed.value < 1 || parsed.value > 5) ? { ok: false, reason: `${parsed.value} is not between 1 and 5` } : parsed;
 };
 
+/** An event's day: its timestamp's date in the source's time zone (a bare date is that day). */
+const UTC_INSTANT = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
+const eventDay: FieldParser = (value, s) => {
+  // The usual export (ISO instants in UTC, loaded as UTC) without the general path's time-zone arithmetic,
+  // which costs more than the rest of an event's validation.
+  if (s.timezone === 'UTC' && (s.dateFormat === 'iso' || s.dateFormat === 'YYYY-MM-DD')) {
+    const match = UTC_INSTANT.exec(value);
+    if (match) return parseDay(match[1]!, 'YYYY-MM-DD');
+  }
+  const parsed = parseDay(value, s.dateFormat, s.timezone);
+  return parsed.ok || s.dateFormat !== 'iso' ? parsed : { ok: false, reason: `"${value}" is not a timestamp (expected ISO 8601, e.g. 2026-01-31T14:05:00Z)` };
+};
+const amount: FieldParser = (value) => {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) return { ok: false, reason: `"${value}" is not a number` };
+  return parsed < 0 ? { ok: false, reason: `${parsed} is negative` } : { ok: true, value: parsed };
+};
+const signalValue: FieldParser = (value) => {
+  const parsed = Number(value);
+  return value.trim() === '' || !Number.isFinite(parsed) ? { ok: false, reason: `"${value}" is not a number (map text answers under the source's values.value)` } : { ok: true, value: parsed };
+};
+const metricName: FieldParser = (value) => {
+  const name = metricNameOf(value);
+  return name === undefined ? { ok: false, reason: `"${value}" has no letters or digits to name a signal` } : { ok: true, value: name };
+};
+
 const required = (column: string, parse: FieldParser): FieldSpec => ({ column, required: true, parse });
 const optional = (column: string, parse: FieldParser, fallback?: string | number): FieldSpec => ({ column, required: false, parse, ...(fallback === undefined ? {} : { fallback }) });
 
 export interface EntitySpec {
   readonly entity: Entity;
-  readonly table: Entity;
+  readonly table: string;
   /** Input field → how it is read. `account_id` is always the account's external id. */
   readonly fields: Readonly<Record<string, FieldSpec>>;
   /** Columns that identify a row: the upsert's conflict target. */
@@ -198,7 +224,50 @@ export const entitySpecs: Readonly<Record<Entity, EntitySpec>> = {
     referencesAccount: false,
     factColumn: 'event_date',
   },
+  // One row per raw event, aggregated on load into usage_metrics_daily (pipelines/ingest/usage-metrics.ts).
+  usage_events: {
+    entity: 'usage_events',
+    table: 'usage_metrics_daily',
+    fields: {
+      account_id: required('account_id', text(200)),
+      timestamp: required('day', eventDay),
+      event: required('event', text(200)),
+      user_id: optional('user_id', text(200)),
+      count: optional('value', amount, 1),
+    },
+    naturalKey: ['account_id', 'day', 'metric'],
+    referencesAccount: true,
+    factColumn: 'day',
+  },
+  // Wide daily files: the source's `metrics` add one field per metric (pipelines/ingest/usage-metrics.ts).
+  usage_metrics: {
+    entity: 'usage_metrics',
+    table: 'usage_metrics_daily',
+    fields: {
+      account_id: required('account_id', text(200)),
+      day: required('day', day),
+    },
+    naturalKey: ['account_id', 'day', 'metric'],
+    referencesAccount: true,
+    factColumn: 'day',
+  },
+  account_signals: {
+    entity: 'account_signals',
+    table: 'account_signals',
+    fields: {
+      account_id: required('account_id', text(200)),
+      observed_at: required('observed_at', instant),
+      name: required('name', metricName),
+      value: required('value', signalValue),
+    },
+    naturalKey: ['account_id', 'name', 'observed_at'],
+    referencesAccount: true,
+    factColumn: 'observed_at',
+  },
 };
+
+/** A daily metric value of a wide file: a non-negative number. */
+export const metricValueField = (column: string): FieldSpec => optional(column, amount);
 
 /** Columns staged and merged for an entity, in a fixed order (input field order). */
 export function stagedColumns(spec: EntitySpec): string[] {

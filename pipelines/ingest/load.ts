@@ -29,11 +29,12 @@ import {
 import { RadarError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { csvLineOf } from '../csv.ts';
-import { createRowValidator, entitySpecs, stagedColumns, type ParseSettings } from './entities.ts';
+import { createRowValidator, entitySpecs, stagedColumns, type EntitySpec, type ParseSettings, type StagedRow } from './entities.ts';
 import type { RecordSource } from './records.ts';
 import { ChunkedStaging } from './chunked-staging.ts';
 import { DuplicateKeyTracker } from './duplicate-keys.ts';
 import { describeFailure } from './failure.ts';
+import type { Stager } from './stager.ts';
 
 /** Rows per merge: big enough that each merge is one efficient statement, small enough to overlap the reading. */
 const MERGE_CHUNK_ROWS = 100_000;
@@ -50,7 +51,13 @@ export interface LoadOptions {
   readonly mergeChunkRows?: number | undefined;
   /** Extra work in the same transaction, just before commit (retry-rejects resolves the old rejects here). */
   readonly beforeCommit?: (trx: Kysely<DB>) => Promise<void>;
+  /** The source's own field spec (wide metric files add fields); defaults to the entity's. */
+  readonly spec?: EntitySpec | undefined;
+  /** For entities that are not stored row for row (events, wide metrics, signals): see stager.ts. */
+  readonly createStager?: (() => Stager) | undefined;
 }
+
+const NOTHING_MERGED = { staged: 0, distinct: 0, inserted: 0, updated: 0 };
 
 export interface LoadSummary extends RunCounts {
   readonly runId: number;
@@ -77,7 +84,7 @@ const emptyCounts = (tally: Tally): RunCounts => ({ read: tally.read, inserted: 
  * from a live one); statistics are refreshed after it is released.
  */
 export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, options: LoadOptions): Promise<LoadSummary> {
-  const spec = entitySpecs[options.entity];
+  const spec = options.spec ?? entitySpecs[options.entity];
   const summary = await db.connection().execute(async (connection) => {
     await lockSource(connection, options.source);
     try {
@@ -98,8 +105,10 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
 }
 
 async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: LoadOptions): Promise<LoadSummary> {
-  const spec = entitySpecs[options.entity];
-  const columns = stagedColumns(spec);
+  const spec = options.spec ?? entitySpecs[options.entity];
+  const stager = options.createStager?.();
+  const columns = stager ? [...stager.columns] : stagedColumns(spec);
+  const stagerRows: StagedRow[] = [];
   const validate = createRowValidator(spec, options.settings);
   const started = performance.now();
   // Holding the source's lock, no other run of it is alive: any still `running` belonged to a dead process.
@@ -115,13 +124,15 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
       // Sorting for DISTINCT ON and the merge's hash joins want memory; SET LOCAL ends with the transaction.
       await sql`SET LOCAL work_mem = '256MB'`.execute(trx);
       const accounts = spec.referencesAccount ? await accountIndex(trx) : undefined;
-      await createStaging(trx, spec.table, columns);
+      await (stager ? stager.createStaging(trx) : createStaging(trx, spec.table, columns));
       const duplicateKeys = new DuplicateKeyTracker();
       // Asked at the first merge, so loads that stage nothing never query the catalog.
       let referencesCheckableOnce: Promise<boolean> | undefined;
       const staging = new ChunkedStaging(
         (csv) => copyIntoStaging(trx, columns, csv),
         async (stagedRows) => {
+          // A stager merges the whole load at the end (an event export split across files must add up).
+          if (stager) return NOTHING_MERGED;
           referencesCheckableOnce ??= spec.referencesAccount ? canCheckReferencesOnce(trx, spec.table) : Promise.resolve(false);
           const counts = await mergeStaging(trx, spec.table, columns, spec.naturalKey, {
             touchUpdatedAt: options.entity === 'accounts',
@@ -159,6 +170,16 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
               }
               row.account_id = accountId;
             }
+            if (stager) {
+              stagerRows.length = 0;
+              stager.stage(row, stagerRows);
+              for (const staged of stagerRows) {
+                tally.staged += 1;
+                rows += 1;
+                csv += `${csvLineOf(staged, columns)},${tally.staged}\n`;
+              }
+              continue;
+            }
             tally.staged += 1;
             rows += 1;
             // Plain loops: this runs once per row of multi-million-row loads.
@@ -187,8 +208,11 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
         throw error;
       }
       const readMs = performance.now() - readingStarted - staging.timings.waitMs;
-      const merged = await staging.finish();
-      const timings = { readMs: Math.round(readMs), waitMs: Math.round(staging.timings.waitMs), mergeMs: Math.round(staging.timings.mergeMs) };
+      const chunked = await staging.finish();
+      const stagerStarted = performance.now();
+      const merged = stager ? await stager.merge(trx, tally.staged) : chunked;
+      const mergeMs = staging.timings.mergeMs + (performance.now() - stagerStarted);
+      const timings = { readMs: Math.round(readMs), waitMs: Math.round(staging.timings.waitMs), mergeMs: Math.round(mergeMs) };
       const result = recordSource.result();
       if (result.watermark !== undefined) await writeWatermark(trx, options.source, result.watermark, runId);
       // beforeCommit first: retry-rejects resolves the rejects it retried, so the ones that fail again are
@@ -205,7 +229,7 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
       };
       const durationMs = performance.now() - started;
       await finishRun(trx, runId, 'succeeded', counts, durationMs);
-      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, timings } };
+      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, ...stager?.detail(), timings } };
     });
     log.info({ event: 'ingest_succeeded', ...summary, detail: undefined });
     return summary;

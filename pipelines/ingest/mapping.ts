@@ -10,8 +10,22 @@ export interface MappingConfig {
   readonly defaults: Readonly<Record<string, string | number | boolean>>;
 }
 
-/** Reads a dotted path ("status_transitions.paid_at") from a JSON value. */
+/**
+ * Reads a dotted path ("status_transitions.paid_at") from a JSON value. "a|b" lists alternatives: the
+ * first that is present (not null or missing) wins, e.g. Segment's "groupId|context.groupId".
+ */
 export function getPath(record: unknown, path: string): unknown {
+  if (path.includes('|')) {
+    for (const alternative of path.split('|')) {
+      const value = getDottedPath(record, alternative);
+      if (value !== null && value !== undefined) return value;
+    }
+    return undefined;
+  }
+  return getDottedPath(record, path);
+}
+
+function getDottedPath(record: unknown, path: string): unknown {
   let current: unknown = record;
   for (const key of path.split('.')) {
     if (current === null || typeof current !== 'object') return undefined;
@@ -81,7 +95,15 @@ export function csvMapper(
   const columns = Object.entries(spec.fields).map(([field, fieldSpec]) => {
     const mapped = config.mapping[field];
     const column = mapped ?? field;
-    const position = positional ? (mapped === undefined ? undefined : index.get(mapped)) : (index.get(column) ?? lowerIndex.get(column.toLowerCase()));
+    // "a|b" (by name): the first of these columns the header has.
+    const position = positional
+      ? mapped === undefined
+        ? undefined
+        : index.get(mapped)
+      : column
+          .split('|')
+          .map((name) => index.get(name) ?? lowerIndex.get(name.toLowerCase()))
+          .find((found) => found !== undefined);
     const needed = mapped !== undefined || (fieldSpec.required && config.defaults[field] === undefined);
     if (position === undefined && needed) {
       const context = { source, file, field, column };

@@ -10,12 +10,12 @@ import { openRejects, resolveRejects } from '../../sql/ingest.ts';
 import type { DB } from '../../sql/schema.ts';
 import type { Logger } from '../log.ts';
 import type { SourceConfig } from '../../config/sources.ts';
-import { entitySpecs, type EntitySpec, type MappedRow } from './entities.ts';
+import type { EntitySpec, MappedRow } from './entities.ts';
 import { fileFormat } from './file-source.ts';
 import { loadRecords, type LoadSummary } from './load.ts';
 import { csvMapper, jsonMapper, type MappingConfig } from './mapping.ts';
 import { jsonBatch, type RecordSource } from './records.ts';
-import { effectiveSource, type NamedSource } from './run.ts';
+import { effectiveSource, shapeOf, type NamedSource } from './run.ts';
 import { sampleFormatSources } from './sample-format.ts';
 
 export interface RetryOptions {
@@ -81,7 +81,8 @@ export async function retryRejects(db: Kysely<DB>, config: RadarConfig, options:
       continue;
     }
     const effective = effectiveSource(named.source);
-    const mapRaw = rawMapper(named.source, entitySpecs[effective.entity], effective.mapping, sourceName);
+    const shape = shapeOf(named, effective.entity, { retry: true });
+    const mapRaw = rawMapper(named.source, shape.spec, effective.mapping, sourceName);
     const raws = retryable.map((reject) => reject.raw);
     const batch = jsonBatch(raws, retryable.map((reject) => mapRaw(reject.raw, reject.location)), (index) => retryable[index]!.location);
     const recordSource: RecordSource = {
@@ -91,6 +92,8 @@ export async function retryRejects(db: Kysely<DB>, config: RadarConfig, options:
       result: () => ({ watermark: undefined }),
     };
     const run = await loadRecords(db, recordSource, {
+      spec: shape.spec,
+      createStager: shape.createStager,
       source: sourceName,
       entity: effective.entity,
       settings: effective.settings,

@@ -8,13 +8,15 @@ import { readWatermark } from '../../sql/ingest.ts';
 import type { DB } from '../../sql/schema.ts';
 import { RadarError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { entitySpecs, type ParseSettings } from './entities.ts';
+import type { ParseSettings } from './entities.ts';
 import { openHttpSource } from './http-source.ts';
 import type { MappingConfig } from './mapping.ts';
 import { openFileSource, expandFiles } from './file-source.ts';
 import { loadRecords, type LoadSummary } from './load.ts';
 import type { RecordSource } from './records.ts';
 import { sampleFormatSources } from './sample-format.ts';
+import { sourceShape, type SourceShape } from './stager.ts';
+import { SEGMENT_TRACK_MAPPING } from './usage-events.ts';
 
 export interface IngestOptions {
   readonly logger: Logger;
@@ -45,21 +47,31 @@ export interface EffectiveSource {
   readonly settings: ParseSettings;
 }
 
+/** A file preset's mapping under the source's own; a wide file's `metrics` are its metric fields' mapping. */
+function fileMapping(source: Extract<SourceConfig, { kind: 'file' }>): MappingConfig {
+  const preset = source.preset === 'segment-track' ? SEGMENT_TRACK_MAPPING : {};
+  return { mapping: { ...preset, ...source.mapping, ...source.metrics }, values: source.values, defaults: source.defaults };
+}
+
 export function effectiveSource(source: SourceConfig): EffectiveSource {
   if (source.kind === 'file') {
-    return { entity: source.entity, mapping: source, settings: { dateFormat: source.dateFormat, timezone: source.timezone, money: source.money } };
+    return { entity: source.entity, mapping: fileMapping(source), settings: { dateFormat: source.dateFormat, timezone: source.timezone, money: source.money } };
   }
   const merged = mergeWithPreset(source);
   return {
     entity: merged.entity,
-    mapping: { mapping: merged.mapping, values: merged.values, defaults: source.defaults },
+    mapping: { mapping: { ...merged.mapping, ...source.metrics }, values: merged.values, defaults: source.defaults },
     settings: { dateFormat: merged.dateFormat, timezone: source.timezone, money: merged.money },
   };
 }
 
-async function openSource(db: Kysely<DB>, named: NamedSource, effective: EffectiveSource, options: IngestOptions): Promise<RecordSource> {
+/** The field spec and stager a named source loads with (see stager.ts). */
+export function shapeOf(named: NamedSource, entity: Entity, options: { retry?: boolean } = {}): SourceShape {
+  return sourceShape(entity, named.source, { source: named.name, ...options });
+}
+
+async function openSource(db: Kysely<DB>, named: NamedSource, effective: EffectiveSource, spec: SourceShape['spec'], options: IngestOptions): Promise<RecordSource> {
   const { name, source } = named;
-  const spec = entitySpecs[effective.entity];
   const watermark = await readWatermark(db, name);
   if (source.kind === 'file') {
     return openFileSource({ name, source, spec, mapping: effective.mapping, baseDir: options.baseDir, watermark, force: options.force ?? false });
@@ -80,8 +92,11 @@ async function openSource(db: Kysely<DB>, named: NamedSource, effective: Effecti
 
 export async function ingestSource(db: Kysely<DB>, named: NamedSource, options: IngestOptions): Promise<LoadSummary> {
   const effective = effectiveSource(named.source);
-  const recordSource = await openSource(db, named, effective, options);
+  const shape = shapeOf(named, effective.entity);
+  const recordSource = await openSource(db, named, effective, shape.spec, options);
   return loadRecords(db, recordSource, {
+    spec: shape.spec,
+    createStager: shape.createStager,
     source: named.name,
     entity: effective.entity,
     settings: effective.settings,

@@ -11,12 +11,15 @@ export const SAMPLE_FILES = [
   { entity: 'invoices', path: 'invoices.{csv,csv.gz,ndjson,ndjson.gz}', mapping: { amount_cents: 'amount' }, money: 'decimal' as const },
   { entity: 'renewals', path: 'renewals.{csv,csv.gz,ndjson,ndjson.gz}' },
   { entity: 'market_events', path: 'market_events.{csv,csv.gz,ndjson,ndjson.gz}' },
+  // Bring your own signals: a Segment track export of product events, and NPS survey answers.
+  { entity: 'usage_events', path: 'events.{ndjson,ndjson.gz}', preset: 'segment-track' },
+  { entity: 'account_signals', path: 'nps_responses.{csv,csv.gz}', mapping: { observed_at: 'responded_at', value: 'score' }, defaults: { name: 'nps' } },
 ] as const;
 
 export function sampleFormatSources(): Array<{ name: string; source: FileSource }> {
-  return SAMPLE_FILES.map((file) => ({
-    name: `dir-${file.entity.replaceAll('_', '-')}`,
+  return SAMPLE_FILES.map(({ entity, ...settings }) => ({
+    name: `dir-${entity.replaceAll('_', '-')}`,
     // Parsed through the same schema as user config, so the defaults (maxRejectShare…) are the same.
-    source: fileSourceSchema.parse({ kind: 'file', entity: file.entity, path: file.path, ...('mapping' in file ? { mapping: file.mapping, money: file.money } : {}) }),
+    source: fileSourceSchema.parse({ kind: 'file', entity, ...settings }),
   }));
 }

@@ -49,6 +49,8 @@ export interface FileSpec<Row> {
   toRecord(row: Row): FileRecord;
   encode(record: FileRecord): string;
   readonly faultKinds: readonly FaultKind[];
+  /** False for files whose rows have no identity (raw events): a duplicated line would be a real second row. */
+  readonly plantsDuplicates?: boolean;
 }
 
 /** ~0.05% of rows get a broken sibling, ~0.02% an exact duplicate; every file gets at least one of each. */
@@ -104,11 +106,11 @@ export function* linesWithFaults<Row>(rows: Iterable<Row>, spec: FileSpec<Row>, 
     yield emit(text);
     last = { record, text, line };
     if (index === FIRST_REJECT_AFTER_ROW || rng.chance(REJECT_SHARE)) yield plantReject(record);
-    if (index === FIRST_DUPLICATE_AFTER_ROW || rng.chance(DUPLICATE_SHARE)) yield plantDuplicate(text, last.line);
+    if (spec.plantsDuplicates !== false && (index === FIRST_DUPLICATE_AFTER_ROW || rng.chance(DUPLICATE_SHARE))) yield plantDuplicate(text, last.line);
   }
   // Short files: plant after the last row so no file goes without.
   if (last && rejects === firstRejectOrdinal) yield plantReject(last.record);
-  if (last && duplicates === 0) yield plantDuplicate(last.text, last.line);
+  if (last && duplicates === 0 && spec.plantsDuplicates !== false) yield plantDuplicate(last.text, last.line);
 }
 
 // ---- Corruptions shared by the files ------------------------------------------------------

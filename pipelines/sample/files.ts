@@ -4,7 +4,9 @@ import type { SampleAccount } from './accounts.ts';
 import { centsToDecimal, csvLineOf } from './csv.ts';
 import { formatDay, formatInstant } from './days.ts';
 import { badDate, invalidValue, missing, negative, nonNumeric, outOfRange, unknownAccount, type FaultKind, type FileRecord, type FileSpec } from './faults.ts';
+import type { ProductEvent } from './events.ts';
 import type { Invoice } from './invoices.ts';
+import type { NpsResponse } from './nps.ts';
 import type { AccountLife, ContractPeriod } from './lifecycle.ts';
 import type { MarketEvent } from './market.ts';
 import type { SupportContact } from './support.ts';
@@ -13,6 +15,14 @@ import type { UsageRow } from './usage.ts';
 export const SAMPLE_FILES = ['accounts.csv', 'usage_daily.csv.gz', 'support_contacts.ndjson', 'invoices.csv', 'renewals.csv', 'market_events.csv'] as const;
 export type SampleFile = (typeof SAMPLE_FILES)[number];
 
+/**
+ * Bring-your-own-signals files (issue 14): a Segment track export of product events and an NPS survey.
+ * The event export gets planted rejects but no planted duplicates: an event has no id, so a duplicated
+ * line is a second event, counted as such (as it would be in a real export).
+ */
+export const SIGNAL_FILES = ['events.ndjson.gz', 'nps_responses.csv'] as const;
+export type SignalFile = (typeof SIGNAL_FILES)[number];
+
 export type WithExternalId<T> = T & { readonly externalId: string };
 
 export interface RenewalRow {
@@ -20,7 +30,7 @@ export interface RenewalRow {
   readonly period: ContractPeriod;
 }
 
-function csvSpec<Row>(spec: { file: SampleFile; entity: FileSpec<Row>['entity']; columns: readonly string[]; toRecord: (row: Row) => FileRecord; faultKinds: readonly FaultKind[] }): FileSpec<Row> {
+function csvSpec<Row>(spec: { file: SampleFile | SignalFile; entity: FileSpec<Row>['entity']; columns: readonly string[]; toRecord: (row: Row) => FileRecord; faultKinds: readonly FaultKind[] }): FileSpec<Row> {
   return {
     file: spec.file,
     entity: spec.entity,
@@ -132,4 +142,26 @@ export const marketEventsFile = csvSpec<MarketEvent>({
     title: event.title,
   }),
   faultKinds: [badDate('event_date'), missing('competitor'), invalidValue('kind', 'rumour')],
+});
+
+/** Segment `track` calls, as Segment's exports write them (the account is the group). */
+export const eventsFile: FileSpec<ProductEvent> = {
+  file: 'events.ndjson.gz',
+  entity: 'usage_events',
+  header: null,
+  toRecord: (event) => ({ groupId: event.accountId, userId: event.userId, event: event.event, timestamp: formatInstant(event.at) }),
+  // What JSON.stringify of the nested object writes, built directly: this file has millions of lines.
+  encode: (record) =>
+    `{"type":"track","event":${JSON.stringify(record.event)},"userId":${JSON.stringify(record.userId)},"timestamp":${JSON.stringify(record.timestamp)},"context":{${record.groupId === undefined ? '' : `"groupId":${JSON.stringify(record.groupId)}`}}}`,
+  faultKinds: [badDate('timestamp'), unknownAccount('groupId'), missing('groupId')],
+  plantsDuplicates: false,
+};
+
+export const npsFile = csvSpec<NpsResponse>({
+  file: 'nps_responses.csv',
+  entity: 'account_signals',
+  columns: ['account_id', 'responded_at', 'respondent', 'score'],
+  toRecord: (response) => ({ account_id: response.accountId, responded_at: formatInstant(response.respondedAt), respondent: response.respondent, score: response.score }),
+  faultKinds: [badDate('responded_at'), unknownAccount(), nonNumeric('score')],
+  // A repeated answer is the same (account, nps, responded at): the loader stores it once.
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RadarError } from '../errors.ts';
 import { parseDay } from './days.ts';
 import type { RejectReason } from './faults.ts';
-import { SAMPLE_FILES, type SampleFile } from './files.ts';
+import { SAMPLE_FILES, SIGNAL_FILES, type SampleFile, type SignalFile } from './files.ts';
 import { writeSampleCompany, type SampleOptions } from './generate.ts';
 import { generateIntoTempDir, physicalLines, readSample, type SampleData } from './sample-reader.ts';
 
@@ -30,10 +30,10 @@ describe('writeSampleCompany reproducibility', () => {
   it('writes byte-identical files for the same seed, and different ones for another seed', async () => {
     const [first, second, other] = await Promise.all([generate(), generate(), generate({ seed: 8 })]);
     const firstHashes = hashes(first);
-    expect(Object.keys(firstHashes)).toEqual([...SAMPLE_FILES, 'faults.json', 'manifest.json'].sort());
+    expect(Object.keys(firstHashes)).toEqual([...SAMPLE_FILES, ...SIGNAL_FILES, 'faults.json', 'manifest.json'].sort());
     expect(hashes(second)).toEqual(firstHashes);
     const otherHashes = hashes(other);
-    for (const file of SAMPLE_FILES) expect(otherHashes[file], file).not.toBe(firstHashes[file]);
+    for (const file of [...SAMPLE_FILES, ...SIGNAL_FILES]) expect(otherHashes[file], file).not.toBe(firstHashes[file]);
   });
 
   it('rejects invalid options with a usage error naming each problem', async () => {
@@ -165,14 +165,20 @@ describe('planted faults', () => {
 
   it('records each fault with the entity it belongs to', () => {
     const { faults } = sample;
-    const entityOf: Record<SampleFile, string> = {
+    const entityOf: Record<SampleFile | SignalFile, string> = {
       'accounts.csv': 'accounts',
       'usage_daily.csv.gz': 'usage_daily',
       'support_contacts.ndjson': 'support_contacts',
       'invoices.csv': 'invoices',
       'renewals.csv': 'renewals',
       'market_events.csv': 'market_events',
+      'events.ndjson.gz': 'usage_events',
+      'nps_responses.csv': 'account_signals',
     };
-    for (const fault of faults.rejects) expect(fault.entity).toBe(entityOf[fault.file as SampleFile]);
+    for (const fault of faults.rejects) expect(fault.entity).toBe(entityOf[fault.file as SampleFile | SignalFile]);
+    // The event export and the survey get rejects; the event export no duplicates (an event has no id).
+    for (const file of SIGNAL_FILES) expect(faults.rejects.filter((fault) => fault.file === file).length, file).toBeGreaterThanOrEqual(1);
+    expect(faults.duplicates.filter((fault) => fault.file === 'events.ndjson.gz')).toEqual([]);
+    expect(faults.duplicates.filter((fault) => fault.file === 'nps_responses.csv').length).toBeGreaterThanOrEqual(1);
   });
 });

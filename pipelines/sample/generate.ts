@@ -15,13 +15,19 @@ import {
   accountsFile,
   invoicesFile,
   marketEventsFile,
+  eventsFile,
+  npsFile,
   renewalsFile,
+  SIGNAL_FILES,
   supportFile,
   usageFile,
   type RenewalRow,
   type SampleFile,
+  type SignalFile,
   type WithExternalId,
 } from './files.ts';
+import { productEvents } from './events.ts';
+import { npsResponses } from './nps.ts';
 import { invoices, type Invoice } from './invoices.ts';
 import { liveAccount, type AccountLife } from './lifecycle.ts';
 import { createMarket } from './market.ts';
@@ -37,6 +43,8 @@ export interface SampleOptions {
   readonly end: string;
   readonly outDir: string;
   readonly onProgress?: (message: string) => void;
+  /** Also write the event export and the NPS survey (SIGNAL_FILES; default true). */
+  readonly signals?: boolean;
 }
 
 export interface SampleManifest {
@@ -48,8 +56,8 @@ export interface SampleManifest {
   readonly end: string;
   /** First day of usage, invoices and renewals (end − years). */
   readonly recordsFrom: string;
-  /** Data lines per file (headers excluded, planted faults included). */
-  readonly rows: Readonly<Record<SampleFile, number>>;
+  /** Data lines per file (headers excluded, planted faults included); 0 for signal files not written. */
+  readonly rows: Readonly<Record<SampleFile | SignalFile, number>>;
   readonly planted: { readonly rejects: number; readonly duplicates: number };
 }
 
@@ -84,6 +92,10 @@ function withIds<T>(rows: T[], prefix: string, digits: number): WithExternalId<T
   return rows.map((row, index) => ({ ...row, externalId: `${prefix}${String(index + 1).padStart(digits, '0')}` }));
 }
 
+function* eachAccount<T>(lives: readonly AccountLife[], rowsOf: (life: AccountLife) => Iterable<T>): Generator<T> {
+  for (const life of lives) yield* rowsOf(life);
+}
+
 function* allUsage(lives: readonly AccountLife[], window: SampleWindow, seed: number, onProgress: (message: string) => void): Generator<UsageRow> {
   const step = Math.max(1, Math.ceil(lives.length / 10));
   for (const [index, life] of lives.entries()) {
@@ -103,17 +115,16 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
   progress(`planned ${lives.length} accounts`);
 
   const faults: PlantedFaults = { rejects: [], duplicates: [] };
-  const rows: Partial<Record<SampleFile, number>> = {};
+  const rows: Partial<Record<SampleFile | SignalFile, number>> = {};
   const write = async <Row>(spec: FileSpec<Row>, data: Iterable<Row>, gzip = false): Promise<void> => {
     const tally: PlantingTally = { rows: 0 };
     const lines = linesWithFaults(data, spec, randomStream(seed, 'faults', spec.file), faults, tally);
     const source = Readable.from(chunked(lines));
     const target = createWriteStream(join(options.outDir, spec.file));
     await (gzip ? pipeline(source, createGzip(), target) : pipeline(source, target));
-    rows[spec.file as SampleFile] = tally.rows;
+    rows[spec.file as SampleFile | SignalFile] = tally.rows;
     progress(`wrote ${spec.file} (${tally.rows} rows)`);
   };
-
   await write(accountsFile, lives);
   await write(marketEventsFile, market.events);
   const decided: RenewalRow[] = lives.flatMap((life) =>
@@ -126,6 +137,12 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
   const bills: Invoice[] = lives.flatMap((life) => invoices(life, window, seed)).sort((a, b) => a.issuedOn - b.issuedOn);
   await write(invoicesFile, withIds(bills, 'INV-', 7));
   await write(usageFile, allUsage(lives, window, seed, progress), true);
+  if (options.signals !== false) {
+    await write(eventsFile, eachAccount(lives, (life) => productEvents(life, window, seed)), true);
+    await write(npsFile, eachAccount(lives, (life) => npsResponses(life, seed)));
+  } else {
+    for (const file of SIGNAL_FILES) rows[file] = 0;
+  }
 
   const manifest: SampleManifest = {
     generator: 'renewal-radar sample',
@@ -135,7 +152,7 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
     years: options.years,
     end: formatDay(window.end),
     recordsFrom: formatDay(window.start),
-    rows: rows as Record<SampleFile, number>,
+    rows: rows as Record<SampleFile | SignalFile, number>,
     planted: { rejects: faults.rejects.length, duplicates: faults.duplicates.length },
   };
   await writeFile(join(options.outDir, 'faults.json'), `${JSON.stringify(faults, null, 2)}\n`);

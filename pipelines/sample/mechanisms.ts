@@ -85,3 +85,51 @@ export const MARKET = {
   burstSpanDays: 21,
   backgroundEventsPerMonth: 2.5,
 } as const;
+
+/**
+ * Which product features an account uses (the raw event export). Volume follows active users (and so the
+ * usage decay); the MIX is a separate, noisy readout of the period's distress: a distressed account makes
+ * fewer reports, dashboards and integrations and more exports, billing-page visits and seat removals, at
+ * the same total volume, from some months before its renewal on.
+ */
+export const EVENT_MIX = {
+  /** Expected events per active user per day, by type, for an account with no tilt. */
+  perActiveUser: {
+    'Report Created': 0.02,
+    'Dashboard Shared': 0.008,
+    'User Invited': 0.004,
+    'Integration Connected': 0.0015,
+    'Search Performed': 0.018,
+    'Data Exported': 0.01,
+    'Billing Page Viewed': 0.005,
+    'Seat Removed': 0.0015,
+  },
+  protective: ['Report Created', 'Dashboard Shared', 'User Invited', 'Integration Connected'],
+  risky: ['Data Exported', 'Billing Page Viewed', 'Seat Removed'],
+  /** Per-account habits: each type's rate varies by this log-scale spread, for the whole history. */
+  habitSpread: 0.3,
+  signalNoise: 0.55,
+  threshold: 0,
+  /** Tilt per unit of signal above the threshold, and its cap. */
+  perUnit: 1,
+  max: 2.2,
+  /** Log-rate change per unit of tilt: protective types fall, risky types rise (then volume is rescaled). */
+  protectiveLoading: -0.8,
+  riskyLoading: 1,
+  /** The tilt sets in this many days before the renewal and reaches its full size over rampDays. */
+  onsetDays: [100, 260] as const,
+  rampDays: 45,
+} as const;
+
+/** NPS surveys: a quarterly survey, a few respondents per account, scores pulled down by distress. */
+export const NPS = {
+  surveyEveryDays: 91,
+  responseRate: 0.5,
+  /** Invited respondents: 1 + seats / seatsPerInvite, at most maxInvited. */
+  seatsPerInvite: 15,
+  maxInvited: 5,
+  signalNoise: 0.7,
+  meanScore: 8.2,
+  perUnit: -1.9,
+  answerNoise: 1.5,
+} as const;

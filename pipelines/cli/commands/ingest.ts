@@ -4,6 +4,7 @@ import { RadarError } from '../../errors.ts';
 import type { LoadSummary } from '../../ingest/load.ts';
 import type { IngestOptions } from '../../ingest/run.ts';
 import type { CliContext } from '../context.ts';
+import type { SkippedEvents } from '../../ingest/usage-events.ts';
 
 async function progressReporter(context: CliContext): Promise<Pick<IngestOptions, 'onBatch'> & { stop(): void }> {
   if (!context.out.interactive) return { stop() {} };
@@ -30,7 +31,9 @@ async function progressReporter(context: CliContext): Promise<Pick<IngestOptions
   };
 }
 
-function printSummaries(context: CliContext, summaries: readonly LoadSummary[]): void {
+async function printSummaries(context: CliContext, summaries: readonly LoadSummary[]): Promise<void> {
+  // Loaded with the ingestion that produced the summaries, so this import costs nothing extra.
+  const { describeSkippedEvents } = await import('../../ingest/usage-events.ts');
   context.out.data(summaries, () => {
     for (const s of summaries) {
       const seconds = (s.durationMs / 1000).toFixed(1);
@@ -40,6 +43,8 @@ function printSummaries(context: CliContext, summaries: readonly LoadSummary[]):
         `${s.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${s.source.padEnd(24)} ${s.entity.padEnd(17)} read ${s.read}, inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} in ${seconds}s (${rate} rows/s)${files}`,
       );
       if (s.error) context.out.line(`     ${s.error}`);
+      const skipped = describeSkippedEvents(s.detail?.skippedEvents as SkippedEvents | undefined);
+      if (skipped) context.out.line(`     ${skipped}`);
     }
     const rejected = summaries.reduce((sum, s) => sum + s.rejected, 0);
     if (rejected > 0) context.out.line(`${rejected} row(s) quarantined: see \`radar ingest rejects\`, fix the source or its mapping, then \`radar ingest retry-rejects\`.`);
@@ -83,7 +88,7 @@ export function registerIngestCommands(program: Command, context: CliContext): v
       } finally {
         progress.stop();
       }
-      printSummaries(context, summaries);
+      await printSummaries(context, summaries);
       if (summaries.some((summary) => summary.status === 'failed')) throw new RadarError('ingest_failed', `${summaries.filter((s) => s.status === 'failed').length} source(s) failed`);
     });
 

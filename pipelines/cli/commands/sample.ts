@@ -1,7 +1,7 @@
 // `radar sample`: the thin shell around writeSampleCompany. The only place "today" is read.
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { SAMPLE_FILES } from '../../sample/files.ts';
+import { SAMPLE_FILES, SIGNAL_FILES } from '../../sample/files.ts';
 import { MAX_ACCOUNTS, MAX_YEARS, writeSampleCompany } from '../../sample/generate.ts';
 import type { CliContext } from '../context.ts';
 
@@ -55,7 +55,7 @@ export function registerSampleCommands(program: Command, context: CliContext): v
       const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
       context.out.data({ outDir, seconds, ...manifest }, () => {
         context.out.line(`sample company written to ${outDir} in ${seconds}s (seed ${manifest.seed}, ${manifest.recordsFrom} to ${manifest.end})`);
-        for (const file of SAMPLE_FILES) context.out.line(`  ${file.padEnd(26)} ${String(manifest.rows[file]).padStart(10)} rows`);
+        for (const file of [...SAMPLE_FILES, ...SIGNAL_FILES]) context.out.line(`  ${file.padEnd(26)} ${String(manifest.rows[file]).padStart(10)} rows`);
         context.out.line(`  planted faults: ${manifest.planted.rejects} rejects, ${manifest.planted.duplicates} duplicates (see faults.json)`);
       });
     });
