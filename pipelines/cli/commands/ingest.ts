@@ -52,6 +52,9 @@ async function printSummaries(context: CliContext, summaries: readonly LoadSumma
 }
 
 export function registerIngestCommands(program: Command, context: CliContext): void {
+  // `ingest` has its own --source, and commander gives an option to the parent when both declare it: the
+  // subcommands read it from either, or `radar ingest rejects --source X` would list every source.
+  const sourceOf = (options: { source?: string }): string | undefined => options.source ?? (ingest.opts() as { source?: string }).source;
   const ingest = program
     .command('ingest')
     .description('Load every configured source (or one, or a folder in the sample format) into the database')
@@ -117,7 +120,7 @@ export function registerIngestCommands(program: Command, context: CliContext): v
     .action(async (options: { source?: string; limit: number }) => {
       const { openRejects } = await import('../../../sql/ingest.ts');
       const db = await context.database();
-      const rejects = await openRejects(db, options.source);
+      const rejects = await openRejects(db, sourceOf(options));
       context.out.data(rejects.slice(0, options.limit), () => {
         context.out.line(`${rejects.length} open reject(s)${rejects.length > options.limit ? `, showing ${options.limit}` : ''}`);
         for (const reject of rejects.slice(0, options.limit)) context.out.line(`#${reject.reject_id} ${reject.source} ${reject.location}: ${reject.reason}${reject.retryable ? "" : " [not retryable]"}`);
@@ -131,7 +134,8 @@ export function registerIngestCommands(program: Command, context: CliContext): v
     .action(async (options: { source?: string }) => {
       const { retryRejects } = await import('../../ingest/retry.ts');
       const db = await context.database();
-      const summaries = await retryRejects(db, context.config().config, { logger: context.logger, ...(options.source ? { only: options.source } : {}) });
+      const only = sourceOf(options);
+      const summaries = await retryRejects(db, context.config().config, { logger: context.logger, ...(only ? { only } : {}) });
       context.out.data(summaries, () => {
         if (summaries.length === 0) context.out.line('no open rejects');
         for (const s of summaries) context.out.line(`${s.source}: retried ${s.retried}, loaded ${s.loaded}, still rejected ${s.stillRejected}${s.skippedReason ? ` (${s.skippedReason})` : ''}`);
