@@ -8,6 +8,7 @@ import type { LoadSummary } from './load.ts';
 import { retryRejects } from './retry.ts';
 import { ingestConfigured, ingestDirectory, type IngestOptions } from './run.ts';
 import { ingestStatus } from './status.ts';
+import { describeDerivation } from './subscriptions.ts';
 
 function progressReporter(context: CliContext): Pick<IngestOptions, 'onBatch'> & { stop(): void } {
   if (!context.out.interactive) return { stop() {} };
@@ -43,6 +44,8 @@ function printSummaries(context: CliContext, summaries: readonly LoadSummary[]):
         `${s.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${s.source.padEnd(24)} ${s.entity.padEnd(17)} read ${s.read}, inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}, rejected ${s.rejected} in ${seconds}s (${rate} rows/s)${files}`,
       );
       if (s.error) context.out.line(`     ${s.error}`);
+      const derivation = describeDerivation(s.detail);
+      if (derivation) context.out.line(`     ${derivation}`);
     }
     const rejected = summaries.reduce((sum, s) => sum + s.rejected, 0);
     if (rejected > 0) context.out.line(`${rejected} row(s) quarantined: see \`radar ingest rejects\`, fix the source or its mapping, then \`radar ingest retry-rejects\`.`);

@@ -44,6 +44,8 @@ export interface LoadOptions {
   readonly mergeChunkRows?: number | undefined;
   /** Extra work in the same transaction, just before commit (retry-rejects resolves the old rejects here). */
   readonly beforeCommit?: (trx: Kysely<DB>) => Promise<void>;
+  /** Rows derived from this entity, rewritten in the same transaction after the merge (subscriptions → renewals); the result joins the run's detail. */
+  readonly derive?: (trx: Kysely<DB>) => Promise<Record<string, unknown>>;
 }
 
 export interface LoadSummary extends RunCounts {
@@ -158,6 +160,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       const result = recordSource.result();
       if (result.watermark !== undefined) await writeWatermark(trx, options.source, result.watermark, runId);
       await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
+      const derived = await options.derive?.(trx);
       await options.beforeCommit?.(trx);
       const duplicates = merged.staged - merged.distinct;
       const counts: RunCounts = {
@@ -169,7 +172,7 @@ export async function loadRecords(db: Kysely<DB>, recordSource: RecordSource, op
       };
       const durationMs = performance.now() - started;
       await finishRun(trx, runId, 'succeeded', counts, durationMs);
-      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, timings } };
+      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, ...derived, timings } };
     });
     log.info({ event: 'ingest_succeeded', ...summary, detail: undefined });
     // The rows are committed: a failed ANALYZE only costs plan quality until autovacuum's, so it warns.
