@@ -8,6 +8,7 @@ import { RadarError } from '../pipelines/errors.ts';
 import { runBacktest, type BacktestConfig } from './backtest.ts';
 import { renderBacktestTable } from './backtest-report.ts';
 import type { EvaluationMetrics } from './radar-model.ts';
+import { skipReport } from './training-skips.ts';
 import { listStoredModels, loadModel, promoteModel, trainModel, type StoredModel } from './registry.ts';
 import { scoreAccounts } from './score.ts';
 
@@ -82,10 +83,18 @@ export function registerModelCommands(program: Command, context: CliContext): vo
       const db = await context.database();
       const { stored, created } = await trainModel(db, { config: loaded.config, configVersion: loaded.version, asOf, promote: Boolean(options.promote) });
       context.logger.info({ event: 'model_trained', version: stored.version, created, rows: stored.classBalance.rows, auc: stored.metrics.model.rocAuc });
-      context.out.data({ created, ...summaryOf(stored) }, () => {
+      const skipped = stored.metrics.training.skipped;
+      // Models stored before the per-reason counts existed have no `byReason`.
+      const skips = 'byReason' in skipped ? skipReport(skipped, stored.leadDays) : undefined;
+      context.out.data({ created, ...summaryOf(stored), skipped: skips }, () => {
         if (!created) context.out.line(`an identical model is already stored as ${stored.version}`);
         for (const line of describeModel(stored)) context.out.line(line);
+        if (!skips) return;
+        context.out.line(`  skipped ${skips.skipped.renewals} of ${skipped.considered.renewals} decided renewals (${skips.skipped.churners} of ${skipped.considered.churners} churners)${skips.lines.length ? ':' : ''}`);
+        for (const line of skips.lines) context.out.line(`    ${line}`);
+        if (skips.warning) context.out.line(`  warning: ${skips.warning}`);
       });
+      if (skips?.warning) context.logger.warn({ event: 'training_skipped_many', renewalShare: skips.renewalShare, churnerShare: skips.churnerShare });
     });
 
   const model = program.command('model').description('The model registry');

@@ -195,11 +195,18 @@ export async function updateAccountsFromSubscriptions(db: Db, settings: DeriveSe
   return Number(result.numAffectedRows ?? 0n);
 }
 
+export interface TypicalPeriod {
+  readonly days: number;
+  readonly basis: 'subscription periods' | 'renewal gaps';
+  /** How many periods (or gaps) the median is of. */
+  readonly count: number;
+}
+
 /**
  * The typical billing period in the data, in days: the median length of paid subscription periods, or,
  * without periods, the median gap between an account's consecutive renewals. Undefined without either.
  */
-export async function typicalPeriodDays(db: Db): Promise<{ days: number; basis: 'subscription periods' | 'renewal gaps'; count: number } | undefined> {
+export async function typicalPeriodDays(db: Db): Promise<TypicalPeriod | undefined> {
   const periods = await sql<{ days: number | null; n: number }>`
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY period_end - period_start) AS days, count(*)::int AS n
     FROM subscription_periods WHERE amount_cents > 0`.execute(db);

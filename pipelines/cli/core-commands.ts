@@ -5,6 +5,8 @@ import { configJsonSchema, loadConfig } from '../../config/load.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { openDatabase } from '../../sql/database.ts';
 import { migrate } from '../../sql/migrate.ts';
+import { typicalPeriodDays } from '../../sql/subscriptions.ts';
+import { leadDaysWarning } from '../../models/cadence.ts';
 import type { CliContext } from './context.ts';
 
 export function registerCoreCommands(program: Command, context: CliContext): void {
@@ -30,10 +32,18 @@ export function registerCoreCommands(program: Command, context: CliContext): voi
   config
     .command('check')
     .argument('[file]', 'config file (default: --config, RADAR_CONFIG or config/radar.yaml)')
+    .option('--data', 'also compare the config with the data in the database (lead days vs the typical billing period)')
     .description('Validate a config file; exits 2 naming each bad key and the rule it broke')
-    .action((file: string | undefined) => {
+    .action(async (file: string | undefined, options: { data?: boolean }) => {
       const loaded = file ? loadConfig(file) : context.config();
-      context.out.data({ ok: true, file: loaded.file, version: loaded.version }, () => context.out.line(`${loaded.file}: ok (version ${loaded.version})`));
+      const typical = options.data ? await typicalPeriodDays(await context.database()) : undefined;
+      const warnings = options.data ? [leadDaysWarning(loaded.config.leadDays, typical)].filter((warning) => warning !== undefined) : [];
+      const data = options.data ? { typicalPeriod: typical ?? null, warnings } : {};
+      context.out.data({ ok: true, file: loaded.file, version: loaded.version, ...data }, () => {
+        context.out.line(`${loaded.file}: ok (version ${loaded.version})`);
+        if (options.data) context.out.line(typical ? `typical billing period: ${typical.days} days (median of ${typical.count} ${typical.basis})` : 'no subscription periods or renewals in the database to compare with');
+        for (const warning of warnings) context.out.line(`warning: ${warning}`);
+      });
     });
   config
     .command('schema')
