@@ -1,9 +1,10 @@
 // Cadence on both backends (issue 15): a monthly business derived from subscriptions, trained with the
 // default leadDays of 90 and with 20. Every count below is worked out by hand from the periods.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import type { Kysely } from 'kysely';
 import { parseConfig } from '../config/load.ts';
 import { fileSourceSchema } from '../config/sources.ts';
@@ -108,5 +109,19 @@ describeEachBackend('subscriptions cadence', (context) => {
     );
     expect(leadDaysWarning(31, typical)).toBeUndefined();
     expect(leadDaysWarning(90, undefined)).toBeUndefined();
+  });
+});
+
+describe('docs/subscriptions.md', () => {
+  it('shows only config that radar accepts, and the monthly recipe sets what it says', () => {
+    const text = readFileSync(new URL('../docs/subscriptions.md', import.meta.url), 'utf8');
+    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => parse(match[1]!) as Record<string, unknown>);
+    expect(blocks).toHaveLength(4);
+    const configs = blocks.map((block) => parseConfig({ playbooks: {}, ...block }).config);
+    const recipe = configs[3]!;
+    expect([recipe.leadDays, recipe.horizonDays, recipe.indicators.tenure.critical, recipe.indicators.daysToRenewal.warning]).toEqual([21, 31, 30, 7]);
+    expect(configs[0]!.sources.billing).toMatchObject({ entity: 'subscriptions', money: 'decimal' });
+    expect(configs[1]!.sources['stripe-subscriptions']).toMatchObject({ preset: 'stripe-subscriptions' });
+    expect(configs[2]!.subscriptions).toEqual({ graceDays: 3, updateAccounts: true });
   });
 });
