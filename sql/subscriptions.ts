@@ -26,26 +26,32 @@ export interface DerivedRenewalCounts {
 
 const utcDay = (instant: Date) => instant.toISOString().slice(0, 10);
 
-/** A period's ARR in cents: amount per period × quantity × periods per year (of subscription_periods' columns). */
-const ANNUAL_CENTS = sql`round(amount_cents::numeric * quantity
-  * CASE billing_interval WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 ELSE 365 END / interval_count)::bigint`;
+/** A period's ARR in cents: amount per period × quantity × periods per year (columns of `alias`). */
+function annualCents(alias: string) {
+  const column = (name: string) => sql.ref(`${alias}.${name}`);
+  return sql`round(${column('amount_cents')}::numeric * ${column('quantity')}
+    * CASE ${column('billing_interval')} WHEN 'year' THEN 1 WHEN 'month' THEN 12 WHEN 'week' THEN 52 ELSE 365 END / ${column('interval_count')})::bigint`;
+}
 
-/** Whether a period was seen cancelled or ended (of subscription_periods' columns). */
-const IS_CANCELLED = sql`(canceled_at IS NOT NULL OR ended_at IS NOT NULL OR cancel_at_period_end OR status IN ('canceled', 'ended', 'incomplete_expired'))`;
+/** Whether a period was seen cancelled or ended (columns of `alias`). */
+function isCancelled(alias: string) {
+  const column = (name: string) => sql.ref(`${alias}.${name}`);
+  return sql`(${column('canceled_at')} IS NOT NULL OR ${column('ended_at')} IS NOT NULL OR ${column('cancel_at_period_end')}
+    OR ${column('status')} IN ('canceled', 'ended', 'incomplete_expired'))`;
+}
 
 /**
  * Each paid, unpaused period, its ARR, its effective end (cut where the same subscription's next period
- * starts earlier: an upgrade that reset the billing cycle), and what follows it. Shared by the renewal
- * derivation and the account update. Parameters: grace days, today.
+ * starts earlier: an upgrade that reset the billing cycle), what follows it, and when it was decided (NULL:
+ * not yet). The lateral look-ups read subscription_periods by its primary key, one probe each per period.
  */
 function periodsWithFollowers(graceDays: number, today: string) {
   const grace = sql`${graceDays}::int`;
   return sql`
     periods AS (
-      SELECT sp.*, ${ANNUAL_CENTS} AS arr_cents,
+      SELECT sp.*, ${annualCents('sp')} AS arr_cents,
              least(sp.period_end, lead(sp.period_start) OVER same_subscription) AS effective_end,
-             row_number() OVER same_subscription = 1 AS is_first,
-             ${IS_CANCELLED} AS is_cancelled
+             ${isCancelled('sp')} AS is_cancelled
       FROM subscription_periods sp
       WINDOW same_subscription AS (PARTITION BY sp.account_id, sp.subscription_id ORDER BY sp.period_start)
     ),
@@ -62,25 +68,26 @@ function periodsWithFollowers(graceDays: number, today: string) {
       FROM periods p
       -- The same subscription's next billable period (paused periods in between hold the renewal open).
       LEFT JOIN LATERAL (
-        SELECT q.period_start, q.arr_cents FROM periods q
+        SELECT q.period_start, ${annualCents('q')} AS arr_cents FROM subscription_periods q
         WHERE q.account_id = p.account_id AND q.subscription_id = p.subscription_id AND q.period_start > p.period_start AND q.status <> 'paused'
         ORDER BY q.period_start LIMIT 1
       ) nxt ON true
       LEFT JOIN LATERAL (
-        SELECT max(x.period_end) AS until FROM periods x
+        SELECT max(x.period_end) AS until FROM subscription_periods x
         WHERE x.account_id = p.account_id AND x.subscription_id = p.subscription_id AND x.status = 'paused'
           AND x.period_start > p.period_start AND (nxt.period_start IS NULL OR x.period_start < nxt.period_start)
       ) held ON true
       -- A new subscription of the same account starting within the grace window around the end: a switch of plan.
       LEFT JOIN LATERAL (
-        SELECT q.period_start, q.arr_cents FROM periods q
-        WHERE q.account_id = p.account_id AND q.subscription_id <> p.subscription_id AND q.is_first AND q.status <> 'paused'
+        SELECT q.period_start, ${annualCents('q')} AS arr_cents FROM subscription_periods q
+        WHERE q.account_id = p.account_id AND q.subscription_id <> p.subscription_id AND q.status <> 'paused'
           AND q.period_start BETWEEN p.effective_end - ${grace} AND p.effective_end + ${grace}
+          AND NOT EXISTS (SELECT 1 FROM subscription_periods e WHERE e.account_id = q.account_id AND e.subscription_id = q.subscription_id AND e.period_start < q.period_start)
         ORDER BY q.period_start, q.subscription_id LIMIT 1
       ) switched ON true
       -- The subscription as last seen: whether it was cancelled since, and when.
       LEFT JOIN LATERAL (
-        SELECT l.is_cancelled, l.canceled_at, l.ended_at FROM periods l
+        SELECT ${isCancelled('l')} AS is_cancelled, l.canceled_at, l.ended_at FROM subscription_periods l
         WHERE l.account_id = p.account_id AND l.subscription_id = p.subscription_id
         ORDER BY l.period_start DESC LIMIT 1
       ) latest ON true
@@ -164,7 +171,7 @@ export async function updateAccountsFromSubscriptions(db: Db, settings: DeriveSe
   const result = await sql`
     WITH latest AS (
       SELECT DISTINCT ON (account_id, subscription_id) account_id, subscription_id, period_end, status, ended_at, cancel_at_period_end,
-             ${ANNUAL_CENTS} AS arr_cents
+             ${annualCents('subscription_periods')} AS arr_cents
       FROM subscription_periods
       ORDER BY account_id, subscription_id, period_start DESC
     ),
