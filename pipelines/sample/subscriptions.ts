@@ -34,7 +34,7 @@ export function subscriptionLines(life: AccountLife, window: SampleWindow): stri
           amount_cents: period.arrCents * account.termYears,
           quantity: 1,
           status: cancelled && period.renewal <= window.end ? 'canceled' : 'active',
-          canceled_at: cancelled ? formatInstant(period.decidedAt) : '',
+          canceled_at: cancelled ? formatInstant(period.decidedAt) : null,
           cancel_at_period_end: cancelled ? 'true' : 'false',
         },
         COLUMNS,
