@@ -9,6 +9,7 @@ import { routingConfigSchema } from './routing.ts';
 import { schedulesConfigSchema } from './schedules.ts';
 import { serverConfigSchema } from './server.ts';
 import { sourcesConfigSchema } from './sources.ts';
+import { subscriptionsConfigSchema } from './subscriptions.ts';
 
 const indicatorsConfigSchema = z
   .object(Object.fromEntries(indicatorRegistry.map((indicator) => [indicator.id, indicator.configSchema.prefault({})])))
@@ -20,6 +21,7 @@ export const radarConfigSchema = z
     horizonDays: z.number().int().min(7).max(365).default(90).describe('Accounts renewing within this many days are in scope.'),
     leadDays: z.number().int().min(1).max(365).default(90).describe('Training rows are built this many days before each past renewal.'),
     sources: sourcesConfigSchema.default({}).describe('Where data comes from; see README "Sources".'),
+    subscriptions: subscriptionsConfigSchema.prefault({}).describe('How renewals are derived from subscription periods; see docs/subscriptions.md.'),
     indicators: indicatorsConfigSchema.prefault({}),
     model: modelConfigSchema.prefault({}).describe('The logistic scoring model.'),
     routing: routingConfigSchema.prefault({}).describe('Who gets which alert, and how often.'),

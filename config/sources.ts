@@ -2,7 +2,8 @@
 // The mapping is how users adapt to their tools; no code change is needed for a new export shape.
 import { z } from 'zod';
 
-export const ENTITIES = ['accounts', 'usage_daily', 'support_contacts', 'invoices', 'renewals', 'market_events', 'usage_events', 'usage_metrics', 'account_signals'] as const;
+// Load order: accounts first (everything references them); subscriptions before renewals, which they derive.
+export const ENTITIES = ['accounts', 'usage_daily', 'support_contacts', 'invoices', 'subscriptions', 'renewals', 'market_events', 'usage_events', 'usage_metrics', 'account_signals'] as const;
 export type Entity = (typeof ENTITIES)[number];
 
 const duration = z
@@ -108,7 +109,7 @@ export const fileSourceSchema = z
 export const httpSourceSchema = z
   .object({
     kind: z.literal('http'),
-    preset: z.enum(['generic', 'stripe-invoices', 'zendesk-tickets']).default('generic').describe('Request and paging shape of a known API.'),
+    preset: z.enum(['generic', 'stripe-invoices', 'stripe-subscriptions', 'zendesk-tickets']).default('generic').describe('Request and paging shape of a known API.'),
     url: z.string().url().describe('First page URL.'),
     auth: z
       .object({

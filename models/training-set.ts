@@ -6,9 +6,10 @@ import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
 import { addDays, configuredIndicators, evaluateIndicators } from '../indicators/compute.ts';
 import type { IndicatorDetail } from '../indicators/types.ts';
-import { listDecidedRenewals, type DecidedRenewal, type RenewalOutcome } from '../sql/models.ts';
+import { contractStarts, listDecidedRenewals, type DecidedRenewal, type RenewalOutcome } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
 import { indicatorRows, type IndicatorRow } from './features.ts';
+import { SkipTally, type TrainingSkips } from './training-skips.ts';
 
 export interface TrainingRow extends IndicatorRow {
   readonly renewalId: number;
@@ -30,8 +31,8 @@ export interface TrainingSet {
   readonly indicators: readonly string[];
   readonly leadDays: number;
   readonly rows: readonly TrainingRow[];
-  /** Decided renewals that yield no row, by reason. */
-  readonly skipped: { readonly notActiveAtAsOf: number; readonly asOfNotBeforeCutoff: number };
+  /** Decided renewals that yield no row, by reason (and, in `byReason`, how many of them were churners). */
+  readonly skipped: { readonly notActiveAtAsOf: number; readonly asOfNotBeforeCutoff: number } & TrainingSkips;
 }
 
 export interface BuildTrainingSetOptions {
@@ -64,14 +65,18 @@ export async function buildTrainingSet(db: Kysely<DB>, options: BuildTrainingSet
   const indicators = configuredIndicators(config).map((item) => item.definition.id);
   const renewals = await listDecidedRenewals(db, { decidedBefore: options.decidedBefore });
   const groups = [...groupByAsOf(renewals, config.leadDays)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const labelOf = (renewal: DecidedRenewal) => isChurn(renewal.outcome, config.model.downgradeCountsAsChurn);
+  const tally = new SkipTally();
   let asOfNotBeforeCutoff = 0;
   const work = groups.filter(([asOf, group]) => {
     if (options.decidedBefore !== undefined && asOf >= options.decidedBefore) {
       asOfNotBeforeCutoff += group.length;
+      for (const renewal of group) tally.count(labelOf(renewal), 'outside_training_window');
       return false;
     }
     return true;
   });
+  const inactive: { renewal: DecidedRenewal; asOf: string }[] = [];
 
   const results: TrainingRow[][] = new Array<TrainingRow[]>(work.length);
   let notActiveAtAsOf = 0;
@@ -90,8 +95,10 @@ export async function buildTrainingSet(db: Kysely<DB>, options: BuildTrainingSet
         if (!entry) {
           // Churn already decided by the as-of day, or the contract had not started: nothing to score then.
           notActiveAtAsOf++;
+          inactive.push({ renewal, asOf });
           continue;
         }
+        tally.count(labelOf(renewal));
         rows.push({
           renewalId: renewal.renewalId,
           accountId: renewal.accountId,
@@ -99,7 +106,7 @@ export async function buildTrainingSet(db: Kysely<DB>, options: BuildTrainingSet
           asOf,
           decidedAt: renewal.decidedAt,
           outcome: renewal.outcome,
-          label: isChurn(renewal.outcome, config.model.downgradeCountsAsChurn),
+          label: labelOf(renewal),
           arrBeforeCents: renewal.arrBeforeCents,
           values: entry.values,
           flags: entry.flags,
@@ -111,7 +118,13 @@ export async function buildTrainingSet(db: Kysely<DB>, options: BuildTrainingSet
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, work.length)) }, worker));
-  return { indicators, leadDays: config.leadDays, rows: results.flat(), skipped: { notActiveAtAsOf, asOfNotBeforeCutoff } };
+  // The scope leaves an account out before its contract starts and after a decided churn: tell which.
+  const starts = await contractStarts(db, [...new Set(inactive.map(({ renewal }) => renewal.accountId))]);
+  for (const { renewal, asOf } of inactive) {
+    const start = starts.get(renewal.accountId);
+    tally.count(labelOf(renewal), start !== undefined && start > asOf ? 'contract_not_started' : 'churn_already_decided');
+  }
+  return { indicators, leadDays: config.leadDays, rows: results.flat(), skipped: { notActiveAtAsOf, asOfNotBeforeCutoff, ...tally.result() } };
 }
 
 /** Rows whose outcome was known before midnight UTC starting `cutoff` and whose features were known by then. */

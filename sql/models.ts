@@ -62,6 +62,13 @@ export async function listDecidedRenewals(
   return rows.map((row) => toRenewal(row as unknown as RenewalRow));
 }
 
+/** Each account's contract_start ('YYYY-MM-DD'), for the given accounts. */
+export async function contractStarts(db: Kysely<DB>, accountIds: readonly number[]): Promise<Map<number, string>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await db.selectFrom('accounts').select(['account_id', 'contract_start']).where('account_id', 'in', [...accountIds]).execute();
+  return new Map(rows.map((row) => [Number(row.account_id), String(row.contract_start)]));
+}
+
 export interface AccountOwner {
   readonly accountId: number;
   readonly externalId: string;

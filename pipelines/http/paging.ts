@@ -75,6 +75,17 @@ export function stripePaging(url: string, watermark: string | undefined, lookbac
 }
 
 /**
+ * Stripe `/v1/subscriptions`: the whole list on every load (`status=all`, so cancelled and ended ones come
+ * too; a user-set `status` stays), paged like every Stripe list. No watermark: a subscription's current
+ * period, status and cancellation change without a newer `created`.
+ */
+export function stripeSubscriptionsPaging(url: string): Paging {
+  const status = new URL(url).searchParams.get('status') ?? 'all';
+  const paging = stripePaging(withParams(url, { status }), undefined, 0);
+  return { ...paging, watermark: { kind: 'none' } };
+}
+
+/**
  * Zendesk incremental cursor export: `start_time=<unix seconds>` first (kept from the configured URL,
  * else 0), then `cursor=<after_cursor>` until `end_of_stream`. The watermark is the last after_cursor.
  */
@@ -141,6 +152,8 @@ export function pagingFor(source: HttpSource, watermark: string | undefined, loo
   switch (source.preset) {
     case 'stripe-invoices':
       return stripePaging(source.url, watermark, lookbackSeconds);
+    case 'stripe-subscriptions':
+      return stripeSubscriptionsPaging(source.url);
     case 'zendesk-tickets':
       return zendeskPaging(source.url, watermark);
     case 'generic':

@@ -67,6 +67,58 @@ const STRIPE_INVOICES: PresetDefaults = {
   },
 };
 
+/**
+ * Stripe `GET /v1/subscriptions?status=all` (issue 15). The list holds each subscription's CURRENT period
+ * only; Radar keeps every period it has seen, so load it at least once per billing period.
+ * - period_start/period_end ← `current_period_start`/`current_period_end`, or the first item's (API
+ *   versions from 2025-03-31 moved them onto the items).
+ * - interval/interval_count ← the first item's `price.recurring` (Stripe bills all items on one interval).
+ * - amount_cents/quantity ← the item's `price.unit_amount` and `quantity` when there is one item; with
+ *   several, amount_cents is Σ unit_amount × quantity and quantity 1. Metered prices (no unit_amount) add 0.
+ * - currency upper-cased; `cancel_at_period_end`, `canceled_at`, `ended_at` and `status` as they are.
+ */
+const STRIPE_SUBSCRIPTIONS: PresetDefaults = {
+  entity: 'subscriptions',
+  mapping: {
+    account_id: 'customer',
+    subscription_id: 'id',
+    period_start: `${COMPUTED_KEY}.period_start`,
+    period_end: `${COMPUTED_KEY}.period_end`,
+    interval: `${COMPUTED_KEY}.interval`,
+    interval_count: `${COMPUTED_KEY}.interval_count`,
+    amount_cents: `${COMPUTED_KEY}.amount`,
+    quantity: `${COMPUTED_KEY}.quantity`,
+    currency: `${COMPUTED_KEY}.currency`,
+    status: 'status',
+    canceled_at: 'canceled_at',
+    cancel_at_period_end: 'cancel_at_period_end',
+    ended_at: 'ended_at',
+  },
+  values: {},
+  dateFormat: 'epoch-seconds',
+  money: 'cents',
+  transform: (record) => {
+    if (!isObject(record)) return record;
+    const items = isObject(record.items) && Array.isArray(record.items.data) ? record.items.data.filter(isObject) : [];
+    const item = items[0];
+    const price = item && isObject(item.price) ? item.price : undefined;
+    const recurring = price && isObject(price.recurring) ? price.recurring : undefined;
+    const unitAmount = (entry: Record<string, unknown>) => (isObject(entry.price) && typeof entry.price.unit_amount === 'number' ? entry.price.unit_amount : 0);
+    const quantityOf = (entry: Record<string, unknown>) => (typeof entry.quantity === 'number' ? entry.quantity : 1);
+    const single = items.length === 1 && item !== undefined;
+    const currency = typeof record.currency === 'string' ? record.currency.toUpperCase() : price && typeof price.currency === 'string' ? price.currency.toUpperCase() : null;
+    return withComputed(record, {
+      period_start: record.current_period_start ?? item?.current_period_start ?? null,
+      period_end: record.current_period_end ?? item?.current_period_end ?? null,
+      interval: recurring?.interval ?? null,
+      interval_count: recurring?.interval_count ?? null,
+      amount: single ? (price?.unit_amount ?? null) : items.reduce((sum, entry) => sum + unitAmount(entry) * quantityOf(entry), 0),
+      quantity: single ? quantityOf(item) : 1,
+      currency,
+    });
+  },
+};
+
 /** Zendesk `via.channel` → our channel. Channels not listed pass through and are quarantined. */
 const ZENDESK_CHANNELS: Readonly<Record<string, string>> = {
   web: 'web',
@@ -146,6 +198,7 @@ const GENERIC: PresetDefaults = { entity: undefined, mapping: {}, values: {}, da
 const PRESETS: Readonly<Record<Preset, PresetDefaults>> = {
   generic: GENERIC,
   'stripe-invoices': STRIPE_INVOICES,
+  'stripe-subscriptions': STRIPE_SUBSCRIPTIONS,
   'zendesk-tickets': ZENDESK_TICKETS,
 };
 

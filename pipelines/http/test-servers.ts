@@ -92,8 +92,8 @@ export function makeInvoices(from: number, to: number): StripeInvoice[] {
   return out;
 }
 
-/** The body Stripe's GET /v1/invoices would return: newest first, created[gt], starting_after, limit. */
-export function stripeList(invoices: readonly StripeInvoice[], url: URL): unknown {
+/** The body a Stripe list (GET /v1/invoices, /v1/subscriptions) would return: newest first, created[gt], starting_after, limit. */
+export function stripeList(invoices: readonly { readonly id: string; readonly created: number }[], url: URL): unknown {
   const limit = Number(url.searchParams.get('limit') ?? 10);
   const gt = url.searchParams.get('created[gt]');
   let list = [...invoices].sort((a, b) => b.created - a.created);

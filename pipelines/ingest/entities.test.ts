@@ -23,6 +23,10 @@ const samples: Record<string, MappedRow[]> = {
     { external_id: 'i', account_id: 'a', issued_on: '2025-01-01', due_on: '2025-01-31', amount_cents: '10.00', status: 'paid', paid_at: '2025-01-31T00:00:00Z' },
     { external_id: 'i', account_id: 'a', issued_on: '2025-02-01', due_on: '2025-01-31', amount_cents: '10.00', status: 'paid' },
   ],
+  subscriptions: [
+    { account_id: 'a', subscription_id: 's', period_start: '2025-01-01', period_end: '2025-02-01', interval: 'Month', amount_cents: '10.00', cancel_at_period_end: 'TRUE' },
+    { account_id: '', subscription_id: 's', period_start: '2025-02-01', period_end: '2025-01-01', interval: 'fortnight', amount_cents: '-1', cancel_at_period_end: 'maybe' },
+  ],
   renewals: [
     { account_id: 'a', renewal_date: '2025-01-01', outcome: 'churned', arr_before_cents: '100', arr_after_cents: '0', decided_at: '2024-12-01T00:00:00Z' },
     { account_id: 'a', renewal_date: '2025-01-01', outcome: 'expanded', arr_before_cents: '100', arr_after_cents: '50', decided_at: '2024-12-01T00:00:00Z' },

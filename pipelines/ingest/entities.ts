@@ -63,6 +63,18 @@ const satisfaction: FieldParser = (value) => {
   return parsed.ok && (parsed.value < 1 || parsed.value > 5) ? { ok: false, reason: `${parsed.value} is not between 1 and 5` } : parsed;
 };
 
+const flag: FieldParser = (value) => {
+  const lower = value.toLowerCase();
+  if (['true', 't', 'yes', 'y', '1'].includes(lower)) return { ok: true, value: 'true' };
+  if (['false', 'f', 'no', 'n', '0'].includes(lower)) return { ok: true, value: 'false' };
+  return { ok: false, reason: `"${value}" is not true or false` };
+};
+
+/** Billing intervals subscription periods may have; anything else is quarantined. */
+export const BILLING_INTERVALS = ['day', 'week', 'month', 'year'] as const;
+/** Subscription statuses, in Stripe's vocabulary (other systems map theirs under `values.status`). */
+export const SUBSCRIPTION_STATUSES = ['active', 'trialing', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'paused', 'ended'] as const;
+
 /** An event's day: its timestamp's date in the source's time zone (a bare date is that day). */
 const UTC_INSTANT = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$/;
 const eventDay: FieldParser = (value, s) => {
@@ -94,6 +106,7 @@ const optional = (column: string, parse: FieldParser, fallback?: string | number
 
 export interface EntitySpec {
   readonly entity: Entity;
+  /** The table rows land in (the entity's name, except subscriptions → subscription_periods, events and wide metrics → usage_metrics_daily). */
   readonly table: string;
   /** Input field → how it is read. `account_id` is always the account's external id. */
   readonly fields: Readonly<Record<string, FieldSpec>>;
@@ -186,6 +199,32 @@ export const entitySpecs: Readonly<Record<Entity, EntitySpec>> = {
     ],
     factColumn: 'issued_on',
   },
+  subscriptions: {
+    entity: 'subscriptions',
+    table: 'subscription_periods',
+    fields: {
+      account_id: required('account_id', text(200)),
+      subscription_id: required('subscription_id', text(200)),
+      period_start: required('period_start', day),
+      period_end: required('period_end', day),
+      interval: required('billing_interval', oneOf(BILLING_INTERVALS)),
+      interval_count: optional('interval_count', count, 1),
+      amount_cents: required('amount_cents', money),
+      quantity: optional('quantity', count, 1),
+      currency: optional('currency', currency, 'USD'),
+      status: optional('status', oneOf(SUBSCRIPTION_STATUSES), 'active'),
+      canceled_at: optional('canceled_at', instant),
+      cancel_at_period_end: optional('cancel_at_period_end', flag, 'false'),
+      ended_at: optional('ended_at', instant),
+    },
+    naturalKey: ['account_id', 'subscription_id', 'period_start'],
+    referencesAccount: true,
+    check: (row) => [
+      ...(String(row.period_end) <= String(row.period_start) ? [`period_end ${row.period_end} is not after period_start ${row.period_start}`] : []),
+      ...(row.interval_count === 0 ? ['interval_count is 0 (a period lasts at least one interval)'] : []),
+    ],
+    factColumn: 'period_start',
+  },
   renewals: {
     entity: 'renewals',
     table: 'renewals',
@@ -196,6 +235,9 @@ export const entitySpecs: Readonly<Record<Entity, EntitySpec>> = {
       arr_before_cents: required('arr_before_cents', money),
       arr_after_cents: required('arr_after_cents', money),
       decided_at: required('decided_at', instant),
+      // Not read from the source: marks the row as the source's, so deriving renewals from subscriptions
+      // (which writes `true`) leaves it alone from now on, even where it replaced a derived row.
+      derived_from_subscriptions: { column: 'derived_from_subscriptions', required: false, parse: () => ({ ok: true, value: 'false' }), fallback: 'false' },
     },
     naturalKey: ['account_id', 'renewal_date'],
     referencesAccount: true,

@@ -55,6 +55,8 @@ export interface LoadOptions {
   readonly spec?: EntitySpec | undefined;
   /** For entities that are not stored row for row (events, wide metrics, signals): see stager.ts. */
   readonly createStager?: (() => Stager) | undefined;
+  /** Rows derived from this entity, rewritten in the same transaction after the merge (subscriptions → renewals); the result joins the run's detail. */
+  readonly derive?: (trx: Kysely<DB>) => Promise<Record<string, unknown>>;
 }
 
 const NOTHING_MERGED = { staged: 0, distinct: 0, inserted: 0, updated: 0 };
@@ -219,6 +221,7 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
       // recorded as open rejects of their own instead of updating (and then resolving) the old ones.
       await options.beforeCommit?.(trx);
       await insertRejects(trx, runId, options.source, options.entity, tally.rejects);
+      const derived = await options.derive?.(trx);
       const duplicates = merged.staged - merged.distinct;
       const counts: RunCounts = {
         read: tally.read,
@@ -229,7 +232,7 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
       };
       const durationMs = performance.now() - started;
       await finishRun(trx, runId, 'succeeded', counts, durationMs);
-      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, ...stager?.detail(), timings } };
+      return { ...counts, runId, source: options.source, entity: options.entity, status: 'succeeded' as const, duplicates, durationMs, detail: { ...result.detail, ...stager?.detail(), ...derived, timings } };
     });
     log.info({ event: 'ingest_succeeded', ...summary, detail: undefined });
     return summary;

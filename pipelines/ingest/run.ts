@@ -1,6 +1,7 @@
 // Running sources: one source, every configured source, or a folder in the sample format.
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../../config/schema.ts';
+import { subscriptionsConfigSchema, type SubscriptionsConfig } from '../../config/subscriptions.ts';
 import { ENTITIES, type Entity, type SourceConfig } from '../../config/sources.ts';
 import { readSecret } from '../../config/environment.ts';
 import { mergeWithPreset } from '../http/index.ts';
@@ -17,6 +18,7 @@ import type { RecordSource } from './records.ts';
 import { sampleFormatSources } from './sample-format.ts';
 import { sourceShape, type SourceShape } from './stager.ts';
 import { SEGMENT_TRACK_MAPPING } from './usage-events.ts';
+import { deriveFromSubscriptions } from './subscriptions.ts';
 
 export interface IngestOptions {
   readonly logger: Logger;
@@ -33,6 +35,10 @@ export interface IngestOptions {
   readonly onBatch?: (source: string, rowsRead: number, fractionDone: number | undefined) => void | Promise<void>;
   /** Rows per merge chunk (default 100,000); tests use tiny chunks to load one file in several merges. */
   readonly mergeChunkRows?: number;
+  /** How subscriptions loads derive renewals (config `subscriptions`; defaults when absent). */
+  readonly subscriptions?: SubscriptionsConfig;
+  /** The derivation's "now" (default: the wall clock). */
+  readonly now?: Date;
 }
 
 export interface NamedSource {
@@ -104,6 +110,10 @@ export async function ingestSource(db: Kysely<DB>, named: NamedSource, options: 
     logger: options.logger,
     onBatch: options.onBatch ? (rows, fraction) => options.onBatch!(named.name, rows, fraction) : undefined,
     mergeChunkRows: options.mergeChunkRows,
+    derive:
+      effective.entity === 'subscriptions'
+        ? (trx) => deriveFromSubscriptions(trx, options.subscriptions ?? subscriptionsConfigSchema.parse({}), options.now ?? new Date())
+        : undefined,
   });
 }
 
@@ -120,7 +130,7 @@ export async function ingestConfigured(db: Kysely<DB>, config: RadarConfig, opti
   }
   const selected = orderSources(config.sources).filter((named) => !options.only || named.name === options.only);
   const summaries: LoadSummary[] = [];
-  for (const named of selected) summaries.push(await ingestSource(db, named, options));
+  for (const named of selected) summaries.push(await ingestSource(db, named, { subscriptions: config.subscriptions, ...options }));
   return summaries;
 }
 

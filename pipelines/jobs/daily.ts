@@ -49,7 +49,7 @@ async function ingestAll(deps: JobDeps): Promise<IngestStepResult> {
   for (const named of orderSources(loaded.config.sources)) {
     totals.sources += 1;
     try {
-      const summary = await ingestSource(db, named, { logger, baseDir: loaded.baseDir });
+      const summary = await ingestSource(db, named, { logger, baseDir: loaded.baseDir, subscriptions: loaded.config.subscriptions });
       totals.rowsRead += summary.read;
       totals.inserted += summary.inserted;
       totals.updated += summary.updated;

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { RadarError } from '../errors.ts';
+import { subscriptionsCsv, SUBSCRIPTIONS_FILE } from './subscriptions.ts';
 import { createAccounts, recordWindow, type SampleWindow } from './accounts.ts';
 import { formatDay, parseDay } from './days.ts';
 import { linesWithFaults, type FileSpec, type PlantedFaults, type PlantingTally } from './faults.ts';
@@ -45,6 +46,8 @@ export interface SampleOptions {
   readonly onProgress?: (message: string) => void;
   /** Also write the event export and the NPS survey (SIGNAL_FILES; default true). */
   readonly signals?: boolean;
+  /** Also write subscriptions.csv, the billing export renewals can be derived from (docs/subscriptions.md). */
+  readonly subscriptions?: boolean;
 }
 
 export interface SampleManifest {
@@ -131,6 +134,10 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
     life.periods.filter((period) => period.known && period.renewal >= window.start).map((period) => ({ account: life.account, period })),
   );
   await write(renewalsFile, decided);
+  if (options.subscriptions) {
+    await writeFile(join(options.outDir, SUBSCRIPTIONS_FILE), subscriptionsCsv(lives, window));
+    progress(`wrote ${SUBSCRIPTIONS_FILE}`);
+  }
   // Exports list records in time order, with ids assigned in that order.
   const contacts: SupportContact[] = lives.flatMap((life) => supportContacts(life, window, seed)).sort((a, b) => a.openedAt - b.openedAt);
   await write(supportFile, withIds(contacts, 'ZD-', 7));

@@ -27,11 +27,25 @@ export function registerCoreCommands(program: Command, context: CliContext): voi
   config
     .command('check')
     .argument('[file]', 'config file (default: --config, RADAR_CONFIG or config/radar.yaml)')
+    .option('--data', 'also compare the config with the data in the database (lead days vs the typical billing period)')
     .description('Validate a config file; exits 2 naming each bad key and the rule it broke')
-    .action(async (file: string | undefined) => {
+    .action(async (file: string | undefined, options: { data?: boolean }) => {
       const { loadConfig } = await import('../../../config/load.ts');
       const loaded = file ? loadConfig(file) : context.config();
-      context.out.data({ ok: true, file: loaded.file, version: loaded.version }, () => context.out.line(`${loaded.file}: ok (version ${loaded.version})`));
+      let typical: Awaited<ReturnType<typeof import('../../../sql/subscriptions.ts').typicalPeriodDays>> | undefined;
+      const warnings: string[] = [];
+      if (options.data) {
+        const [{ typicalPeriodDays }, { leadDaysWarning }] = await Promise.all([import('../../../sql/subscriptions.ts'), import('../../../models/cadence.ts')]);
+        typical = await typicalPeriodDays(await context.database());
+        const warning = leadDaysWarning(loaded.config.leadDays, typical);
+        if (warning !== undefined) warnings.push(warning);
+      }
+      const data = options.data ? { typicalPeriod: typical ?? null, warnings } : {};
+      context.out.data({ ok: true, file: loaded.file, version: loaded.version, ...data }, () => {
+        context.out.line(`${loaded.file}: ok (version ${loaded.version})`);
+        if (options.data) context.out.line(typical ? `typical billing period: ${typical.days} days (median of ${typical.count} ${typical.basis})` : 'no subscription periods or renewals in the database to compare with');
+        for (const warning of warnings) context.out.line(`warning: ${warning}`);
+      });
     });
   config
     .command('schema')

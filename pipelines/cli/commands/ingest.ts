@@ -33,7 +33,7 @@ async function progressReporter(context: CliContext): Promise<Pick<IngestOptions
 
 async function printSummaries(context: CliContext, summaries: readonly LoadSummary[]): Promise<void> {
   // Loaded with the ingestion that produced the summaries, so this import costs nothing extra.
-  const { describeSkippedEvents } = await import('../../ingest/usage-events.ts');
+  const [{ describeSkippedEvents }, { describeDerivation }] = await Promise.all([import('../../ingest/usage-events.ts'), import('../../ingest/subscriptions.ts')]);
   context.out.data(summaries, () => {
     for (const s of summaries) {
       const seconds = (s.durationMs / 1000).toFixed(1);
@@ -45,6 +45,8 @@ async function printSummaries(context: CliContext, summaries: readonly LoadSumma
       if (s.error) context.out.line(`     ${s.error}`);
       const skipped = describeSkippedEvents(s.detail?.skippedEvents as SkippedEvents | undefined);
       if (skipped) context.out.line(`     ${skipped}`);
+      const derivation = describeDerivation(s.detail);
+      if (derivation) context.out.line(`     ${derivation}`);
     }
     const rejected = summaries.reduce((sum, s) => sum + s.rejected, 0);
     if (rejected > 0) context.out.line(`${rejected} row(s) quarantined: see \`radar ingest rejects\`, fix the source or its mapping, then \`radar ingest retry-rejects\`.`);

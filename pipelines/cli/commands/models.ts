@@ -74,16 +74,24 @@ export function registerModelCommands(program: Command, context: CliContext): vo
     .option('--as-of <date>', 'training day: outcomes decided by its end are used (default today)')
     .option('--promote', 'promote the new model for scoring')
     .action(async (options: { asOf?: string; promote?: boolean }) => {
-      const [{ parseDay }, { trainModel }] = await Promise.all([import('../../../indicators/compute.ts'), import('../../../models/registry.ts')]);
+      const [{ parseDay }, { trainModel }, { skipReport }] = await Promise.all([import('../../../indicators/compute.ts'), import('../../../models/registry.ts'), import('../../../models/training-skips.ts')]);
       const loaded = context.config();
       const asOf = parseDay(options.asOf ?? today(), '--as-of');
       const db = await context.database();
       const { stored, created } = await trainModel(db, { config: loaded.config, configVersion: loaded.version, asOf, promote: Boolean(options.promote) });
       context.logger.info({ event: 'model_trained', version: stored.version, created, rows: stored.classBalance.rows, auc: stored.metrics.model.rocAuc });
-      context.out.data({ created, ...summaryOf(stored) }, () => {
+      const skipped = stored.metrics.training.skipped;
+      // Models stored before the per-reason counts existed have no `byReason`.
+      const skips = 'byReason' in skipped ? skipReport(skipped, stored.leadDays) : undefined;
+      context.out.data({ created, ...summaryOf(stored), skipped: skips }, () => {
         if (!created) context.out.line(`an identical model is already stored as ${stored.version}`);
         for (const line of describeModel(stored)) context.out.line(line);
+        if (!skips) return;
+        context.out.line(`  skipped ${skips.skipped.renewals} of ${skipped.considered.renewals} decided renewals (${skips.skipped.churners} of ${skipped.considered.churners} churners)${skips.lines.length ? ':' : ''}`);
+        for (const line of skips.lines) context.out.line(`    ${line}`);
+        if (skips.warning) context.out.line(`  warning: ${skips.warning}`);
       });
+      if (skips?.warning) context.logger.warn({ event: 'training_skipped_many', renewalShare: skips.renewalShare, churnerShare: skips.churnerShare });
     });
 
   const model = program.command('model').description('The model registry');

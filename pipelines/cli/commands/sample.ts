@@ -11,6 +11,7 @@ interface SampleCommandOptions {
   seed: number;
   out: string;
   end?: string;
+  subscriptions?: boolean;
 }
 
 function integerOption(name: string, min: number, max: number): (value: string) => number {
@@ -37,6 +38,7 @@ export function registerSampleCommands(program: Command, context: CliContext): v
     .option('--seed <n>', 'random seed: the same seed writes the same bytes', integerOption('--seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), 42)
     .option('--out <dir>', 'output directory', '.radar/sample')
     .option('--end <YYYY-MM-DD>', "the sample's today (default: today, UTC)", dateOption)
+    .option('--subscriptions', 'also write subscriptions.csv, a billing export of the contract terms to derive renewals from')
     .action(async (options: SampleCommandOptions) => {
       const outDir = resolve(options.out);
       const end = options.end ?? new Date().toISOString().slice(0, 10);
@@ -47,6 +49,7 @@ export function registerSampleCommands(program: Command, context: CliContext): v
         seed: options.seed,
         end,
         outDir,
+        subscriptions: Boolean(options.subscriptions),
         onProgress: (message) => {
           if (context.out.interactive) context.out.line(`  ${message}`);
           context.logger.debug({ event: 'sample_progress', message });
