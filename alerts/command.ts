@@ -9,6 +9,7 @@ import { listAlerts } from '../sql/alerts.ts';
 import { completeTask, listTasks, snoozeTask } from '../sql/tasks.ts';
 import { dayOf, isDay } from './dates.ts';
 import { runEscalation } from './escalate.ts';
+import { parseId } from './ids.ts';
 import { formatOutcomeReport, runOutcomes } from './report.ts';
 import { runAlerts } from './run.ts';
 import { createSlackApi, type SlackApi } from './slack.ts';
@@ -18,11 +19,7 @@ function day(value: string, flag: string): string {
   return value;
 }
 
-function taskId(value: string): number {
-  const id = Number(value);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new RadarError('usage', `task ID must be a positive integer, got "${value}"`);
-  return id;
-}
+const taskId = (value: string): number => parseId(value, 'task id');
 
 export function outboxDirOf(context: Pick<CliContext, 'environment'>): string {
   return resolve(context.environment.RADAR_DATA_DIR ? join(context.environment.RADAR_DATA_DIR, 'outbox') : join('.radar', 'outbox'));
@@ -128,7 +125,7 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
       const db = await context.database();
       const ok = await completeTask(db, taskId(id), { note: options.note ?? null, by: options.by, now: new Date() });
       if (!ok) throw new RadarError('not_found', `no task ${id}`);
-      context.out.data({ taskId: Number(id), status: 'done' }, () => context.out.line(`task ${id} done`));
+      context.out.data({ taskId: taskId(id), status: 'done' }, () => context.out.line(`task ${id} done`));
     });
   tasks
     .command('snooze')
@@ -139,7 +136,7 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
       const db = await context.database();
       const ok = await snoozeTask(db, taskId(id), day(options.until, '--until'));
       if (!ok) throw new RadarError('not_found', `no open task ${id}`);
-      context.out.data({ taskId: Number(id), status: 'snoozed', until: options.until }, () => context.out.line(`task ${id} snoozed until ${options.until}`));
+      context.out.data({ taskId: taskId(id), status: 'snoozed', until: options.until }, () => context.out.line(`task ${id} snoozed until ${options.until}`));
     });
 
   program
