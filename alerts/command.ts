@@ -8,6 +8,7 @@ import { RadarError } from '../pipelines/errors.ts';
 import { listAlerts } from '../sql/alerts.ts';
 import { completeTask, listTasks, snoozeTask } from '../sql/tasks.ts';
 import { dayOf, isDay } from './dates.ts';
+import { undeliveredError } from './deliver.ts';
 import { runEscalation } from './escalate.ts';
 import { parseId } from './ids.ts';
 import { formatOutcomeReport, runOutcomes } from './report.ts';
@@ -66,6 +67,8 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
         context.out.line(`delivery: ${d.sent} sent, ${d.recovered} found already posted, ${d.dryRun} dry run, ${d.failed} failed, ${d.deferred} deferred`);
         if (d.failed) context.out.line('see `radar alerts list --failed` for the reasons');
       });
+      const problem = undeliveredError('radar alert', summary.delivery);
+      if (problem) throw problem;
     });
 
   program
@@ -76,7 +79,9 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
       const asOf = day(options.asOf, '--as-of');
       const db = await context.database();
       const result = await runEscalation(db, { ...shell(), asOf });
-      context.out.data(result, () => context.out.line(`${result.escalated} tasks escalated; ${result.delivery.sent} sent, ${result.delivery.dryRun} dry run, ${result.delivery.failed} failed`));
+      context.out.data(result, () => context.out.line(`${result.escalated} tasks escalated; ${result.delivery.sent} sent, ${result.delivery.dryRun} dry run, ${result.delivery.failed} failed, ${result.delivery.deferred} deferred`));
+      const problem = undeliveredError('radar escalate', result.delivery);
+      if (problem) throw problem;
     });
 
   const alerts = program.command('alerts').description('Inspect alerts');

@@ -8,7 +8,7 @@ import { parseDay } from '../../indicators/compute.ts';
 import type { CliContext } from '../cli/context.ts';
 import { RadarError } from '../errors.ts';
 import type { DailyResult, StepRecord } from './daily.ts';
-import { runDaily } from './daily.ts';
+import { dailyDeliveryError, runDaily } from './daily.ts';
 import type { JobDeps } from './deps.ts';
 import { openQueues, parseQueueList, queueSettings } from './queues.ts';
 import { applyQueueLimits, upsertSchedules } from './schedule.ts';
@@ -50,7 +50,7 @@ function describeStep(record: StepRecord): string {
     case 'score':
       return `${r.accounts} accounts scored with ${r.modelVersion}: ${JSON.stringify(r.tiers)}`;
     case 'alerts':
-      return `${r.alerts} new alerts (${r.sent} sent, ${r.dryRun} dry run, ${r.failed} failed), ${r.queued} over budget, ${r.holdout} held out`;
+      return `${r.alerts} new alerts (${r.sent} sent, ${r.dryRun} dry run, ${r.failed} failed, ${r.deferred} deferred), ${r.queued} over budget, ${r.holdout} held out`;
     case 'escalations':
       return `${r.escalated} tasks escalated`;
   }
@@ -102,6 +102,8 @@ export function registerJobCommands(program: Command, context: CliContext, optio
       context.out.line(`daily run as of ${asOf}`);
       const result = await runDaily(deps, asOf, { onStep: (record) => context.out.line(`  ${record.step.padEnd(12)} ${(record.ms / 1000).toFixed(1).padStart(6)} s  ${describeStep(record)}`) });
       context.out.data(result, () => context.out.line(`done in ${(result.ms / 1000).toFixed(1)} s`));
+      const undelivered = dailyDeliveryError(result);
+      if (undelivered) throw undelivered;
     });
 
   program

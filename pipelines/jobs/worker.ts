@@ -36,7 +36,9 @@ export function tickOf(job: Pick<Job, 'id' | 'timestamp' | 'opts'>): number {
 
 /** Errors that no retry can fix fail the job at once. */
 function isFinal(error: unknown): boolean {
-  return error instanceof BadPayloadError || (error instanceof RadarError && (error.code === 'usage' || error.code === 'config_invalid'));
+  // A message that failed for good (bad token, unknown channel) fails the same way on a retry of the
+  // whole run; deferred ones (delivery_deferred) are what a retry is for.
+  return error instanceof BadPayloadError || (error instanceof RadarError && (error.code === 'usage' || error.code === 'config_invalid' || error.code === 'delivery_failed'));
 }
 
 /** Parses the payload and runs the handler; exported for tests that drive jobs without Redis. */

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../cli/context.ts';
 import { RadarError } from '../errors.ts';
 import { sendingShell } from '../../alerts/command.ts';
+import { undeliveredError } from '../../alerts/deliver.ts';
 import { lastCompleteIsoWeek, parseIsoWeek } from './period.ts';
 import { REPORT_FORMATS, type ReportFormat } from './render.ts';
 import { publishWeeklyReport } from './publish.ts';
@@ -37,13 +38,14 @@ export function registerReportCommands(program: Command, context: CliContext): v
       const format = resolveFormat(options.format, options.out);
       const db = await context.database();
       const published = await publishWeeklyReport(db, { ...sendingShell(context), now: () => now, week, format, out: options.out, post: options.post });
-      if (published.file === undefined) {
-        process.stdout.write(published.body);
-        return;
-      }
       const { figures, file } = published;
-      context.out.data({ week, format, file, atRiskCents: figures.atRisk.atRiskCents, staleSources: figures.freshness.filter((s) => s.stale).map((s) => s.source), summary: published.summary }, () => {
-        context.out.line(`weekly report ${week} (${format}) written to ${file}`);
-      });
+      if (file === undefined) process.stdout.write(published.body);
+      else {
+        context.out.data({ week, format, file, atRiskCents: figures.atRisk.atRiskCents, staleSources: figures.freshness.filter((s) => s.stale).map((s) => s.source), summary: published.summary }, () => {
+          context.out.line(`weekly report ${week} (${format}) written to ${file}`);
+        });
+      }
+      const undelivered = published.summary && undeliveredError(`weekly report ${week}`, published.summary.delivery);
+      if (undelivered) throw undelivered;
     });
 }
