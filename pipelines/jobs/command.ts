@@ -10,7 +10,7 @@ import { RadarError } from '../errors.ts';
 import type { DailyResult, StepRecord } from './daily.ts';
 import { dailyDeliveryError, runDaily } from './daily.ts';
 import type { JobDeps } from './deps.ts';
-import { openQueues, parseQueueList, queueSettings } from './queues.ts';
+import { openQueues, parseQueueList, pingRedis, queueSettings } from './queues.ts';
 import { applyQueueLimits, upsertSchedules } from './schedule.ts';
 import { formatStatus, readStatus } from './status.ts';
 import { dayInZone } from './time.ts';
@@ -111,7 +111,9 @@ export function registerJobCommands(program: Command, context: CliContext, optio
     .description('Register the BullMQ job schedulers from the config (schedules.*, sources.*.schedule); safe to repeat (needs REDIS_URL)')
     .action(async () => {
       const { config } = context.config();
-      const queues = openQueues(settings());
+      const queueSettingsValue = settings();
+      await pingRedis(queueSettingsValue.redisUrl);
+      const queues = openQueues(queueSettingsValue);
       try {
         const summary = await upsertSchedules(queues, config);
         context.out.data(summary, () => {
@@ -157,7 +159,9 @@ export function registerJobCommands(program: Command, context: CliContext, optio
     .option('--failures <n>', 'failed jobs shown per queue', '5')
     .action(async (flags: { failures: string }) => {
       const { config } = context.config();
-      const queues = openQueues(settings());
+      const queueSettingsValue = settings();
+      await pingRedis(queueSettingsValue.redisUrl);
+      const queues = openQueues(queueSettingsValue);
       try {
         const db = await context.database();
         const now = new Date();
