@@ -127,10 +127,11 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .option('--note <text>', 'what was done')
     .option('--by <name>', 'who did it', 'cli')
     .action(async (id: string, options: { note?: string; by: string }) => {
+      const task = taskId(id); // a bad id is a usage error before the database is opened
       const db = await context.database();
-      const ok = await completeTask(db, taskId(id), { note: options.note ?? null, by: options.by, now: new Date() });
+      const ok = await completeTask(db, task, { note: options.note ?? null, by: options.by, now: new Date() });
       if (!ok) throw new RadarError('not_found', `no task ${id}`);
-      context.out.data({ taskId: taskId(id), status: 'done' }, () => context.out.line(`task ${id} done`));
+      context.out.data({ taskId: task, status: 'done' }, () => context.out.line(`task ${id} done`));
     });
   tasks
     .command('snooze')
@@ -138,10 +139,12 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .argument('<id>', 'task id')
     .requiredOption('--until <day>', 'YYYY-MM-DD')
     .action(async (id: string, options: { until: string }) => {
+      const task = taskId(id);
+      const until = day(options.until, '--until');
       const db = await context.database();
-      const ok = await snoozeTask(db, taskId(id), day(options.until, '--until'));
+      const ok = await snoozeTask(db, task, until);
       if (!ok) throw new RadarError('not_found', `no open task ${id}`);
-      context.out.data({ taskId: taskId(id), status: 'snoozed', until: options.until }, () => context.out.line(`task ${id} snoozed until ${options.until}`));
+      context.out.data({ taskId: task, status: 'snoozed', until }, () => context.out.line(`task ${id} snoozed until ${options.until}`));
     });
 
   program

@@ -152,13 +152,13 @@ describeEachBackend('alert delivery', (context) => {
     expect(fake.requests.filter((r) => r.method === 'conversations.replies').map((r) => r.body.ts)).toEqual([fake.messages[0]!.ts]);
   });
 
-  it('waits Retry-After on 429 and posts once', async () => {
+  it('waits the full Retry-After on 429 (30 s: not cut to the 5xx backoff cap, maxDelayMs 2 s) and posts once', async () => {
     const { db } = context();
     const options = runOptions(testConfig(), AS_OF, slackFor(fake));
-    fake.failNext('chat.postMessage', { status: 429, retryAfter: 2 });
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
     const summary = await runAlerts(db, options);
     expect(summary.delivery.sent).toBe(1);
-    expect(options.recorder.sleeps).toEqual([2000]);
+    expect(options.recorder.sleeps).toEqual([30_000]);
     expect(fake.posts().map((r) => r.status)).toEqual([429, 200]);
     expect(fake.messages).toHaveLength(1);
     // 429 means "not processed": no history search needed before the retry.
@@ -174,15 +174,6 @@ describeEachBackend('alert delivery', (context) => {
     expect(options.recorder.sleeps).toEqual([1000, 1000, 1000, 1000, 1000, 1000]);
     expect(fake.posts().map((r) => r.status)).toEqual([429, 429, 429, 429, 429, 429, 200]);
     expect((await listAlerts(db))[0]).toMatchObject({ status: 'sent', attempts: 1 });
-  });
-
-  it('waits the full Retry-After (30 s), not the 5xx backoff cap (maxDelayMs 2 s)', async () => {
-    const { db } = context();
-    const options = runOptions(testConfig(), AS_OF, slackFor(fake));
-    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
-    const summary = await runAlerts(db, options);
-    expect(summary.delivery.sent).toBe(1);
-    expect(options.recorder.sleeps).toEqual([30_000]);
   });
 
   it('past delivery.rateLimitMaxWaitSeconds keeps the message and the rest of the run queued, not failed; the next run sends them', async () => {

@@ -136,13 +136,13 @@ describeWithRedis(
         DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, RADAR_DATA_DIR: target.dataDir, LOG_LEVEL: 'info',
         SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.url, RADAR_TEST_PAUSE_AFTER_POST: '1:3000',
       });
-      await worker.waitForOutput(/worker \d+: queues escalations/);
+      await worker.waitForOutput(/worker \d+: queues escalations/, 120_000);
       const queue = new Queue('escalations', { connection, prefix });
       const started = Date.now();
       // The catalog's backoff (a minute) shortened for the test; the retry itself is BullMQ's.
       await queue.add('escalations', { asOf: '2026-02-20' }, { jobId: 'escalations/2026-02-20', attempts: 3, backoff: { type: 'fixed', delay: 500 } });
 
-      await worker.waitForOutput(/PAUSED after post 1/);
+      await worker.waitForOutput(/PAUSED after post 1/, 120_000);
       expect(await terminateTagged(admin, tag)).toBeGreaterThanOrEqual(1);
 
       await waitFor(async () => (await queue.getJob('escalations/2026-02-20'))?.finishedOn !== undefined, 90_000, 'the escalations job to finish', () => worker!.stderr().slice(-3000));
@@ -163,7 +163,7 @@ describeWithRedis(
       console.log(`[reliability] connection terminated mid-job: 1 failed attempt, retried and completed in ${((Date.now() - started) / 1000).toFixed(1)} s; ${posted.length} escalations posted, 0 duplicates; worker alive`);
       expect(await stopRadar(worker)).toBe(0);
       worker = undefined;
-    }, 150_000);
+    }, 300_000);
   },
   { unavailable: postgresUnavailable },
 );

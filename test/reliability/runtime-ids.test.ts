@@ -13,18 +13,12 @@ import { silentLogger } from '../../pipelines/log.ts';
 import { addAccount, addScore, DRIVERS, resetAlertTables, runOptions, slackFor, testConfig } from '../alerts-fixtures.ts';
 import { runRadar } from '../support/cli.ts';
 import { describeEachBackend } from '../support/database.ts';
-import { startFakeSlack, type FakeSlack } from '../support/slack-api.ts';
+import { fakeSlackForFile } from '../support/slack-api.ts';
 
 const SECRET = 'ids-test-signing-secret';
 const AS_OF = '2026-01-15';
 
-let fake: FakeSlack;
-beforeAll(async () => {
-  fake = await startFakeSlack();
-});
-afterAll(async () => {
-  await fake.close();
-});
+const slack = fakeSlackForFile();
 
 describeEachBackend('ids in Slack payloads', (context) => {
   let server: RadarServer;
@@ -37,7 +31,7 @@ describeEachBackend('ids in Slack payloads', (context) => {
     const account = await addAccount(db, { externalId: 'acme', csmSlackId: 'UDANA' });
     await addScore(db, account, AS_OF, 0.7, 'high', [DRIVERS.usage]);
     const loaded = testConfig();
-    expect((await runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake)))).delivery.sent).toBe(1);
+    expect((await runAlerts(db, runOptions(loaded, AS_OF, slackFor(slack())))).delivery.sent).toBe(1);
     const task = await db.selectFrom('tasks').select(['task_id', 'alert_id']).orderBy('task_id').executeTakeFirstOrThrow();
     taskId = task.task_id;
     alertId = task.alert_id;
@@ -104,4 +98,4 @@ it('radar tasks done refuses "0x5" as a task id with a usage error naming it', a
   const run = await runRadar(['tasks', 'done', '0x5'], { RADAR_DATA_DIR: mkdtempSync(join(tmpdir(), 'radar-ids-')) });
   expect(run.code).toBe(2);
   expect(run.stderr).toContain('radar: task id must be a positive whole number written with the digits 0-9 only, got "0x5"');
-}, 60_000);
+}, 120_000);

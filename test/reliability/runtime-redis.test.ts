@@ -69,7 +69,7 @@ describeWithRedis(
       expect(scheduled.upserted.map((s) => s.schedulerId).sort()).toEqual(['daily', 'escalations', 'weekly-report']);
 
       worker = startRadar(['-c', configFile, 'worker'], { DATABASE_URL: target.url, REDIS_URL: url, RADAR_DATA_DIR: target.dataDir, LOG_LEVEL: 'info' });
-      await worker.waitForOutput(/worker \d+: queues/);
+      await worker.waitForOutput(/worker \d+: queues/, 120_000);
 
       await killRedis(redis!);
       redis = await startPrivateRedis(port);
@@ -98,7 +98,7 @@ describeWithRedis(
       console.log(`[reliability] Redis SIGKILLed and restarted empty: 3 of 3 schedulers re-created ${(restoredAfterMs / 1000).toFixed(1)} s after the restart, next ticks unchanged, 0 extra runs; worker alive`);
       expect(await stopRadar(worker)).toBe(0);
       worker = undefined;
-    }, 150_000);
+    }, 300_000);
 
     it('radar status with Redis down says "Redis unreachable at …" without credentials and exits 1', async () => {
       await killRedis(redis!);
