@@ -4,9 +4,20 @@ export const tierSchema = z.enum(['low', 'medium', 'high', 'critical']);
 
 const deliverySchema = z
   .object({
-    maxAttempts: z.number().int().min(1).max(20).default(5).describe('Attempts per Slack message before it is marked failed (429 and 5xx are retried).'),
+    maxAttempts: z.number().int().min(1).max(20).default(5).describe('Attempts per Slack message within one run after 5xx or network errors (a 429 is not an attempt); after them the message stays in the outbox for the next run.'),
     baseDelayMs: z.number().int().min(0).default(1000).describe('First backoff after a 5xx or network error; doubles per attempt.'),
-    maxDelayMs: z.number().int().min(0).default(60_000).describe('Longest wait between attempts, Retry-After included.'),
+    maxDelayMs: z.number().int().min(0).default(60_000).describe('Longest backoff between attempts after a 5xx or network error (Retry-After is waited in full, see rateLimitMaxWaitSeconds).'),
+    rateLimitMaxWaitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .default(300)
+      .describe("Longest total wait for Slack's Retry-After on one message in one run. A 429 is never counted as an attempt; past this ceiling the message stays in the outbox (not failed) and the run's remaining messages wait for the next run."),
+    retryForHours: z
+      .number()
+      .min(0)
+      .default(24)
+      .describe('Messages that met only transient failures (5xx, network, rate limits) are retried by every following run until they are this old; then they are marked failed (retry those with `radar alert --retry-failed`).'),
     historyLookbackMinutes: z.number().int().min(1).default(10).describe('Before re-posting an interrupted message, Slack history is searched from this long before the first attempt.'),
   })
   .strict();

@@ -8,7 +8,9 @@ export type RadarErrorCode =
   | 'ingest_failed'
   | 'ingest_reject_share_exceeded'
   | 'source_unavailable'
-  | 'not_found';
+  | 'not_found'
+  | 'delivery_failed'
+  | 'delivery_deferred';
 
 export class RadarError extends Error {
   readonly code: RadarErrorCode;

@@ -254,6 +254,22 @@ export async function recordAttemptError(db: Queryable, alertId: number, reason:
   await db.updateTable('alerts').set({ last_error: reason }).where('alert_id', '=', alertId).execute();
 }
 
+/**
+ * Takes back the attempt `markSending` counted, for a call Slack refused unprocessed (429): such a
+ * call is not an attempt. A row with no attempt left is plainly pending again (nothing can be posted).
+ */
+export async function withdrawAttempt(db: Queryable, alertId: number, reason: string): Promise<void> {
+  await db
+    .updateTable('alerts')
+    .set((eb) => ({
+      attempts: sql<number>`greatest(${eb.ref('attempts')} - 1, 0)`,
+      status: sql<string>`CASE WHEN ${eb.ref('attempts')} <= 1 THEN 'pending' ELSE ${eb.ref('status')} END`,
+      last_error: reason,
+    }))
+    .where('alert_id', '=', alertId)
+    .execute();
+}
+
 export async function incrementAttempts(db: Queryable, alertId: number): Promise<void> {
   await db.updateTable('alerts').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('alert_id', '=', alertId).execute();
 }

@@ -94,17 +94,54 @@ export async function copyCsv(db: QueryExecutor, table: string, columns: readonl
 
 // ---- Postgres server ------------------------------------------------------------------------
 
+/**
+ * SQLSTATEs and driver messages that mean the connection itself is gone (server restart,
+ * `pg_terminate_backend`, network drop), as opposed to a failed statement on a live connection.
+ */
+const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const CONNECTION_LOST_MESSAGE = /Connection terminated|connection error and is not queryable|Client was closed|ECONNRESET|ECONNREFUSED|EPIPE|socket hang up/i;
+
+export function isConnectionLoss(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && CONNECTION_LOST_CODES.has(code)) || (typeof message === 'string' && CONNECTION_LOST_MESSAGE.test(message));
+}
+
+/** A lost connection as a typed error with one readable line; other errors pass unchanged. */
+function asConnectionLoss(error: unknown): unknown {
+  if (!isConnectionLoss(error) || error instanceof RadarError) return error;
+  const { code, message } = error as { code?: string; message: string };
+  return new RadarError(
+    'database_unavailable',
+    `lost the connection to the Postgres server (${message}${code ? `, SQLSTATE ${code}` : ''}); the step failed and can be retried`,
+    { sqlstate: code },
+    { cause: error },
+  );
+}
+
+/** Clients with an `error` listener already (pg's pool hands the same client out again). */
+const listening = new WeakSet<pg.PoolClient>();
+/** The error a checked-out client reported between queries; such a client is destroyed on release. */
+const broken = new WeakMap<pg.PoolClient, Error>();
+
 function wrapPgClient(client: pg.PoolClient): PostgresPoolClient {
+  // pg's pool listens for errors only while a client is idle. A checked-out client whose backend is
+  // terminated emits 'error' with no listener — an uncaught exception that kills the process (a
+  // worker mid-job). Here the error is kept; the next query on the client rejects with it.
+  if (!listening.has(client)) {
+    listening.add(client);
+    client.on('error', (error) => broken.set(client, error));
+  }
+  const run = <T>(promise: Promise<T>): Promise<T> => promise.catch((error: unknown) => Promise.reject(asConnectionLoss(error)));
   return {
-    release: () => client.release(),
+    release: () => client.release(broken.get(client)),
     query: ((sqlOrCursor: unknown, parameters?: readonly unknown[]) => {
       const first = parameters?.[0];
-      if (first instanceof ScriptMarker) return client.query(sqlOrCursor as string);
+      if (first instanceof ScriptMarker) return run(client.query(sqlOrCursor as string));
       if (first instanceof CopyPayload) {
         const stream = client.query(copyStreams.from(sqlOrCursor as string));
-        return pipeline(Readable.from([first.csv]), stream).then(() => ({ command: 'COPY', rowCount: stream.rowCount ?? 0, rows: [] }));
+        return run(pipeline(Readable.from([first.csv]), stream).then(() => ({ command: 'COPY', rowCount: stream.rowCount ?? 0, rows: [] })));
       }
-      return client.query(sqlOrCursor as string, parameters as unknown[]);
+      return run(client.query(sqlOrCursor as string, parameters as unknown[]));
     }) as PostgresPoolClient['query'],
   };
 }
@@ -127,7 +164,7 @@ function openPostgres(options: DatabaseOptions): Kysely<DB> {
   // An idle client error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const wrappedPool: PostgresPool = {
-    connect: async () => wrapPgClient(await pool.connect()),
+    connect: async () => wrapPgClient(await pool.connect().catch((error: unknown) => Promise.reject(asConnectionLoss(error)))),
     end: () => pool.end(),
   };
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: wrappedPool }) });

@@ -71,7 +71,8 @@ describeEachBackend('radar alert commands', (database) => {
     await addScore(db, globex, '2026-01-15', 0.5, 'critical', [DRIVERS.support]);
     fake.failNext('chat.postMessage', { error: 'not_in_channel' });
 
-    await radar(live, ['alert', '--as-of', '2026-01-15']);
+    // One alert failed: the command says so and fails (the CLI exits 1), after printing the summary.
+    await expect(radar(live, ['alert', '--as-of', '2026-01-15'])).rejects.toThrow('radar alert: not every message reached Slack: 1 failed');
     expect(captured.stdout).toContain('as of 2026-01-15: 2 scored, 2 new alerts');
     expect(captured.stdout).toContain('delivery: 1 sent, 0 found already posted, 0 dry run, 1 failed, 0 deferred');
     expect(fake.messages).toHaveLength(1);

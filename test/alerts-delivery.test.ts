@@ -1,14 +1,16 @@
 // Delivery through the outbox with the real @slack/web-api WebClient against a local Slack stand-in:
 // payload shape, exactly-once posting (re-runs, crashes between send and record, lost 5xx answers),
 // 429 and 5xx handling, permanent errors recorded, the Slack id cache, and the dry run.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { runAlerts } from '../alerts/run.ts';
 import { listAlerts } from '../sql/alerts.ts';
 import { listTasks } from '../sql/tasks.ts';
 import { addAccount, addScore, DRIVERS, resetAlertTables, runOptions, slackFor, testConfig } from './alerts-fixtures.ts';
-import { describeEachBackend } from './support/database.ts';
+import { runRadar } from './support/cli.ts';
+import { freshServerSchema } from './jobs-fixtures.ts';
+import { describeEachBackend, IN_CI, postgresUnavailable } from './support/database.ts';
 import { startFakeSlack, type FakeSlack } from './support/slack-api.ts';
 
 let fake: FakeSlack;
@@ -91,18 +93,33 @@ describeEachBackend('alert delivery', (context) => {
     expect(fake.posts(key())).toHaveLength(1);
   });
 
-  it('posts after a crash that happened before the post reached Slack (history is empty)', async () => {
+  it('leaves a message that met only 5xx in the outbox; the next run checks history and posts it, no --retry-failed needed', async () => {
     const { db } = context();
     const loaded = testConfig();
     fake.failNext('chat.postMessage', { status: 503 }, 4); // every attempt of the first run fails
     const first = await runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake)));
-    expect(first.delivery.failed).toBe(1);
-    expect((await listAlerts(db, { failed: true }))[0]!.lastError).toBe('gave up after 4 attempts: HTTP 503');
+    expect(first.delivery).toMatchObject({ deferred: 1, failed: 0, sent: 0 });
+    expect((await listAlerts(db))[0]).toMatchObject({ status: 'sending', attempts: 4, lastError: 'HTTP 503 on 4 attempts in this run (the next run retries)' });
+    expect(await listAlerts(db, { failed: true })).toEqual([]);
 
-    const retry = await runAlerts(db, { ...runOptions(loaded, AS_OF, slackFor(fake)), retryFailed: true });
-    expect(retry.delivery.sent).toBe(1);
+    const next = await runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake)));
+    expect(next.delivery).toMatchObject({ sent: 1, deferred: 0, failed: 0 });
     expect(fake.messages).toHaveLength(1);
     expect(fake.requests.filter((r) => r.method === 'conversations.history').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('marks a message failed once its transient failures outlast delivery.retryForHours', async () => {
+    const { db } = context();
+    const loaded = testConfig({ delivery: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 2000, retryForHours: 24 } });
+    fake.failNext('chat.postMessage', { status: 500 }, 4);
+    const first = await runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake)));
+    expect(first.delivery).toMatchObject({ deferred: 1, failed: 0 });
+    // The next run, 25 hours later, meets the same outage: now it is a failure for a person to look at.
+    const later = new Date(Date.now() + 25 * 3_600_000);
+    const second = await runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake), { now: () => later }));
+    expect(second.delivery).toMatchObject({ deferred: 0, failed: 1 });
+    expect((await listAlerts(db, { failed: true }))[0]!.lastError).toBe('HTTP 500 on 2 attempts in this run; still failing 24 h after the alert was created');
+    expect(fake.messages).toHaveLength(0);
   });
 
   it('marks the alert failed instead of re-posting when the history cannot be read', async () => {
@@ -135,16 +152,53 @@ describeEachBackend('alert delivery', (context) => {
     expect(fake.requests.filter((r) => r.method === 'conversations.replies').map((r) => r.body.ts)).toEqual([fake.messages[0]!.ts]);
   });
 
-  it('waits Retry-After on 429 and posts once', async () => {
+  it('waits the full Retry-After on 429 (30 s: not cut to the 5xx backoff cap, maxDelayMs 2 s) and posts once', async () => {
     const { db } = context();
     const options = runOptions(testConfig(), AS_OF, slackFor(fake));
-    fake.failNext('chat.postMessage', { status: 429, retryAfter: 2 });
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
     const summary = await runAlerts(db, options);
     expect(summary.delivery.sent).toBe(1);
-    expect(options.recorder.sleeps).toEqual([2000]);
+    expect(options.recorder.sleeps).toEqual([30_000]);
     expect(fake.posts().map((r) => r.status)).toEqual([429, 200]);
     expect(fake.messages).toHaveLength(1);
     // 429 means "not processed": no history search needed before the retry.
+    expect(fake.requests.some((r) => r.method === 'conversations.history')).toBe(false);
+  });
+
+  it('never counts a 429 as an attempt: 6 in a row (maxAttempts is 4) still end in one post, attempts = 1', async () => {
+    const { db } = context();
+    const options = runOptions(testConfig(), AS_OF, slackFor(fake));
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 6);
+    const summary = await runAlerts(db, options);
+    expect(summary.delivery).toMatchObject({ sent: 1, failed: 0, deferred: 0 });
+    expect(options.recorder.sleeps).toEqual([1000, 1000, 1000, 1000, 1000, 1000]);
+    expect(fake.posts().map((r) => r.status)).toEqual([429, 429, 429, 429, 429, 429, 200]);
+    expect((await listAlerts(db))[0]).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('past delivery.rateLimitMaxWaitSeconds keeps the message and the rest of the run queued, not failed; the next run sends them', async () => {
+    const { db } = context();
+    const other = await addAccount(db, { externalId: 'globex', csmSlackId: 'ULEE' });
+    await addScore(db, other, AS_OF, 0.6, 'critical');
+    const loaded = testConfig({ delivery: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 2000, rateLimitMaxWaitSeconds: 40 } });
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
+    fake.failNext('chat.postMessage', { status: 429, retryAfter: 30 });
+    const options = runOptions(loaded, AS_OF, slackFor(fake));
+    const first = await runAlerts(db, options);
+    // 30 s waited once; a second 30 s would pass the 40 s ceiling: both alerts wait for the next run.
+    expect(first.delivery).toMatchObject({ sent: 0, failed: 0, deferred: 2 });
+    expect(options.recorder.sleeps).toEqual([30_000]);
+    expect(fake.posts()).toHaveLength(2);
+    const rows = await listAlerts(db);
+    expect(rows.map((row) => [row.status, row.attempts])).toEqual([['pending', 0], ['pending', 0]]);
+    // globex ranks first (ARR × probability): it met the 429s; acme was not tried.
+    expect(rows.find((row) => row.account === 'globex')!.lastError).toBe('ratelimited (HTTP 429): Slack asked to wait 30 s, past delivery.rateLimitMaxWaitSeconds = 40 (the next run retries)');
+    expect(rows.find((row) => row.account === 'acme')!.lastError).toBe('not tried: Slack rate-limited this run past delivery.rateLimitMaxWaitSeconds (the next run retries)');
+
+    const next = await runAlerts(db, runOptions(loaded, AS_OF, slackFor(fake)));
+    expect(next.delivery).toMatchObject({ sent: 2, failed: 0, deferred: 0 });
+    expect(fake.messages.map((m) => m.channel).sort()).toEqual(['DDANA', 'DLEE']);
+    // Never posted before (attempts 0), so no history search was needed.
     expect(fake.requests.some((r) => r.method === 'conversations.history')).toBe(false);
   });
 
@@ -229,3 +283,21 @@ describeEachBackend('alert delivery', (context) => {
     expect(again.delivery.dryRun).toBe(0);
   });
 });
+
+it.skipIf(Boolean(postgresUnavailable) && !IN_CI)('radar alert exits 1 naming the failures when an alert failed (it exited 0 with 34 of 34 failed)', async () => {
+  const target = await freshServerSchema();
+  try {
+    await resetAlertTables(target.db);
+    const account = await addAccount(target.db, { externalId: 'acme', csmSlackId: 'UDANA' });
+    await addScore(target.db, account, AS_OF, 0.42, 'high');
+    const config = join(target.dataDir, 'radar.yaml');
+    writeFileSync(config, JSON.stringify({ routing: { holdoutShare: 0 } }));
+    const run = await runRadar(['-c', config, 'alert', '--as-of', AS_OF], { DATABASE_URL: target.url, RADAR_DATA_DIR: target.dataDir, SLACK_BOT_TOKEN: 'xoxb-revoked-token-9', SLACK_API_URL: fake.url });
+    expect(run.stdout).toContain('delivery: 0 sent, 0 found already posted, 0 dry run, 1 failed, 0 deferred');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('radar: radar alert: not every message reached Slack: 1 failed (see `radar alerts list --failed`; after fixing the cause, `radar alert --retry-failed`)');
+    expect(run.stdout + run.stderr).not.toContain('xoxb-revoked-token-9');
+  } finally {
+    await target.dispose();
+  }
+}, 60_000);

@@ -2,6 +2,8 @@
 // pipelines/cli/commands/jobs.ts registers them, plus test seams read from the environment:
 //   RADAR_TEST_STALL_AFTER_POSTS=n  after the n-th Slack post (before its ts is recorded) the job
 //                                   hangs, so a test can SIGKILL the worker mid-delivery;
+//   RADAR_TEST_PAUSE_AFTER_POST=n:ms  after the n-th Slack post (before its ts is recorded) the job
+//                                   pauses ms once, so a test can cut its database connection there;
 //   RADAR_TEST_LOCK_MS / RADAR_TEST_STALLED_MS  short BullMQ lock and stalled-check intervals.
 // Run as: node --import tsx test/jobs-radar.ts <command> …
 import { Command, CommanderError } from 'commander';
@@ -21,9 +23,10 @@ const context = createContext({
   json: () => Boolean(program.opts<{ json?: boolean }>().json),
 });
 const stallAfter = Number(process.env.RADAR_TEST_STALL_AFTER_POSTS ?? 0);
+const [pauseAfter = 0, pauseMs = 0] = (process.env.RADAR_TEST_PAUSE_AFTER_POST ?? '').split(':').map(Number);
 let posts = 0;
 registerJobCommands(program, context, {
-  ...(stallAfter > 0
+  ...(stallAfter > 0 || pauseAfter > 0
     ? {
         hooks: {
           delivery: {
@@ -32,6 +35,10 @@ registerJobCommands(program, context, {
               if (posts === stallAfter) {
                 process.stdout.write(`STALLING after post ${posts} (${alert.dedupKey})\n`);
                 await new Promise((resolve) => setTimeout(resolve, 10 * 60_000));
+              }
+              if (posts === pauseAfter) {
+                process.stdout.write(`PAUSED after post ${posts} (${alert.dedupKey})\n`);
+                await new Promise((resolve) => setTimeout(resolve, pauseMs));
               }
             },
           },

@@ -13,6 +13,7 @@ import { alertForAction, alertState, recordInteraction, recordNotRisk, setAlertP
 import type { DB, Json } from '../../sql/schema.ts';
 import { completeTask, getTask } from '../../sql/tasks.ts';
 import { addDays, dayOf } from '../dates.ts';
+import { tryParseId } from '../ids.ts';
 import type { Renderer, SlackMessage } from '../render.ts';
 import { actionIds, applyAlertState, NOT_A_RISK_REASONS, type AlertView, type DigestView } from '../view.ts';
 import type { InteractivityApi } from './slack-web.ts';
@@ -62,11 +63,6 @@ const viewSubmissionSchema = z
       .passthrough(),
   })
   .passthrough();
-
-const positiveId = (value: string | undefined): number | undefined => {
-  const id = Number(value);
-  return Number.isSafeInteger(id) && id > 0 ? id : undefined;
-};
 
 /** The "Not a risk" modal (views.open); private_metadata carries the alert id. */
 export function notRiskModal(alertId: number): Record<string, unknown> {
@@ -177,12 +173,13 @@ async function handleBlockActions(deps: HandlerDeps, refresh: (alertId: number) 
   const now = deps.now();
   for (const action of payload.actions) {
     const key = `block_actions:${action.action_ts ?? payload.trigger_id ?? ''}:${action.action_id}:${action.value ?? ''}:${user}`;
-    const id = positiveId(action.value);
+    const parsed = tryParseId(action.value, 'button value');
     const log = { actionId: action.action_id, user, value: action.value };
-    if (id === undefined) {
-      deps.logger.info({ event: 'slack_action_ignored', ...log, reason: 'not a radar button' });
+    if ('error' in parsed) {
+      deps.logger.info({ event: 'slack_action_ignored', ...log, reason: `not a radar button: ${parsed.error}` });
       continue;
     }
+    const { id } = parsed;
     switch (action.action_id) {
       case actionIds.taskDone: {
         const task = await getTask(deps.db, id);
@@ -243,13 +240,15 @@ async function handleBlockActions(deps: HandlerDeps, refresh: (alertId: number) 
 async function handleViewSubmission(deps: HandlerDeps, refresh: (alertId: number) => Promise<void>, payload: z.infer<typeof viewSubmissionSchema>): Promise<HttpAnswer> {
   const { view } = payload;
   if (view.callback_id !== NOT_A_RISK_CALLBACK_ID) return { status: 200 };
-  let alertId: number | undefined;
+  let metadata: { alertId?: unknown } | null;
   try {
-    alertId = positiveId(String((JSON.parse(view.private_metadata) as { alertId?: unknown }).alertId));
+    metadata = JSON.parse(view.private_metadata) as { alertId?: unknown } | null;
   } catch {
-    alertId = undefined;
+    metadata = null;
   }
-  if (alertId === undefined) return { status: 400, body: { error: 'modal without an alert id' } };
+  const parsed = tryParseId(metadata?.alertId, 'alertId');
+  if ('error' in parsed) return { status: 400, body: { error: `modal without an alert id: ${parsed.error}` } };
+  const alertId = parsed.id;
   const reason = view.state.values.reason?.reason?.selected_option?.value;
   if (!reason || !(reason in NOT_A_RISK_REASONS)) return { status: 200, body: { response_action: 'errors', errors: { reason: 'Choose a reason' } } };
   const rawNote = view.state.values.note?.note?.value?.trim() ?? '';

@@ -6,6 +6,7 @@
 //
 // One function, run by `radar run` in-process and by the BullMQ `daily` job alike.
 import { runEscalation } from '../../alerts/escalate.ts';
+import { undeliveredError } from '../../alerts/deliver.ts';
 import { runAlerts } from '../../alerts/run.ts';
 import { computeIndicators, parseDay } from '../../indicators/compute.ts';
 import { scoreAccounts } from '../../models/score.ts';
@@ -26,8 +27,8 @@ export interface DailyStepResults {
   readonly ingest: IngestStepResult;
   readonly indicators: { readonly accounts: number; readonly written: number; readonly warning: number; readonly critical: number };
   readonly score: { readonly modelVersion: string; readonly accounts: number; readonly written: number; readonly tiers: Readonly<Record<string, number>>; readonly warnings: readonly string[] };
-  readonly alerts: { readonly scored: number; readonly alerts: number; readonly queued: number; readonly holdout: number; readonly riskReduced: number; readonly sent: number; readonly dryRun: number; readonly failed: number };
-  readonly escalations: { readonly escalated: number; readonly sent: number; readonly dryRun: number; readonly failed: number };
+  readonly alerts: { readonly scored: number; readonly alerts: number; readonly queued: number; readonly holdout: number; readonly riskReduced: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
+  readonly escalations: { readonly escalated: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
 }
 
 export interface StepRecord<S extends DailyStep = DailyStep> {
@@ -80,11 +81,11 @@ const stepRunners: { readonly [S in DailyStep]: (deps: JobDeps, asOf: string) =>
   alerts: async (deps, asOf) => {
     const summary = await runAlerts(deps.db, { ...alertOptions(deps), asOf });
     const { delivery } = summary;
-    return { scored: summary.scored, alerts: summary.alerts, queued: summary.queued, holdout: summary.holdout, riskReduced: summary.riskReduced, sent: delivery.sent + delivery.recovered, dryRun: delivery.dryRun, failed: delivery.failed };
+    return { scored: summary.scored, alerts: summary.alerts, queued: summary.queued, holdout: summary.holdout, riskReduced: summary.riskReduced, sent: delivery.sent + delivery.recovered, dryRun: delivery.dryRun, failed: delivery.failed, deferred: delivery.deferred };
   },
   escalations: async (deps, asOf) => {
     const result = await runEscalation(deps.db, { ...alertOptions(deps), asOf });
-    return { escalated: result.escalated, sent: result.delivery.sent + result.delivery.recovered, dryRun: result.delivery.dryRun, failed: result.delivery.failed };
+    return { escalated: result.escalated, sent: result.delivery.sent + result.delivery.recovered, dryRun: result.delivery.dryRun, failed: result.delivery.failed, deferred: result.delivery.deferred };
   },
 };
 
@@ -110,6 +111,21 @@ export async function runStep<S extends DailyStep>(deps: JobDeps, step: S, asOf:
   const ms = Math.round(performance.now() - started);
   deps.logger.info({ event: 'daily_step_done', step, asOf, ms, result });
   return { step, ms, result };
+}
+
+/**
+ * A daily run whose alerts or escalations did not all reach Slack: the error that fails `radar run`
+ * (exit 1) and the daily job (final when some failed for good, retried when the rest was only deferred).
+ */
+export function dailyDeliveryError(result: DailyResult): Error | undefined {
+  const totals = { failed: 0, deferred: 0 };
+  for (const record of result.steps) {
+    if (record.step !== 'alerts' && record.step !== 'escalations') continue;
+    const counts = record.result as DailyStepResults['alerts' | 'escalations'];
+    totals.failed += counts.failed;
+    totals.deferred += counts.deferred;
+  }
+  return undeliveredError(`daily run as of ${result.asOf}`, totals);
 }
 
 export async function runDaily(deps: JobDeps, asOfText: string, options: { onStep?: (record: StepRecord) => void } = {}): Promise<DailyResult> {

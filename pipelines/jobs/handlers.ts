@@ -7,7 +7,8 @@ import { ingestConfigured } from '../ingest/run.ts';
 import { RadarError } from '../errors.ts';
 import type { JobName, JobPayload } from './catalog.ts';
 import { publishWeeklyReport } from '../report/publish.ts';
-import { alertOptions, runDaily } from './daily.ts';
+import { undeliveredError } from '../../alerts/deliver.ts';
+import { alertOptions, dailyDeliveryError, runDaily } from './daily.ts';
 import type { JobDeps } from './deps.ts';
 import { dayInZone } from './time.ts';
 
@@ -33,17 +34,23 @@ export const handlers = {
   },
   daily: async ({ asOf }, { deps, atMs }) => {
     const result = await runDaily(deps, asOf ?? dayInZone(atMs, timezoneOf(deps)));
+    const undelivered = dailyDeliveryError(result);
+    if (undelivered) throw undelivered;
     return { asOf: result.asOf, ms: result.ms, steps: result.steps.map(({ step, ms, result: stepResult }) => ({ step, ms, result: stepResult })) };
   },
   escalations: async ({ asOf }, { deps, atMs }) => {
     const day = asOf ?? dayInZone(atMs, timezoneOf(deps));
     const result = await runEscalation(deps.db, { ...alertOptions(deps), asOf: day });
+    const undelivered = undeliveredError(`escalations as of ${day}`, result.delivery);
+    if (undelivered) throw undelivered;
     return { asOf: day, escalated: result.escalated, delivery: result.delivery };
   },
   'weekly-report': async ({ week }, { deps, atMs }) => {
     const target = week ?? lastCompleteIsoWeek(dayInZone(atMs, timezoneOf(deps)));
     const { baseDir: _baseDir, ...sending } = alertOptions(deps);
     const published = await publishWeeklyReport(deps.db, { ...sending, week: target, format: 'html', post: true });
+    const undelivered = published.summary && undeliveredError(`weekly report ${target}`, published.summary.delivery);
+    if (undelivered) throw undelivered;
     return { week: target, file: published.file, summary: published.summary };
   },
 } as const satisfies HandlerMap;

@@ -37,6 +37,36 @@ export function redisConnection(url: string, role: 'worker' | 'client'): Redis {
   return new Redis(url, { ...options, lazyConnect: false });
 }
 
+/** A Redis URL fit to print: scheme, host, port and database, never the user or password. */
+export function redisUrlForDisplay(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(REDIS_URL is not a valid URL)';
+  }
+}
+
+/**
+ * Checks that Redis answers before a command builds queues on it: a clear "Redis unreachable at …"
+ * (exit 1) instead of connection errors surfacing later as retries or unhandled rejections.
+ */
+export async function pingRedis(url: string): Promise<void> {
+  const probe = redisConnection(url, 'client');
+  let lastError: Error | undefined;
+  probe.on('error', (error: Error) => (lastError = error)); // the cause (ECONNREFUSED …), reported below
+  try {
+    await probe.ping();
+  } catch (error) {
+    const cause = (lastError ?? (error as Error)).message.replaceAll(url, redisUrlForDisplay(url));
+    throw new RadarError('database_unavailable', `Redis unreachable at ${redisUrlForDisplay(url)} (${cause})`);
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** Options every job of `name` carries: its retry policy, and bounded history (failed jobs keep their reason). */
 export function jobOptions(name: JobName, settings: Pick<QueueSettings, 'keepCompleted' | 'keepFailed'>): JobsOptions {
   const { retry } = jobs[name];

@@ -1,8 +1,9 @@
 // `radar schedule`: makes Redis hold exactly the job schedulers the config asks for. Upserts are keyed
 // by scheduler id, so running it any number of times (from any machine) leaves one scheduler each.
-// Schedulers are only ever changed here — never on worker start or shutdown.
+// Workers only restore schedulers that are missing (Redis restarted without persistence), with the
+// same upsert; changing or removing one is `radar schedule`'s alone, and nothing is removed on shutdown.
 import type { RadarConfig } from '../../config/schema.ts';
-import { JOB_NAMES, jobs, plannedSchedules, type JobName } from './catalog.ts';
+import { JOB_NAMES, jobs, plannedSchedules, type JobName, type ScheduleEntry } from './catalog.ts';
 import { jobOptions, type JobQueues } from './queues.ts';
 import { checkTimezone } from './time.ts';
 
@@ -29,17 +30,37 @@ export async function applyQueueLimits(queues: JobQueues): Promise<void> {
   }
 }
 
+type PlannedEntry = ScheduleEntry & { readonly job: JobName };
+
+async function upsertOne(queues: JobQueues, entry: PlannedEntry, timezone: string): Promise<SchedulerState> {
+  const queue = queues.queues[entry.job];
+  await queue.upsertJobScheduler(entry.schedulerId, { pattern: entry.cron, tz: timezone }, { name: entry.job, data: entry.data, opts: jobOptions(entry.job, queues.settings) });
+  const stored = await queue.getJobScheduler(entry.schedulerId);
+  return { job: entry.job, schedulerId: entry.schedulerId, cron: stored?.pattern ?? entry.cron, timezone: stored?.tz ?? timezone, next: stored?.next };
+}
+
+/**
+ * Re-creates the schedulers the config asks for that Redis lacks — after a Redis restart without
+ * persistence, nothing fires until they are back. Existing ones are left exactly as they are. A
+ * re-created cron scheduler's first tick is its next one, so a day already run is not run again.
+ */
+export async function restoreMissingSchedules(queues: JobQueues, config: RadarConfig): Promise<SchedulerState[]> {
+  const timezone = checkTimezone(config.schedules.timezone);
+  await applyQueueLimits(queues);
+  const restored: SchedulerState[] = [];
+  for (const entry of plannedSchedules(config)) {
+    if (await queues.queues[entry.job].getJobScheduler(entry.schedulerId)) continue;
+    restored.push(await upsertOne(queues, entry, timezone));
+  }
+  return restored;
+}
+
 export async function upsertSchedules(queues: JobQueues, config: RadarConfig): Promise<ScheduleSummary> {
   const timezone = checkTimezone(config.schedules.timezone);
   const planned = plannedSchedules(config);
   await applyQueueLimits(queues);
   const upserted: SchedulerState[] = [];
-  for (const entry of planned) {
-    const queue = queues.queues[entry.job];
-    await queue.upsertJobScheduler(entry.schedulerId, { pattern: entry.cron, tz: timezone }, { name: entry.job, data: entry.data, opts: jobOptions(entry.job, queues.settings) });
-    const stored = await queue.getJobScheduler(entry.schedulerId);
-    upserted.push({ job: entry.job, schedulerId: entry.schedulerId, cron: stored?.pattern ?? entry.cron, timezone: stored?.tz ?? timezone, next: stored?.next });
-  }
+  for (const entry of planned) upserted.push(await upsertOne(queues, entry, timezone));
   const wanted = new Set(planned.map((entry) => `${entry.job}\u0000${entry.schedulerId}`));
   const removed: ScheduleSummary['removed'] = [];
   for (const job of JOB_NAMES) {

@@ -1,15 +1,17 @@
 // BullMQ workers, following BullMQ's production guide: a dedicated connection with
 // `maxRetriesPerRequest: null`, error listeners, bounded job history, exponential backoff from the
 // catalog, bad payloads failed without retry (UnrecoverableError). Closing waits for active jobs; the
-// caller closes the database pool afterwards. Job schedulers are never touched here.
+// caller closes the database pool afterwards. Schedulers the config asks for but Redis lacks (a Redis
+// restarted without persistence) are re-created at start and after each reconnect; none is ever
+// changed or removed here.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { RadarError } from '../errors.ts';
 import { isJobName, JOB_NAMES, jobs, type JobName, type JobPayload } from './catalog.ts';
 import type { JobDeps } from './deps.ts';
 import { BadPayloadError } from './errors.ts';
 import { handlers, missingHandlers, type Handler, type JobContext, type JobResult } from './handlers.ts';
-import { openQueues, redisConnection, type QueueSettings } from './queues.ts';
-import { applyQueueLimits } from './schedule.ts';
+import { openQueues, pingRedis, redisConnection, type QueueSettings } from './queues.ts';
+import { restoreMissingSchedules } from './schedule.ts';
 
 export interface WorkerOptions {
   readonly queues: readonly JobName[];
@@ -36,7 +38,9 @@ export function tickOf(job: Pick<Job, 'id' | 'timestamp' | 'opts'>): number {
 
 /** Errors that no retry can fix fail the job at once. */
 function isFinal(error: unknown): boolean {
-  return error instanceof BadPayloadError || (error instanceof RadarError && (error.code === 'usage' || error.code === 'config_invalid'));
+  // A message that failed for good (bad token, unknown channel) fails the same way on a retry of the
+  // whole run; deferred ones (delivery_deferred) are what a retry is for.
+  return error instanceof BadPayloadError || (error instanceof RadarError && (error.code === 'usage' || error.code === 'config_invalid' || error.code === 'delivery_failed'));
 }
 
 /** Parses the payload and runs the handler; exported for tests that drive jobs without Redis. */
@@ -60,23 +64,20 @@ export async function startWorkers(deps: JobDeps, settings: QueueSettings, optio
   if (missing.length > 0) throw new Error(`jobs without a handler: ${missing.join(', ')}`);
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RadarError('usage', `--concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
   // Fail fast with a clear message when Redis is unreachable (a worker connection would retry forever).
-  const probe = redisConnection(settings.redisUrl, 'client');
-  probe.on('error', () => undefined);
-  try {
-    await probe.ping();
-  } catch (error) {
-    throw new RadarError('database_unavailable', `cannot reach Redis at REDIS_URL: ${(error as Error).message}`);
-  } finally {
-    probe.disconnect();
-  }
+  await pingRedis(settings.redisUrl);
   const { logger } = deps;
-  // Whatever enqueued the jobs, the catalog's global limits hold (a daily run at a time, in order).
-  const limits = openQueues(settings);
-  try {
-    await applyQueueLimits(limits);
-  } finally {
-    await limits.close();
-  }
+  // Whatever enqueued the jobs, the catalog's global limits hold (a daily run at a time, in order),
+  // and every configured scheduler exists.
+  const restore = async (reason: 'start' | 'reconnect') => {
+    const queues = openQueues(settings);
+    try {
+      const restored = await restoreMissingSchedules(queues, deps.loaded.config);
+      if (restored.length > 0 || reason === 'start') logger.info({ event: 'schedules_restored', reason, restored: restored.map((s) => s.schedulerId) });
+    } finally {
+      await queues.close();
+    }
+  };
+  await restore('start');
   const workers = options.queues.map((queue) => {
     const connection = redisConnection(settings.redisUrl, 'worker');
     connection.on('error', (error) => logger.warn({ event: 'redis_error', queue, err: error }));
@@ -98,10 +99,19 @@ export async function startWorkers(deps: JobDeps, settings: QueueSettings, optio
     return { worker, connection };
   });
   await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
+  // After Redis comes back (ioredis emits 'ready' on every reconnect), put back what a restart lost.
+  // One connection watches for all; restores run one at a time; a failure is logged and retried on
+  // the next reconnect (or by `radar schedule`).
+  let restoring = Promise.resolve();
+  workers[0]?.connection.on('ready', () => {
+    restoring = restoring.then(() => restore('reconnect')).catch((error: unknown) => logger.error({ event: 'schedules_restore_failed', err: error }));
+  });
   logger.info({ event: 'workers_started', queues: options.queues, concurrency: options.concurrency, prefix: settings.prefix });
   return {
     workers: workers.map(({ worker }) => worker),
     async close() {
+      workers[0]?.connection.removeAllListeners('ready');
+      await restoring;
       await Promise.all(workers.map(({ worker }) => worker.close()));
       await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => connection.disconnect())));
       logger.info({ event: 'workers_closed', queues: options.queues });

@@ -3,6 +3,7 @@
 // request, and fails chosen calls on demand (429 with Retry-After, 5xx, {ok:false,error}).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 export type SlackFailureSpec =
   | { readonly status: 429; readonly retryAfter: number }
@@ -211,5 +212,20 @@ export async function startFakeSlack(options: { token?: string; pageSize?: numbe
       failures.clear();
     },
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}
+
+/** One stand-in for a whole test file: started before its tests, closed after them. */
+export function fakeSlackForFile(options: { token?: string; pageSize?: number } = {}): () => FakeSlack {
+  let fake: FakeSlack | undefined;
+  beforeAll(async () => {
+    fake = await startFakeSlack(options);
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  return () => {
+    if (!fake) throw new Error('the Slack stand-in is not started yet');
+    return fake;
   };
 }

@@ -8,17 +8,14 @@ import { RadarError } from '../../errors.ts';
 import type { CliContext } from '../context.ts';
 import { accountLabel } from '../format.ts';
 import { registerAlertPreview } from './alerts-preview.ts';
+import { parseId } from '../../../alerts/ids.ts';
 
 function day(value: string, flag: string): string {
   if (!isDay(value)) throw new RadarError('usage', `${flag} must be a day as YYYY-MM-DD, got "${value}"`);
   return value;
 }
 
-function taskId(value: string): number {
-  const id = Number(value);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new RadarError('usage', `task ID must be a positive integer, got "${value}"`);
-  return id;
-}
+const taskId = (value: string): number => parseId(value, 'task id');
 
 export function registerAlertCommands(program: Command, context: CliContext): void {
   const shell = async () => (await import('../shell.ts')).sendingShell(context);
@@ -39,6 +36,9 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
         context.out.line(`delivery: ${d.sent} sent, ${d.recovered} found already posted, ${d.dryRun} dry run, ${d.failed} failed, ${d.deferred} deferred`);
         if (d.failed) context.out.line('see `radar alerts list --failed` for the reasons');
       });
+      const { undeliveredError } = await import('../../../alerts/deliver.ts');
+      const problem = undeliveredError('radar alert', summary.delivery);
+      if (problem) throw problem;
     });
 
   program
@@ -50,7 +50,10 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
       const { runEscalation } = await import('../../../alerts/escalate.ts');
       const db = await context.database();
       const result = await runEscalation(db, { ...(await shell()), asOf });
-      context.out.data(result, () => context.out.line(`${result.escalated} tasks escalated; ${result.delivery.sent} sent, ${result.delivery.dryRun} dry run, ${result.delivery.failed} failed`));
+      context.out.data(result, () => context.out.line(`${result.escalated} tasks escalated; ${result.delivery.sent} sent, ${result.delivery.dryRun} dry run, ${result.delivery.failed} failed, ${result.delivery.deferred} deferred`));
+      const { undeliveredError } = await import('../../../alerts/deliver.ts');
+      const problem = undeliveredError('radar escalate', result.delivery);
+      if (problem) throw problem;
     });
 
   const alerts = program.command('alerts').description('Inspect alerts');
@@ -100,11 +103,12 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .option('--note <text>', 'what was done')
     .option('--by <name>', 'who did it', 'cli')
     .action(async (id: string, options: { note?: string; by: string }) => {
+      const task = taskId(id); // a bad id is a usage error before the database is opened
       const { completeTask } = await import('../../../sql/tasks.ts');
       const db = await context.database();
-      const ok = await completeTask(db, taskId(id), { note: options.note ?? null, by: options.by, now: new Date() });
+      const ok = await completeTask(db, task, { note: options.note ?? null, by: options.by, now: new Date() });
       if (!ok) throw new RadarError('not_found', `no task ${id}`);
-      context.out.data({ taskId: Number(id), status: 'done' }, () => context.out.line(`task ${id} done`));
+      context.out.data({ taskId: task, status: 'done' }, () => context.out.line(`task ${id} done`));
     });
   tasks
     .command('snooze')
@@ -112,11 +116,13 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .argument('<id>', 'task id')
     .requiredOption('--until <day>', 'YYYY-MM-DD')
     .action(async (id: string, options: { until: string }) => {
+      const task = taskId(id);
+      const until = day(options.until, '--until');
       const { snoozeTask } = await import('../../../sql/tasks.ts');
       const db = await context.database();
-      const ok = await snoozeTask(db, taskId(id), day(options.until, '--until'));
+      const ok = await snoozeTask(db, task, until);
       if (!ok) throw new RadarError('not_found', `no open task ${id}`);
-      context.out.data({ taskId: Number(id), status: 'snoozed', until: options.until }, () => context.out.line(`task ${id} snoozed until ${options.until}`));
+      context.out.data({ taskId: task, status: 'snoozed', until }, () => context.out.line(`task ${id} snoozed until ${options.until}`));
     });
 
   program

@@ -26,7 +26,7 @@ function describeStep(record: StepRecord): string {
     case 'score':
       return `${r.accounts} accounts scored with ${r.modelVersion}: ${JSON.stringify(r.tiers)}`;
     case 'alerts':
-      return `${r.alerts} new alerts (${r.sent} sent, ${r.dryRun} dry run, ${r.failed} failed), ${r.queued} over budget, ${r.holdout} held out`;
+      return `${r.alerts} new alerts (${r.sent} sent, ${r.dryRun} dry run, ${r.failed} failed, ${r.deferred} deferred), ${r.queued} over budget, ${r.holdout} held out`;
     case 'escalations':
       return `${r.escalated} tasks escalated`;
   }
@@ -77,20 +77,24 @@ export function registerJobCommands(program: Command, context: CliContext, optio
         }
         return;
       }
-      const [{ depsFromContext }, { runDaily }] = await Promise.all([import('../shell.ts'), import('../../jobs/daily.ts')]);
+      const [{ depsFromContext }, { runDaily, dailyDeliveryError }] = await Promise.all([import('../shell.ts'), import('../../jobs/daily.ts')]);
       const deps = await depsFromContext(context, (line) => context.out.line(line), options.hooks);
       context.out.line(`daily run as of ${asOf}`);
       const result = await runDaily(deps, asOf, { onStep: (record) => context.out.line(`  ${record.step.padEnd(12)} ${(record.ms / 1000).toFixed(1).padStart(6)} s  ${describeStep(record)}`) });
       context.out.data(result, () => context.out.line(`done in ${(result.ms / 1000).toFixed(1)} s`));
+      const undelivered = dailyDeliveryError(result);
+      if (undelivered) throw undelivered;
     });
 
   program
     .command('schedule')
     .description('Register the BullMQ job schedulers from the config (schedules.*, sources.*.schedule); safe to repeat (needs REDIS_URL)')
     .action(async () => {
-      const [{ openQueues }, { upsertSchedules }] = await queueModules();
+      const [{ openQueues, pingRedis }, { upsertSchedules }] = await queueModules();
       const { config } = context.config();
-      const queues = openQueues(await settings());
+      const queueSettingsValue = await settings();
+      await pingRedis(queueSettingsValue.redisUrl);
+      const queues = openQueues(queueSettingsValue);
       try {
         const summary = await upsertSchedules(queues, config);
         context.out.data(summary, () => {
@@ -136,9 +140,11 @@ export function registerJobCommands(program: Command, context: CliContext, optio
     .description('Schedules and their next run, queue depths, last run per job, failures (needs REDIS_URL)')
     .option('--failures <n>', 'failed jobs shown per queue', '5')
     .action(async (flags: { failures: string }) => {
-      const [{ openQueues }, { formatStatus, readStatus }] = await Promise.all([import('../../jobs/queues.ts'), import('../../jobs/status.ts')]);
+      const [{ openQueues, pingRedis }, { formatStatus, readStatus }] = await Promise.all([import('../../jobs/queues.ts'), import('../../jobs/status.ts')]);
       const { config } = context.config();
-      const queues = openQueues(await settings());
+      const queueSettingsValue = await settings();
+      await pingRedis(queueSettingsValue.redisUrl);
+      const queues = openQueues(queueSettingsValue);
       try {
         const db = await context.database();
         const now = new Date();

@@ -33,16 +33,17 @@ export function registerReportCommands(program: Command, context: CliContext): v
       const week = options.week ?? lastCompleteIsoWeek(now.toISOString().slice(0, 10));
       parseIsoWeek(week);
       const format = resolveFormat(options.format, options.out);
-      const [{ publishWeeklyReport }, { sendingShell }] = await Promise.all([import('../../report/publish.ts'), import('../shell.ts')]);
+      const [{ publishWeeklyReport }, { sendingShell }, { undeliveredError }] = await Promise.all([import('../../report/publish.ts'), import('../shell.ts'), import('../../../alerts/deliver.ts')]);
       const db = await context.database();
       const published = await publishWeeklyReport(db, { ...sendingShell(context), now: () => now, week, format, out: options.out, post: options.post });
-      if (published.file === undefined) {
-        process.stdout.write(published.body);
-        return;
-      }
       const { figures, file } = published;
-      context.out.data({ week, format, file, atRiskCents: figures.atRisk.atRiskCents, staleSources: figures.freshness.filter((s) => s.stale).map((s) => s.source), summary: published.summary }, () => {
-        context.out.line(`weekly report ${week} (${format}) written to ${file}`);
-      });
+      if (file === undefined) process.stdout.write(published.body);
+      else {
+        context.out.data({ week, format, file, atRiskCents: figures.atRisk.atRiskCents, staleSources: figures.freshness.filter((s) => s.stale).map((s) => s.source), summary: published.summary }, () => {
+          context.out.line(`weekly report ${week} (${format}) written to ${file}`);
+        });
+      }
+      const undelivered = published.summary && undeliveredError(`weekly report ${week}`, published.summary.delivery);
+      if (undelivered) throw undelivered;
     });
 }
