@@ -68,7 +68,7 @@ export function fitRadarModel(rows: readonly (IndicatorRow & { label: 0 | 1 })[]
   const labels = Uint8Array.from(rows, (row) => row.label);
   const fitted = trainLogistic(designMatrix(rows, allIndicators, plan), labels, {
     engine: model.engine,
-    l2: model.l2,
+    l2: typeof model.l2 === 'number' ? model.l2 : 30,
     classWeighting: model.classWeighting,
     maxIterations: model.maxIterations,
     learningRate: model.learningRate,
