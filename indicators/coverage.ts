@@ -15,7 +15,9 @@ export type CoverageColumn = 'usage_from' | 'metrics_from';
 export function coveredDays(context: Pick<IndicatorSqlContext<unknown>, 'dayMinus'>, column: CoverageColumn, length: number, endDaysAgo = 0): RawBuilder<number> {
   const end = context.dayMinus(endDaysAgo);
   const start = context.dayMinus(endDaysAgo + length - 1);
-  return sql<number>`coalesce(greatest(0, ${end} - greatest(${start}, ${sql.ref(`s.${column}`)}) + 1), 0)`;
+  const from = sql.ref(`s.${column}`);
+  // greatest() skips NULLs, so "never covered" is spelled out.
+  return sql<number>`(CASE WHEN ${from} IS NULL THEN 0 ELSE greatest(0, ${end} - greatest(${start}, ${from}) + 1) END)`;
 }
 
 /** Whether the account is covered from the first day of the window of `days` days ending on D. */

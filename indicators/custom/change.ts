@@ -13,14 +13,14 @@ export function changeSql(spec: CustomSpecOf<'change'>, context: IndicatorSqlCon
   const baseline = windowLevel(aggregates, context, { metric: spec.metric, per: spec.per, length: spec.baselineDays, endDaysAgo: spec.recentDays, prefix: 'b' });
   const enough = coversWindow(context, metricSource(spec.metric).coverage, spec.recentDays + spec.baselineDays);
   return kindSelect({
-    facts: { ...recent.facts, ...baseline.facts, enough_history: enough, recent_level: recent.level, baseline_level: baseline.level },
-    value: sql`CASE WHEN ${ref('enough_history')} AND ${ref('baseline_level')} > 0 THEN ${ref('recent_level')} / ${ref('baseline_level')} - 1 END`,
+    facts: { ...recent.facts, ...baseline.facts, enough_history: enough },
+    value: sql`CASE WHEN ${ref('enough_history')} AND ${baseline.level} > 0 THEN ${recent.level} / ${baseline.level} - 1 END`,
     detail: {
       recentDays: sql`${spec.recentDays}::int`,
       baselineDays: sql`${spec.baselineDays}::int`,
       enoughHistory: ref('enough_history'),
-      recent: ref('recent_level'),
-      baseline: ref('baseline_level'),
+      recent: recent.level,
+      baseline: baseline.level,
     },
   });
 }
