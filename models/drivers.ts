@@ -3,6 +3,7 @@
 import { priorWindow } from '../indicators/format.ts';
 import { findIndicator } from '../indicators/registry.ts';
 import type { IndicatorDetail } from '../indicators/types.ts';
+import type { ConfiguredIndicator } from '../sql/indicators.ts';
 
 export interface Driver {
   readonly indicator: string;
@@ -25,8 +26,12 @@ function change(value: number): string {
   return value < 0 ? `down ${percent(value)}` : `up ${percent(value)}`;
 }
 
-/** One sentence about an indicator's value for an account, in the words a CSM would use. */
-export function driverSentence(indicator: string, value: number | null, detail: IndicatorDetail): string {
+/**
+ * One sentence about an indicator's value for an account, in the words a CSM would use. An indicator that
+ * words its own drivers (custom ones, `definition.driver`) is asked when its configured definition is given.
+ */
+export function driverSentence(indicator: string, value: number | null, detail: IndicatorDetail, configured?: ConfiguredIndicator): string {
+  if (configured?.definition.driver) return configured.definition.driver(value, detail, configured.config);
   const title = findIndicator(indicator)?.title ?? indicator;
   if (value === null) return missingSentence(indicator, detail);
   switch (indicator) {

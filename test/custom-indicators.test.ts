@@ -215,8 +215,8 @@ describeEachBackend('custom indicators and sparse days', (context) => {
     const rows = await evaluate(config);
     const sentence = (accountId: number, id: string, as: 'explain' | 'driver') => {
       const row = rows.find((r) => r.accountId === accountId && r.indicator === id)!;
-      const definition = configuredIndicators(config).find((item) => item.definition.id === id)!.definition;
-      return as === 'explain' ? definition.explain(row.value, row.detail, config) : definition.driver!(row.value, row.detail, config);
+      const { definition, config: section } = configuredIndicators(config).find((item) => item.definition.id === id)!;
+      return as === 'explain' ? definition.explain(row.value, row.detail, section) : definition.driver!(row.value, row.detail, section);
     };
     expect(sentence(ids.alpha, 'reportsChange', 'driver')).toBe('Reports per day down 70% vs the prior 20 days');
     expect(sentence(ids.alpha, 'reportsChange', 'explain')).toBe('0.6 reports per day in the last 10 days vs 2 in the 20 before: \u221270%');
