@@ -131,7 +131,7 @@ export async function seedCustom(db: Kysely<DB>): Promise<void> {
         SELECT a.account_id, 'nps', ${FIRST_DAY}::timestamptz + (q * 91 + a.account_id % 60) * interval '1 day', (a.account_id * q) % 11, 'bench'
         FROM accounts a, generate_series(0, 3) q`.execute(db),
   );
-  await timed('VACUUM ANALYZE', () => runScript(db, 'VACUUM ANALYZE usage_metrics_daily; VACUUM ANALYZE account_signals'));
+  await timed('VACUUM ANALYZE', () => runScript(db, 'VACUUM ANALYZE usage_metrics_daily, account_signals'));
 }
 
 async function main(): Promise<void> {
