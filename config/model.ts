@@ -30,7 +30,7 @@ export const modelConfigSchema = z
       .gt(0)
       .max(1)
       .default(0.9)
-      .describe('Of two features whose training values correlate beyond this (|Pearson r|, after transform and imputation), the later one in feature order is dropped, with the reason printed; 1 keeps all.'),
+      .describe('Of two features whose training values correlate beyond this (|Pearson r|, after transform and imputation), the one less correlated with churn in the training rows is dropped, with the reason printed; 1 keeps all.'),
     classWeighting: z.enum(['balanced', 'none']).default('balanced').describe('balanced weights each class by the inverse of its share, so rare churn is not ignored.'),
     missingFlags: z
       .boolean()

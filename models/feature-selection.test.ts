@@ -41,6 +41,20 @@ describe('feature planning with custom indicators', () => {
     expect(planFeatures(rows, ids, ids, { ...options, maxCorrelation: 1 }).indicators).toEqual(ids);
   });
 
+  it('of two near-duplicates keeps the one more correlated with churn in the training rows', () => {
+    // a = (.1, .2, .3, .4), b = (.1, .2, .4, .3): deviations (−.15, −.05, .05, .15) and (−.15, −.05, .15, .05):
+    // Σab = .0225 + .0025 + .0075 + .0075 = .04, Σa² = Σb² = .05: r = 0.8. Labels (0, 0, 1, 0), deviations
+    // (−.25, −.25, .75, −.25): Σ(a·label) = .05, Σ(b·label) = .15, so b tells more about churn and a goes, though it comes first.
+    const ids = ['a', 'b'];
+    const rows = [row([0.1, 0.1]), row([0.2, 0.2]), row([0.3, 0.4]), row([0.4, 0.3])];
+    const units = { a: 'fraction', b: 'fraction' } as const;
+    const plan = planFeatures(rows, ids, ids, { missingFlags: false, units, maxCorrelation: 0.7, labels: [0, 0, 1, 0] });
+    expect(plan.indicators).toEqual(['b']);
+    expect(plan.dropped).toEqual([{ indicator: 'a', reason: 'near-duplicate of b (correlation 0.800, beyond model.maxFeatureCorrelation 0.7)' }]);
+    // Without labels the later one goes.
+    expect(planFeatures(rows, ids, ids, { missingFlags: false, units, maxCorrelation: 0.7 }).indicators).toEqual(['a']);
+  });
+
   it('compares near-duplicates after imputation: a feature that equals another where known still correlates', () => {
     // b equals a on three rows and is missing on the fourth, imputed with its mean (0.2):
     // a = (0.1, 0.2, 0.3, 0.4), b = (0.1, 0.2, 0.3, 0.2): deviations a (−.15, −.05, .05, .15), b (−.1, 0, .1, 0):

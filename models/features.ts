@@ -85,8 +85,10 @@ export interface PlanOptions {
   readonly missingFlags: boolean;
   /** Units of indicators the built-in registry does not know (custom indicators), for their transform. */
   readonly units?: Readonly<Record<string, IndicatorUnit>>;
-  /** Drop the later of two features whose |Pearson r| exceeds this (model.maxFeatureCorrelation); default 1 (keep all). */
+  /** Of two features whose |Pearson r| exceeds this (model.maxFeatureCorrelation), drop one; default 1 (keep all). */
   readonly maxCorrelation?: number;
+  /** Training labels: of two near-duplicates the one less correlated with them is dropped (else the later one). */
+  readonly labels?: ArrayLike<number>;
 }
 
 /**
@@ -138,7 +140,13 @@ export function planFeatures(
     if (flagged) missingFlags.push(id);
   }
   const plan = { indicators, missingFlags, transforms, imputation, dropped };
-  return options.maxCorrelation === undefined || options.maxCorrelation >= 1 ? plan : dropNearDuplicates(rows, allIndicators, plan, options.maxCorrelation);
+  return options.maxCorrelation === undefined || options.maxCorrelation >= 1 ? plan : dropNearDuplicates(rows, allIndicators, plan, options.maxCorrelation, options.labels);
+}
+
+/** simple-statistics' sampleCorrelation; NaN (a constant column) is no correlation. */
+function sampleCorrelationOrZero(a: number[], b: number[]): number {
+  const r = sampleCorrelation(a, b);
+  return Number.isFinite(r) ? r : 0;
 }
 
 /** A column of a row-major matrix. */
@@ -148,21 +156,21 @@ function column(matrix: DenseMatrix, j: number): number[] {
 
 /**
  * Near-duplicate features (two custom indicators over the same metric, a level and its share…) split one
- * effect between two unstable coefficients. Walking the features in order, one whose values (transformed
- * and imputed, as the model sees them) correlate beyond `bound` with a feature already kept is dropped,
- * with the reason. Earlier features win: built-ins come first, then custom ones in config order.
+ * effect between two unstable coefficients. Features are visited from the most to the least correlated with
+ * the training labels (in feature order without labels, or on ties: built-ins first, then custom ones in
+ * config order); one whose values (transformed and imputed, as the model sees them) correlate beyond `bound`
+ * with a feature already kept is dropped, with the reason. The kept features stay in feature order.
  */
-export function dropNearDuplicates(rows: readonly IndicatorRow[], allIndicators: readonly string[], plan: FeaturePlan, bound: number): FeaturePlan {
+export function dropNearDuplicates(rows: readonly IndicatorRow[], allIndicators: readonly string[], plan: FeaturePlan, bound: number, labels?: ArrayLike<number>): FeaturePlan {
   const matrix = designMatrix(rows, allIndicators, { ...plan, missingFlags: [] });
   const columns = plan.indicators.map((_, j) => column(matrix, j));
-  // simple-statistics' sampleCorrelation; NaN (a constant column) is no correlation.
-  const correlation = (a: number, b: number) => {
-    const r = sampleCorrelation(columns[a]!, columns[b]!);
-    return Number.isFinite(r) ? r : 0;
-  };
+  const correlation = (a: number, b: number) => sampleCorrelationOrZero(columns[a]!, columns[b]!);
+  const strength = plan.indicators.map((_, j) => (labels ? Math.abs(sampleCorrelationOrZero(columns[j]!, Array.from(labels))) : 0));
+  const visit = plan.indicators.map((_, j) => j).sort((a, b) => strength[b]! - strength[a]! || a - b);
   const kept: number[] = [];
   const dropped = [...plan.dropped];
-  plan.indicators.forEach((id, j) => {
+  for (const j of visit) {
+    const id = plan.indicators[j]!;
     let twin: { index: number; r: number } | undefined;
     for (const k of kept) {
       const r = correlation(j, k);
@@ -173,7 +181,8 @@ export function dropNearDuplicates(rows: readonly IndicatorRow[], allIndicators:
     }
     if (!twin) kept.push(j);
     else dropped.push({ indicator: id, reason: `near-duplicate of ${plan.indicators[twin.index]} (correlation ${twin.r.toFixed(3)}, beyond model.maxFeatureCorrelation ${bound})` });
-  });
+  }
+  kept.sort((a, b) => a - b);
   const keptIds = new Set(kept.map((j) => plan.indicators[j]!));
   return {
     indicators: kept.map((j) => plan.indicators[j]!),

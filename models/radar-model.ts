@@ -77,8 +77,8 @@ export function fitRadarModel(rows: readonly LabelledRow[], allIndicators: reado
   const model = config.model;
   const l2 = model.l2 === 'auto' ? chooseL2(rows, allIndicators, config).chosen : model.l2;
   const requested = requestedIndicators(model, allIndicators);
-  const plan = planFeatures(rows, allIndicators, requested, { missingFlags: model.missingFlags, units: indicatorUnits(config), maxCorrelation: model.maxFeatureCorrelation });
   const labels = Uint8Array.from(rows, (row) => row.label);
+  const plan = planFeatures(rows, allIndicators, requested, { missingFlags: model.missingFlags, units: indicatorUnits(config), maxCorrelation: model.maxFeatureCorrelation, labels });
   const fitted = trainLogistic(designMatrix(rows, allIndicators, plan), labels, {
     engine: model.engine,
     l2,
