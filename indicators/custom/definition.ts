@@ -3,7 +3,7 @@
 // passes), the same flags, explain and model features.
 import type { RawBuilder } from 'kysely';
 import { detailFields } from '../detail.ts';
-import type { IndicatorDefinition, IndicatorSqlContext, IndicatorUnit } from '../types.ts';
+import type { IndicatorDefinition, IndicatorSqlContext, IndicatorSqlRow, IndicatorUnit } from '../types.ts';
 import { changeSql } from './change.ts';
 import { daysSinceSql } from './days-since.ts';
 import { latestSql } from './latest.ts';
@@ -87,7 +87,7 @@ export function customIndicator(spec: CustomIndicatorSpec): IndicatorDefinition<
     ...(passes.has('metrics')
       ? { metrics: { lookbackDays: () => lookbackDays(spec), names: () => metricNames, aggregates: (context) => build(spec, context).aggregates.metrics } }
       : {}),
-    sql: (context) => build(spec, context).select as RawBuilder<never>,
+    sql: (context) => build(spec, context).select as RawBuilder<IndicatorSqlRow>,
     explain: (value, details) => explainCustom(spec, value, details),
     driver: (value, details) => driverCustom(spec, value, details),
   };
