@@ -99,10 +99,12 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
   readonly metrics?: {
     /** Days of metrics (ending at D) the aggregates need. */
     lookbackDays(config: z.output<Config>): number;
-    /** The metric names read (the pass reads only these). */
-    names(config: z.output<Config>): readonly string[];
-    /** Column name → aggregate over usage_metrics_daily rows (columns day, metric, value, users). Names must be unique across indicators. */
-    aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
+    /**
+     * Column name → a window aggregate of one metric over its usage_metrics_daily rows (columns day, value,
+     * users), computed once per (account, metric) under its `shared` name (the same name must mean the same
+     * aggregate, whichever indicator asks), then pivoted to the account's row. Names must be unique across indicators.
+     */
+    aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, { metric: string; shared: string; aggregate: RawBuilder<unknown> }>>;
   };
   /** For indicators reading invoices: the aggregates they add to the shared `invoice_stats` pass. */
   readonly invoices?: {

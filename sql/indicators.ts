@@ -117,7 +117,7 @@ function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unk
     ${lockAccounts ? sql`FOR KEY SHARE OF a` : sql``}`;
 }
 
-type SharedPass = 'usage' | 'metrics' | 'invoices' | 'support';
+type SharedPass = 'usage' | 'invoices' | 'support';
 
 /** The aggregates every indicator adds to one shared pass, and the longest lookback they need. */
 function sharedAggregates(spec: IndicatorRunSpec, pass: SharedPass, fallback: RawBuilder<unknown>): { selected: RawBuilder<unknown>; lookback: number } {
@@ -151,17 +151,42 @@ function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
     GROUP BY account_id`;
 }
 
-/** usage_metrics_daily over the longest window asked for, only the metrics asked for, aggregated per account. */
+/**
+ * usage_metrics_daily over the longest window asked for, only the metrics asked for: each distinct window
+ * aggregate is computed once per (account, metric), whichever indicators and metrics ask for it, then
+ * pivoted to one row per account (`max(…) FILTER (WHERE metric = …)` over that account's few rows), so
+ * twelve custom indicators do not each filter every row.
+ */
 function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
-  const { selected, lookback } = sharedAggregates(spec, 'metrics', sql`count(*) AS metric_rows`);
-  const names = [...new Set(spec.indicators.flatMap(({ definition, config }) => definition.metrics?.names(config) ?? []))];
-  if (names.length === 0) return sql`SELECT NULL::bigint AS account_id, ${selected} FROM usage_metrics_daily WHERE false`;
+  const inner = new Map<string, RawBuilder<unknown>>();
+  const pivoted: RawBuilder<unknown>[] = [];
+  const columns = new Set<string>();
+  const metrics = new Set<string>();
+  let lookback = 0;
+  for (const { definition, config } of spec.indicators) {
+    if (!definition.metrics) continue;
+    lookback = Math.max(lookback, definition.metrics.lookbackDays(config));
+    for (const [name, column] of Object.entries(definition.metrics.aggregates(context(spec.asOf, config)))) {
+      if (!IDENTIFIER.test(name) || !IDENTIFIER.test(column.shared) || columns.has(name)) {
+        throw new RadarError('usage', `indicator ${definition.id}: metric aggregate names "${name}"/"${column.shared}" are not unique lower-case identifiers`);
+      }
+      columns.add(name);
+      metrics.add(column.metric);
+      if (!inner.has(column.shared)) inner.set(column.shared, column.aggregate);
+      pivoted.push(sql`max(${sql.ref(column.shared)}) FILTER (WHERE metric = ${column.metric}) AS ${sql.ref(name)}`);
+    }
+  }
+  if (pivoted.length === 0) return sql`SELECT NULL::bigint AS account_id WHERE false`;
   const { d, dayMinus } = context(spec.asOf, null);
   const shard = spec.accountIds ? sql`AND account_id = ANY(${[...spec.accountIds]}::bigint[])` : sql``;
   return sql`
-    SELECT account_id, ${selected}
-    FROM usage_metrics_daily
-    WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} AND metric = ANY(${names}::text[]) ${shard}
+    SELECT account_id, ${sql.join(pivoted)}
+    FROM (
+      SELECT account_id, metric, ${sql.join([...inner].map(([name, aggregate]) => sql`${aggregate} AS ${sql.ref(name)}`))}
+      FROM usage_metrics_daily
+      WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} AND metric = ANY(${[...metrics]}::text[]) ${shard}
+      GROUP BY account_id, metric
+    ) per_metric
     GROUP BY account_id`;
 }
 

@@ -4,12 +4,11 @@
 import { sql, type RawBuilder } from 'kysely';
 import { coveredDays } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
-import { inWindow, kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
+import { kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
 import { latestSignalJoin } from './signal.ts';
 
 export function daysSinceSql(spec: CustomSpecOf<'daysSince'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): RawBuilder<unknown> {
-  const window = inWindow(context, spec.windowDays);
   let last: RawBuilder<unknown>;
   let covered: RawBuilder<number>;
   let joins: RawBuilder<unknown> | undefined;
@@ -18,8 +17,9 @@ export function daysSinceSql(spec: CustomSpecOf<'daysSince'>, context: Indicator
     last = sql`CASE WHEN g.observed_on > ${context.dayMinus(spec.windowDays)} THEN g.observed_on END`;
     covered = sql<number>`coalesce(greatest(0, ${context.d} - greatest(${context.dayMinus(spec.windowDays - 1)}, s.contract_start) + 1), 0)`;
   } else {
-    const source = metricSource(spec.metric ?? '');
-    last = aggregates.add(source, 'last', () => sql`max(day)`, sql`${window} AND ${source.value} > 0`);
+    const metric = spec.metric ?? '';
+    last = aggregates.add(metric, 'last', { fn: 'lastPositiveDay', length: spec.windowDays, endDaysAgo: 0 });
+    const source = metricSource(metric);
     covered = coveredDays(context, source.coverage, spec.windowDays);
   }
   return kindSelect({

@@ -66,14 +66,13 @@ function kindSql(spec: CustomIndicatorSpec, context: IndicatorSqlContext<unknown
 
 /** The statement part and the shared-pass aggregates of a spec as of one day (built together, so they agree). */
 function build(spec: CustomIndicatorSpec, context: IndicatorSqlContext<unknown>): { select: RawBuilder<unknown>; aggregates: PassAggregates } {
-  const aggregates = new PassAggregates(spec.id);
+  const aggregates = new PassAggregates(spec.id, context);
   return { select: kindSql(spec, context, aggregates), aggregates };
 }
 
 export function customIndicator(spec: CustomIndicatorSpec): IndicatorDefinition<typeof customIndicatorSchema> {
   const passes = new Set(metricsOf(spec).map((name) => metricSource(name).pass));
   if ('per' in spec && spec.per !== 'day') passes.add('usage');
-  const metricNames = metricsOf(spec).filter((name) => metricSource(name).pass === 'metrics');
   return {
     id: spec.id,
     title: spec.label,
@@ -85,7 +84,7 @@ export function customIndicator(spec: CustomIndicatorSpec): IndicatorDefinition<
     detail: detailFields({}, { extras: DETAIL_KEYS[spec.kind] }),
     ...(passes.has('usage') ? { usage: { lookbackDays: () => lookbackDays(spec), aggregates: (context) => build(spec, context).aggregates.usage } } : {}),
     ...(passes.has('metrics')
-      ? { metrics: { lookbackDays: () => lookbackDays(spec), names: () => metricNames, aggregates: (context) => build(spec, context).aggregates.metrics } }
+      ? { metrics: { lookbackDays: () => lookbackDays(spec), aggregates: (context) => build(spec, context).aggregates.metrics } }
       : {}),
     sql: (context) => build(spec, context).select as RawBuilder<IndicatorSqlRow>,
     explain: (value, details) => explainCustom(spec, value, details),

@@ -6,7 +6,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { coveredDays } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
-import { ACTIVE_USERS, inWindow, kindSelect, metricSource, PassAggregates, ref } from './metric.ts';
+import { kindSelect, metricSource, PassAggregates, ref } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
 
 type Per = CustomSpecOf<'level'>['per'];
@@ -19,8 +19,8 @@ export function windowLevel(
 ): { facts: Record<string, RawBuilder<unknown>>; level: RawBuilder<number | null> } {
   const { prefix, length, endDaysAgo } = options;
   const source = metricSource(options.metric);
-  const window = inWindow(context, length, endDaysAgo);
-  const total = aggregates.sum(source, `${prefix}_total`, window);
+  const window = { length, endDaysAgo };
+  const total = aggregates.add(options.metric, `${prefix}_total`, { fn: 'sum', ...window });
   const facts: Record<string, RawBuilder<unknown>> = {
     [`${prefix}_total`]: sql`coalesce(${total}, 0)::float8`,
     [`${prefix}_covered`]: coveredDays(context, source.coverage, length, endDaysAgo),
@@ -30,10 +30,10 @@ export function windowLevel(
   const perDay = sql<number | null>`(${totalRef} / nullif(${covered}, 0))`;
   if (options.per === 'day') return { facts, level: perDay };
   if (options.per === 'activeUser') {
-    facts[`${prefix}_per`] = sql`${aggregates.sum(ACTIVE_USERS, `${prefix}_users`, window)}::float8`;
+    facts[`${prefix}_per`] = sql`${aggregates.add('active_users', `${prefix}_users`, { fn: 'sum', ...window })}::float8`;
     return { facts, level: sql`CASE WHEN ${covered} > 0 THEN ${totalRef} / nullif(${ref(`${prefix}_per`)}, 0) END` };
   }
-  facts[`${prefix}_per`] = sql`${aggregates.add(ACTIVE_USERS, `${prefix}_seats`, () => sql`avg(licensed_seats)`, sql`${window} AND licensed_seats > 0`)}::float8`;
+  facts[`${prefix}_per`] = sql`${aggregates.add('active_users', `${prefix}_seats`, { fn: 'avgSeats', ...window })}::float8`;
   return { facts, level: sql`${perDay} / nullif(${ref(`${prefix}_per`)}, 0)` };
 }
 

@@ -25,33 +25,69 @@ export function metricSource(name: string): MetricSource {
   return { pass: 'metrics', coverage: 'metrics_from', value: sql<number>`value`, rows: sql<boolean>`metric = ${name}` };
 }
 
-export const ACTIVE_USERS = metricSource('active_users');
-
-type Context = Pick<IndicatorSqlContext<unknown>, 'dayMinus'>;
+type Context = Pick<IndicatorSqlContext<unknown>, 'dayMinus' | 'd'>;
 
 /** Rows of the window of `length` days ending `endDaysAgo` days before D. */
-export function inWindow(context: Context, length: number, endDaysAgo = 0): RawBuilder<boolean> {
+export function inWindow(context: Pick<Context, 'dayMinus'>, length: number, endDaysAgo = 0): RawBuilder<boolean> {
   return endDaysAgo === 0
     ? sql<boolean>`day > ${context.dayMinus(length)}`
     : sql<boolean>`day > ${context.dayMinus(endDaysAgo + length)} AND day <= ${context.dayMinus(endDaysAgo)}`;
 }
 
+/** An aggregate of one metric over one window: Σ value, days with value > 0, last such day, Σ (day − D)·value, or average seats (usage_daily). */
+export interface WindowOp {
+  readonly fn: 'sum' | 'positiveDays' | 'lastPositiveDay' | 'sumXY' | 'avgSeats';
+  readonly length: number;
+  readonly endDaysAgo: number;
+}
+
+function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp): RawBuilder<unknown> {
+  const window = inWindow(context, op.length, op.endDaysAgo);
+  switch (op.fn) {
+    case 'sum':
+      return sql`sum(${value}) FILTER (WHERE ${window})`;
+    case 'positiveDays':
+      return sql`count(*) FILTER (WHERE ${window} AND ${value} > 0)`;
+    case 'lastPositiveDay':
+      return sql`max(day) FILTER (WHERE ${window} AND ${value} > 0)`;
+    case 'sumXY':
+      return sql`sum((day - ${context.d}) * ${value}) FILTER (WHERE ${window})`;
+    case 'avgSeats':
+      return sql`avg(licensed_seats) FILTER (WHERE ${window} AND licensed_seats > 0)`;
+  }
+}
+
+/**
+ * A column of the metric pass: the metric's window aggregate is computed once per (account, metric) under
+ * `shared` (the same name for every indicator and metric asking for the same window), then pivoted to the
+ * account's row as `metric = …`. See sql/indicators.ts metricStatsSql.
+ */
+export interface MetricColumn {
+  readonly metric: string;
+  readonly shared: string;
+  readonly aggregate: RawBuilder<unknown>;
+}
+
 /** The aggregates one custom indicator adds to the shared passes, each named c_<id>_<key>. */
 export class PassAggregates {
   readonly usage: Record<string, RawBuilder<unknown>> = {};
-  readonly metrics: Record<string, RawBuilder<unknown>> = {};
-  constructor(private readonly id: string) {}
+  readonly metrics: Record<string, MetricColumn> = {};
+  constructor(
+    private readonly id: string,
+    private readonly context: Context,
+  ) {}
 
-  /** Adds `aggregate` over the rows of `source` matching `where`; returns the column as the kind's SELECT reads it. */
-  add(source: MetricSource, key: string, aggregate: (value: RawBuilder<number>) => RawBuilder<unknown>, where: RawBuilder<boolean>): RawBuilder<number | null> {
+  /** Adds `op` over the metric `name` (read through `source`); returns the column as the kind's SELECT reads it. */
+  add(metric: string, key: string, op: WindowOp): RawBuilder<number | null> {
+    const source = metricSource(metric);
     const name = `c_${this.id.toLowerCase()}_${key}`;
-    this[source.pass][name] = sql`${aggregate(source.value)} FILTER (WHERE ${source.rows} AND ${where})`;
-    return sql.ref(`${source.pass === 'usage' ? 'u' : 'm'}.${name}`);
-  }
-
-  /** Σ of the metric over a window (NULL when no row). */
-  sum(source: MetricSource, key: string, where: RawBuilder<boolean>): RawBuilder<number | null> {
-    return this.add(source, key, (value) => sql`sum(${value})`, where);
+    if (source.pass === 'usage') {
+      this.usage[name] = windowAggregate(this.context, source.value, op);
+      return sql.ref(`u.${name}`);
+    }
+    const shared = `w_${op.fn.toLowerCase()}_${op.length}_${op.endDaysAgo}`;
+    this.metrics[name] = { metric, shared, aggregate: windowAggregate(this.context, source.value, op) };
+    return sql.ref(`m.${name}`);
   }
 }
 

@@ -4,17 +4,17 @@
 import { sql, type RawBuilder } from 'kysely';
 import { coveredDays } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
-import { inWindow, kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
+import { kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
 
 export function ratioSql(spec: CustomSpecOf<'ratio'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): RawBuilder<unknown> {
   const numerator = metricSource(spec.numerator);
-  const window = inWindow(context, spec.windowDays);
+  const window = { fn: 'sum', length: spec.windowDays, endDaysAgo: 0 } as const;
   return kindSelect({
     facts: {
       covered: coveredDays(context, numerator.coverage, spec.windowDays),
-      top: sql`coalesce(${aggregates.sum(numerator, 'num', window)}, 0)::float8`,
-      bottom: sql`coalesce(${aggregates.sum(metricSource(spec.denominator), 'den', window)}, 0)::float8`,
+      top: sql`coalesce(${aggregates.add(spec.numerator, 'num', window)}, 0)::float8`,
+      bottom: sql`coalesce(${aggregates.add(spec.denominator, 'den', window)}, 0)::float8`,
     },
     value: sql`CASE WHEN ${ref('covered')} > 0 THEN ${ref('top')} / nullif(greatest(${ref('bottom')}, ${spec.floor}::float8), 0) END`,
     detail: {

@@ -3,12 +3,12 @@
 import { sql, type RawBuilder } from 'kysely';
 import { coveredDays } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
-import { inWindow, kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
+import { kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
 
 export function shareSql(spec: CustomSpecOf<'share'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): RawBuilder<unknown> {
   const source = metricSource(spec.metric);
-  const active = aggregates.add(source, 'active', () => sql`count(*)`, sql`${inWindow(context, spec.windowDays)} AND ${source.value} > 0`);
+  const active = aggregates.add(spec.metric, 'active', { fn: 'positiveDays', length: spec.windowDays, endDaysAgo: 0 });
   return kindSelect({
     facts: { covered: coveredDays(context, source.coverage, spec.windowDays), active: sql`coalesce(${active}, 0)` },
     value: sql`${ref('active')}::float8 / nullif(${ref('covered')}, 0)`,

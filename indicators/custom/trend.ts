@@ -5,14 +5,13 @@ import { sql, type RawBuilder } from 'kysely';
 import { coveredDays } from '../coverage.ts';
 import { leastSquaresSql } from '../least-squares.ts';
 import type { IndicatorSqlContext } from '../types.ts';
-import { inWindow, kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
+import { kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
 
 export function trendSql(spec: CustomSpecOf<'trend'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): RawBuilder<unknown> {
   const source = metricSource(spec.metric);
-  const window = inWindow(context, spec.windowDays);
-  const sumY = aggregates.sum(source, 'sum_y', window);
-  const sumXY = aggregates.add(source, 'sum_xy', (value) => sql`sum((day - ${context.d}) * ${value})`, window);
+  const sumY = aggregates.add(spec.metric, 'sum_y', { fn: 'sum', length: spec.windowDays, endDaysAgo: 0 });
+  const sumXY = aggregates.add(spec.metric, 'sum_xy', { fn: 'sumXY', length: spec.windowDays, endDaysAgo: 0 });
   const fit = leastSquaresSql({ n: ref('covered'), sumY: ref('sum_y'), sumXY: ref('sum_xy') });
   return kindSelect({
     facts: { covered: coveredDays(context, source.coverage, spec.windowDays), sum_y: sql`coalesce(${sumY}, 0)`, sum_xy: sql`coalesce(${sumXY}, 0)` },

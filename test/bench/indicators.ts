@@ -1,6 +1,7 @@
 // Indicator benchmark on the Postgres server: 10,000 accounts × 365 days of usage, plus tickets,
 // invoices, renewals and market events, in a throw-away schema that is dropped at the end.
-//   npx tsx test/bench/indicators.ts            (DATABASE_URL default postgres://postgres@127.0.0.1:5432/test)
+//   npx tsx test/bench/indicators.ts            (DATABASE_URL default postgres://postgres@127.0.0.1:5432/test;
+//                                                BENCH_BACKFILL=0 skips the 52-week backfill)
 // Prints: the bare usage scan, all indicators counted in the database (in one statement, and in 2 account
 // shards on 2 connections), evaluated (read only) and computed + written for every account as of one day,
 // an idempotent re-run, 12 custom indicators (indicators.custom) on top of the built-ins against the
@@ -182,6 +183,7 @@ async function main(): Promise<void> {
     if (runs.withCustom.value !== runs.builtIns.value * 28 / 16) throw new Error(`expected 28 rows per account, got ${runs.withCustom.value} for ${runs.builtIns.value / 16} accounts`);
     console.log(`ratio built-ins + 12 custom / built-ins alone: ${(runs.withCustom.ms / runs.builtIns.ms).toFixed(2)}×  one statement, ${(runs.withCustomSharded.ms / runs.builtInsSharded.ms).toFixed(2)}×  2 shards   (target ≤ 2×)`);
     console.log('');
+    if (process.env.BENCH_BACKFILL === '0') return; // the one-day figures only
     const days = Array.from({ length: 52 }, (_, week) => addDays(D, -7 * (week + 1)));
     let rows = 0;
     await timed(`52-week backfill (scope ${BACKFILL_SCOPE}, horizon ${config.horizonDays} d)`, async () => {
