@@ -15,8 +15,22 @@ const tierCutoffs = z
 export const modelConfigSchema = z
   .object({
     engine: z.enum(['library', 'irls']).default('irls').describe('library: ml-logistic-regression (gradient descent); irls: exact Newton/IRLS solver.'),
-    features: z.array(z.string().min(1)).default([]).describe('Indicator ids used as features; empty means every indicator.'),
-    l2: z.number().min(0).default(30).describe('L2 penalty on standardised coefficients (the intercept is not penalised); the penalty is not divided by the row count, so it matters less as data grows. 30 was chosen by 4-fold cross-validation on the sample company (best calibration, same AUC as 1–100).'),
+    features: z
+      .union([z.literal('auto'), z.array(z.string().min(1))])
+      .default('auto')
+      .describe('Indicator ids (built-in or custom) used as features; auto (or an empty list) takes every indicator with data in training, custom ones included, except the few excluded by default.'),
+    l2: z
+      .union([z.number().min(0), z.literal('auto')])
+      .default(30)
+      .describe('L2 penalty on standardised coefficients (the intercept is not penalised); the penalty is not divided by the row count, so it matters less as data grows. 30 was chosen by 4-fold cross-validation on the sample company (best calibration, same AUC as 1–100). auto: chosen at each training by cross-validation over l2Grid (deterministic folds by account).'),
+    l2Grid: z.array(z.number().min(0)).min(2).max(12).default([1, 3, 10, 30, 100, 300]).describe('The L2 strengths `l2: auto` tries.'),
+    cvFolds: z.number().int().min(2).max(10).default(4).describe('Folds (by account, deterministic from holdout.seed) for `l2: auto` and the coefficient stability report.'),
+    maxFeatureCorrelation: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.9)
+      .describe('Of two features whose training values correlate beyond this (|Pearson r|, after transform and imputation), the one less correlated with churn in the training rows is dropped, with the reason printed; 1 keeps all.'),
     classWeighting: z.enum(['balanced', 'none']).default('balanced').describe('balanced weights each class by the inverse of its share, so rare churn is not ignored.'),
     missingFlags: z
       .boolean()

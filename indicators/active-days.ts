@@ -1,6 +1,7 @@
-// Active days: how many days of the recent window had any activity.
+// Active days: how many days of the recent window had any activity. A day without a usage row had none.
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
+import { coversWindow } from './coverage.ts';
 import { num } from './format.ts';
 import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
@@ -18,7 +19,8 @@ export const activeDays = {
   title: 'Active days',
   description:
     'Days in the recent window with at least one active user or event. Few active days means the product is no longer part of the routine. ' +
-    'No data when no usage rows were reported in the window, or when the contract started inside the window (a partial window would look inactive).',
+    'A day without a usage row is a day without activity (sparse exports), so an account that went silent has 0 active days. ' +
+    'No data when the account is not covered (indicators.coverageStart) from the first day of the window (a partial window would look inactive).',
   unit: 'days',
   riskDirection: 'lower',
   configSchema,
@@ -30,17 +32,19 @@ export const activeDays = {
       ad_active: sql`count(*) FILTER (WHERE day > ${dayMinus(config.recentDays)} AND (active_users > 0 OR events > 0))`,
     }),
   },
-  sql: ({ config, dayMinus }) => sql`
+  sql: ({ config, dayMinus }) => {
+    const fullWindow = coversWindow({ dayMinus }, 'usage_from', config.recentDays);
+    return sql`
     SELECT s.account_id,
-           CASE WHEN s.contract_start <= ${dayMinus(config.recentDays - 1)} AND u.ad_reported > 0 THEN u.ad_active::float8 END AS value,
+           CASE WHEN ${fullWindow} THEN coalesce(u.ad_active, 0)::float8 END AS value,
            ${detail.pack({
              recentDays: sql`${config.recentDays}::int`, reportedDays: sql`coalesce(u.ad_reported, 0)`,
-             activeDays: sql`coalesce(u.ad_active, 0)`, fullWindow: sql`s.contract_start <= ${dayMinus(config.recentDays - 1)}`,
+             activeDays: sql`coalesce(u.ad_active, 0)`, fullWindow,
            })} AS detail_values
-    FROM scope s LEFT JOIN usage_stats u USING (account_id)`,
+    FROM scope s LEFT JOIN usage_stats u USING (account_id)`;
+  },
   explain: (value, detail, config) => {
-    if (detail.fullWindow === false) return `contract started within the last ${config.recentDays} days: window not complete`;
-    if (value === null) return `no usage reported in the last ${config.recentDays} days`;
+    if (detail.fullWindow === false || value === null) return `not covered for all of the last ${config.recentDays} days (coverage started inside the window): window not complete`;
     return `active on ${value} of the last ${config.recentDays} days (${num(detail, 'reportedDays')} days reported usage)`;
   },
 } as const satisfies IndicatorDefinition<typeof configSchema>;

@@ -16,7 +16,8 @@ import {
   type IndicatorScope,
   type WriteSummary,
 } from './statement.ts';
-import type { Thresholds } from './types.ts';
+import { customIndicator } from './custom/definition.ts';
+import type { IndicatorDefinition, Thresholds } from './types.ts';
 
 export { readIndicatorValues, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from './statement.ts';
 
@@ -67,13 +68,14 @@ export function dayRange(from: string, to: string, stepDays: number): string[] {
   return days;
 }
 
-/** Every registered indicator with its section of the (already validated) config. */
+/** Every registered indicator with its section of the (already validated) config, then the custom ones it declares. */
 export function configuredIndicators(config: RadarConfig): ConfiguredIndicator[] {
-  const sections = config.indicators as Readonly<Record<string, Thresholds | undefined>>;
-  return indicatorRegistry.map((definition) => ({
+  const sections = config.indicators as unknown as Readonly<Record<string, Thresholds | undefined>>;
+  const builtIn = indicatorRegistry.map((definition) => ({
     definition,
     config: sections[definition.id] ?? (definition.configSchema.parse({}) as Thresholds),
   }));
+  return [...builtIn, ...config.indicators.custom.map((spec) => ({ definition: customIndicator(spec) as unknown as IndicatorDefinition, config: spec }))];
 }
 
 function specFor(options: ComputeIndicatorsOptions) {
@@ -84,6 +86,7 @@ function specFor(options: ComputeIndicatorsOptions) {
     scope: options.scope,
     horizonDays: options.horizonDays,
     accountIds: options.accountIds,
+    coverageStart: options.config.indicators.coverageStart,
   };
 }
 

@@ -1,7 +1,7 @@
 // Building blocks for indicator config sections: windows and thresholds with defaults and
 // descriptions, and the rule that `critical` lies beyond `warning` in the risk direction.
 import { z } from 'zod';
-import type { RiskDirection } from './types.ts';
+import type { RiskDirection, Thresholds } from './types.ts';
 
 /** A window length in days (a window of N days as of D is the days D−N+1 … D). */
 export function days(defaultValue: number, description: string) {
@@ -27,14 +27,16 @@ export function indicatorConfig<Shape extends z.ZodRawShape>(
       critical: z.number().nullable().default(defaults.critical).describe(`Flag "critical" when the value is ${word} this (${defaults.unit}); null disables.`),
     })
     .strict()
-    .superRefine((config, ctx) => {
-      const { warning, critical } = config as { warning: number | null; critical: number | null };
-      if (warning === null || critical === null) return;
-      if (direction === 'higher' && !(critical > warning)) {
-        ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be greater than warning (${warning})` });
-      }
-      if (direction === 'lower' && !(critical < warning)) {
-        ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be less than warning (${warning}): lower values are riskier here` });
-      }
-    });
+    .superRefine((config, ctx) => checkThresholdOrder(direction, config as Thresholds, ctx));
+}
+
+/** `critical` must lie beyond `warning` in the risk direction (when both are set). */
+export function checkThresholdOrder(direction: RiskDirection, { warning, critical }: Thresholds, ctx: z.RefinementCtx): void {
+  if (warning === null || critical === null) return;
+  if (direction === 'higher' && !(critical > warning)) {
+    ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be greater than warning (${warning})` });
+  }
+  if (direction === 'lower' && !(critical < warning)) {
+    ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be less than warning (${warning}): lower values are riskier here` });
+  }
 }

@@ -53,8 +53,8 @@ describe('indicator config', () => {
 
   it('has a section with defaults for every registered indicator', () => {
     const { config } = parseConfig({});
-    const sections = config.indicators as Record<string, { warning: number | null; critical: number | null; recentDays?: number }>;
-    expect(Object.keys(sections).sort()).toEqual(indicatorRegistry.map((indicator) => indicator.id).sort());
+    const sections = config.indicators as unknown as Record<string, { warning: number | null; critical: number | null; recentDays?: number }>;
+    expect(Object.keys(sections).sort()).toEqual([...indicatorRegistry.map((indicator) => indicator.id), 'coverageStart', 'custom'].sort());
     expect(sections.usageDecline).toEqual({ recentDays: 30, baselineDays: 90, warning: -0.3, critical: -0.5 });
     expect(sections.paymentDelay).toEqual({ invoices: 6, warning: 10, critical: 30 });
   });

@@ -31,3 +31,11 @@ export function money(cents: number | null): string {
 export function plural(count: number | null, word: string, pluralWord = `${word}s`): string {
   return `${fmt(count, 0)} ${count === 1 ? word : pluralWord}`;
 }
+
+/** "the prior quarter" for 90 days, "the prior month" for 30, "the prior year" for 365, else "the prior N days". */
+export function priorWindow(days: number | null): string {
+  if (days === 90) return 'the prior quarter';
+  if (days === 30) return 'the prior month';
+  if (days === 365) return 'the prior year';
+  return days === null ? 'before' : `the prior ${days} days`;
+}

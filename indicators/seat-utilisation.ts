@@ -1,6 +1,8 @@
-// Seat utilisation: average active users over average licensed seats in the recent window.
+// Seat utilisation: average active users over average licensed seats in the recent window. Active users
+// are averaged over the covered days (a day without a row had none); seats over the days that report them.
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
+import { coveredDays } from './coverage.ts';
 import { fmt, num } from './format.ts';
 import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
@@ -17,7 +19,7 @@ export const seatUtilisation = {
   id: 'seatUtilisation',
   title: 'Seat utilisation',
   description:
-    'Average daily active users divided by average licensed seats, over the days of the recent window that report seats. ' +
+    'Average daily active users over the covered days of the recent window (a day without a usage row has none) divided by the average licensed seats over the days that report seats. ' +
     'Paid-for seats nobody uses are the first thing cut at renewal (downgrade) or the sign of a failed roll-out. No data when no day in the window reports seats.',
   unit: 'fraction',
   riskDirection: 'lower',
@@ -29,21 +31,25 @@ export const seatUtilisation = {
       const withSeats = sql`day > ${dayMinus(config.recentDays)} AND licensed_seats > 0`;
       return {
         su_days: sql`count(*) FILTER (WHERE ${withSeats})`,
-        su_users: sql`sum(active_users) FILTER (WHERE ${withSeats})`,
+        su_users: sql`sum(active_users) FILTER (WHERE day > ${dayMinus(config.recentDays)})`,
         su_seats: sql`sum(licensed_seats) FILTER (WHERE ${withSeats})`,
       };
     },
   },
-  sql: ({ config }) => sql`
-    SELECT s.account_id,
-           u.su_users::float8 / nullif(u.su_seats, 0) AS value,
+  sql: ({ config, dayMinus }) => sql`
+    SELECT account_id, avg_users / avg_seats AS value,
            ${detail.pack({
-             recentDays: sql`${config.recentDays}::int`, daysWithSeats: sql`coalesce(u.su_days, 0)`,
-             avgActiveUsers: sql`u.su_users::float8 / nullif(u.su_days, 0)`, avgLicensedSeats: sql`u.su_seats::float8 / nullif(u.su_days, 0)`,
+             recentDays: sql`${config.recentDays}::int`, daysWithSeats: sql`days_with_seats`,
+             avgActiveUsers: sql`avg_users`, avgLicensedSeats: sql`avg_seats`,
            })} AS detail_values
-    FROM scope s LEFT JOIN usage_stats u USING (account_id)`,
+    FROM (
+      SELECT s.account_id, coalesce(u.su_days, 0) AS days_with_seats,
+             coalesce(u.su_users, 0)::float8 / nullif(${coveredDays({ dayMinus }, 'usage_from', config.recentDays)}, 0) AS avg_users,
+             u.su_seats::float8 / nullif(u.su_days, 0) AS avg_seats
+      FROM scope s LEFT JOIN usage_stats u USING (account_id)
+    ) seats`,
   explain: (value, detail, config) => {
     if (value === null) return `no licensed seats reported in the last ${config.recentDays} days`;
-    return `avg ${fmt(num(detail, 'avgActiveUsers'))} active users on ${fmt(num(detail, 'avgLicensedSeats'))} licensed seats over ${num(detail, 'daysWithSeats')} days: ${fmt(value * 100)}% of seats used`;
+    return `avg ${fmt(num(detail, 'avgActiveUsers'))} active users a day on ${fmt(num(detail, 'avgLicensedSeats'))} licensed seats (${num(detail, 'daysWithSeats')} days reported seats): ${fmt(value * 100)}% of seats used`;
   },
 } as const satisfies IndicatorDefinition<typeof configSchema>;

@@ -3,6 +3,7 @@
 //
 //   WITH scope AS MATERIALIZED (in-scope accounts as of D, with next renewal and ARR as of D),
 //        usage_stats AS (one pass over usage_daily with every usage indicator's aggregates),
+//        metric_stats AS (one pass over usage_metrics_daily with every custom indicator's aggregates),
 //        invoice_stats AS (one pass over the invoices issued by D, with their point-in-time payment state),
 //        support_stats AS (one pass over the support contacts of the longest window asked for),
 //        i0 AS (<indicator 0 SELECT>), i1 AS (…), …,
@@ -32,6 +33,9 @@ import type { Flag, IndicatorDefinition, IndicatorDetail, IndicatorSqlContext, T
 
 export type IndicatorScope = 'renewing' | 'all';
 
+/** Where an account's coverage starts (a covered day without a usage row counts as zero usage). */
+export type CoverageStart = 'contractStart' | 'firstReportedDay';
+
 /** One indicator with its parsed config section. */
 export interface ConfiguredIndicator {
   readonly definition: IndicatorDefinition;
@@ -47,6 +51,8 @@ export interface IndicatorRunSpec {
   readonly horizonDays: number;
   /** Restrict to these accounts (a shard, or one account for explain). */
   readonly accountIds?: readonly number[] | undefined;
+  /** Default 'contractStart'. */
+  readonly coverageStart?: CoverageStart | undefined;
 }
 
 export interface ComputedIndicatorValue {
@@ -78,7 +84,18 @@ function context<C>(asOf: string, config: C): IndicatorSqlContext<C> {
   return { asOf, config, d: sql<string>`${asOf}::date`, dayMinus, startOfDayMinus, knownBefore: startOfDayMinus(-1) };
 }
 
-/** Accounts active on D (contract started, no churn decided by then), with next renewal and ARR as of D. */
+/**
+ * The first covered day of each usage table: the contract start, or the first day the account reported by D
+ * (one primary-key probe per account; usage for D is known at the end of D, so day ≤ D).
+ */
+function coverageSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  if (spec.coverageStart !== 'firstReportedDay') return sql`a.contract_start AS usage_from, a.contract_start AS metrics_from`;
+  const d = sql`${spec.asOf}::date`;
+  return sql`(SELECT min(u.day) FROM usage_daily u WHERE u.account_id = a.account_id AND u.day <= ${d}) AS usage_from,
+             (SELECT min(m.day) FROM usage_metrics_daily m WHERE m.account_id = a.account_id AND m.day <= ${d}) AS metrics_from`;
+}
+
+/** Accounts active on D (contract started, no churn decided by then), with next renewal, ARR and coverage as of D. */
 function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unknown> {
   const { asOf } = spec;
   const { d, knownBefore } = context(asOf, null);
@@ -89,7 +106,8 @@ function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unk
     SELECT a.account_id, a.segment, a.industry, a.contract_start, nr.next_renewal_on,
            coalesce(decided.arr_after_cents, in_force.arr_before_cents, a.arr_cents) AS arr_cents,
            -- Only two labels: whether a renewals row for a future date exists is usually learnt when it is decided (after D).
-           CASE WHEN decided.arr_after_cents IS NOT NULL THEN 'decided' ELSE 'contract' END AS arr_source
+           CASE WHEN decided.arr_after_cents IS NOT NULL THEN 'decided' ELSE 'contract' END AS arr_source,
+           ${coverageSql(spec)}
     FROM accounts a
     LEFT JOIN LATERAL (
       SELECT r.arr_after_cents FROM renewals r
@@ -141,6 +159,45 @@ function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
     SELECT account_id, ${selected}
     FROM usage_daily
     WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} ${shard}
+    GROUP BY account_id`;
+}
+
+/**
+ * usage_metrics_daily over the longest window asked for, only the metrics asked for: each distinct window
+ * aggregate is computed once per (account, metric), whichever indicators and metrics ask for it, then
+ * pivoted to one row per account (`max(…) FILTER (WHERE metric = …)` over that account's few rows), so
+ * twelve custom indicators do not each filter every row.
+ */
+function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
+  const inner = new Map<string, RawBuilder<unknown>>();
+  const pivoted: RawBuilder<unknown>[] = [];
+  const columns = new Set<string>();
+  const metrics = new Set<string>();
+  let lookback = 0;
+  for (const { definition, config } of spec.indicators) {
+    if (!definition.metrics) continue;
+    lookback = Math.max(lookback, definition.metrics.lookbackDays(config));
+    for (const [name, column] of Object.entries(definition.metrics.aggregates(context(spec.asOf, config)))) {
+      if (!IDENTIFIER.test(name) || !IDENTIFIER.test(column.shared) || columns.has(name)) {
+        throw new RadarError('usage', `indicator ${definition.id}: metric aggregate names "${name}"/"${column.shared}" are not unique lower-case identifiers`);
+      }
+      columns.add(name);
+      metrics.add(column.metric);
+      if (!inner.has(column.shared)) inner.set(column.shared, column.aggregate);
+      pivoted.push(sql`max(${sql.ref(column.shared)}) FILTER (WHERE metric = ${column.metric}) AS ${sql.ref(name)}`);
+    }
+  }
+  if (pivoted.length === 0) return sql`SELECT NULL::bigint AS account_id WHERE false`;
+  const { d, dayMinus } = context(spec.asOf, null);
+  const shard = spec.accountIds ? sql`AND account_id = ANY(${[...spec.accountIds]}::bigint[])` : sql``;
+  return sql`
+    SELECT account_id, ${sql.join(pivoted)}
+    FROM (
+      SELECT account_id, metric, ${sql.join([...inner].map(([name, aggregate]) => sql`${aggregate} AS ${sql.ref(name)}`))}
+      FROM usage_metrics_daily
+      WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} AND metric = ANY(${[...metrics]}::text[]) ${shard}
+      GROUP BY account_id, metric
+    ) per_metric
     GROUP BY account_id`;
 }
 
@@ -196,6 +253,7 @@ function computedCtes(spec: IndicatorRunSpec, lockAccounts = false): RawBuilder<
   return sql`
     WITH scope AS MATERIALIZED (${scopeSql(spec, lockAccounts)}),
          usage_stats AS (${usageStatsSql(spec)}),
+         metric_stats AS (${metricStatsSql(spec)}),
          invoice_stats AS (${invoiceStatsSql(spec)}),
          support_stats AS (${supportStatsSql(spec)}),
          ${sql.join(ctes)},

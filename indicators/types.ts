@@ -7,10 +7,15 @@
 // runner (indicators/statement.ts) composes all indicators of a date into one statement, so they share the
 // point-in-time relations below instead of each re-deriving them:
 //
-//   scope(account_id, segment, industry, contract_start, next_renewal_on, arr_cents, arr_source)
+//   scope(account_id, segment, industry, contract_start, next_renewal_on, arr_cents, arr_source, usage_from, metrics_from)
 //       in-scope accounts as of D; next_renewal_on and arr_cents are derived as of D, never current state.
+//       usage_from / metrics_from: the account's first covered day for usage_daily / usage_metrics_daily
+//       (`indicators.coverageStart`: the contract start, or the first day it reported by D; NULL = none).
+//       A covered day without a row is a day without usage (indicators/coverage.ts).
 //   usage_stats(account_id, <aggregates contributed by the indicators' `usage.aggregates`>)
 //       one pass over usage_daily (days D−lookback+1 … D) for all usage indicators; no row = no usage.
+//   metric_stats(account_id, <aggregates contributed by the indicators' `metrics.aggregates`>)
+//       one pass over usage_metrics_daily (days D−lookback+1 … D, the metrics asked for) for custom indicators.
 //   invoice_stats(account_id, <aggregates contributed by the indicators' `invoices.aggregates`>)
 //       one pass over the invoices issued by D (void excluded), per account with at least one; the rows
 //       aggregated have columns invoice_id, issued_on, due_on, amount_cents, failed_attempts, paid
@@ -37,7 +42,8 @@ export type Flag = 'ok' | 'warning' | 'critical' | 'no-data';
 export const FLAGS: readonly Flag[] = ['ok', 'warning', 'critical', 'no-data'];
 
 /** What the value counts. */
-export type IndicatorUnit = 'ratio' | 'fraction' | 'days' | 'count' | 'cents' | 'boolean';
+/** 'value': a number as reported (an account signal such as NPS), used by the model as is. */
+export type IndicatorUnit = 'ratio' | 'fraction' | 'days' | 'count' | 'cents' | 'boolean' | 'value';
 
 /** Warning and critical thresholds; null disables that level. Both inclusive. */
 export interface Thresholds {
@@ -89,6 +95,17 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
     /** Column name → aggregate over usage_daily rows (columns day, active_users, sessions, events, minutes, licensed_seats). Names must be unique across indicators. */
     aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
   };
+  /** For indicators reading usage_metrics_daily: the aggregates they add to the shared `metric_stats` pass. */
+  readonly metrics?: {
+    /** Days of metrics (ending at D) the aggregates need. */
+    lookbackDays(config: z.output<Config>): number;
+    /**
+     * Column name → a window aggregate of one metric over its usage_metrics_daily rows (columns day, value,
+     * users), computed once per (account, metric) under its `shared` name (the same name must mean the same
+     * aggregate, whichever indicator asks), then pivoted to the account's row. Names must be unique across indicators.
+     */
+    aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, { metric: string; shared: string; aggregate: RawBuilder<unknown> }>>;
+  };
   /** For indicators reading invoices: the aggregates they add to the shared `invoice_stats` pass. */
   readonly invoices?: {
     /** Column name → aggregate over the invoice rows described above. Names must be unique across indicators. */
@@ -107,4 +124,6 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
   sql(context: IndicatorSqlContext<z.output<Config>>): RawBuilder<IndicatorSqlRow>;
   /** The counts behind a value, as one sentence. */
   explain(value: number | null, detail: IndicatorDetail, config: z.output<Config>): string;
+  /** The alert driver in a CSM's words ("Reports per active user down 64% vs the prior quarter"); built-ins have theirs in models/drivers.ts. */
+  driver?(value: number | null, detail: IndicatorDetail, config: z.output<Config>): string;
 }

@@ -1,7 +1,10 @@
 // Usage decline: average daily events in the recent window vs the baseline window before it,
 // per licensed seat when both windows report seats (so a seat reduction is not read as a decline).
+// Sparse days: a covered day without a row counts as zero events, so an account that went silent shows as
+// a 100% decline, not as missing data.
 import { sql } from 'kysely';
 import { days, indicatorConfig } from './config.ts';
+import { coveredDays, coversWindow } from './coverage.ts';
 import { fmt, num, pct } from './format.ts';
 import { detailFields } from './detail.ts';
 import type { IndicatorDefinition } from './types.ts';
@@ -23,8 +26,9 @@ export const usageDecline = {
   title: 'Usage decline',
   description:
     'Relative change of average daily events (per licensed seat when seats are known in both windows) in the recent window vs the baseline window before it. ' +
-    'Averages are over the days that reported usage. A falling product usage is the most common early sign of churn. ' +
-    'No data when either window has no usage rows, the baseline had no events, or the contract started less than recent+baseline days ago (a brand-new account is never "declining").',
+    'Averages are over every day of each window: a day without a usage row counts as zero events (sparse exports), so an account that went silent is a 100% decline. ' +
+    'Seats are averaged over the days that report them. A falling product usage is the most common early sign of churn. ' +
+    'No data when the baseline had no events, or the account is covered (indicators.coverageStart) for less than recent+baseline days (a brand-new account is never "declining").',
   unit: 'ratio',
   riskDirection: 'lower',
   configSchema,
@@ -44,7 +48,9 @@ export const usageDecline = {
       };
     },
   },
-  sql: ({ config, dayMinus }) => sql`
+  sql: ({ config, dayMinus }) => {
+    const window = config.recentDays + config.baselineDays;
+    return sql`
     SELECT account_id,
            CASE WHEN enough_history AND base_rate > 0 THEN recent_rate / base_rate - 1 END AS value,
            ${detail.pack({
@@ -60,22 +66,21 @@ export const usageDecline = {
              base_epd / CASE WHEN per_seat THEN base_seats ELSE 1 END AS base_rate
       FROM (
         SELECT s.account_id,
-               s.contract_start <= ${dayMinus(config.recentDays + config.baselineDays - 1)} AS enough_history,
+               ${coversWindow({ dayMinus }, 'usage_from', window)} AS enough_history,
                u.ud_recent_days AS recent_days, u.ud_base_days AS base_days,
-               u.ud_recent_events::float8 / nullif(u.ud_recent_days, 0) AS recent_epd,
-               u.ud_base_events::float8 / nullif(u.ud_base_days, 0) AS base_epd,
+               coalesce(u.ud_recent_events, 0)::float8 / nullif(${coveredDays({ dayMinus }, 'usage_from', config.recentDays)}, 0) AS recent_epd,
+               coalesce(u.ud_base_events, 0)::float8 / nullif(${coveredDays({ dayMinus }, 'usage_from', config.baselineDays, config.recentDays)}, 0) AS base_epd,
                u.ud_recent_seats::float8 AS recent_seats, u.ud_base_seats::float8 AS base_seats,
                coalesce(u.ud_recent_seats IS NOT NULL AND u.ud_base_seats IS NOT NULL, false) AS per_seat
         FROM scope s LEFT JOIN usage_stats u USING (account_id)
       ) facts
-    ) rates`,
+    ) rates`;
+  },
   explain: (value, detail, config) => {
     const recent = num(detail, 'recentEventsPerDay');
     const base = num(detail, 'baselineEventsPerDay');
-    if (detail.enoughHistory === false) return `less than ${config.recentDays + config.baselineDays} days since contract start: not enough history to compare`;
-    if (recent === null || base === null) {
-      return `no usage reported in the ${recent === null ? `last ${config.recentDays} days` : `${config.baselineDays} days before them`}`;
-    }
+    if (detail.enoughHistory === false) return `covered for less than ${config.recentDays + config.baselineDays} days: not enough history to compare`;
+    if (recent === null || base === null) return `no usage coverage in the last ${config.recentDays + config.baselineDays} days`;
     const sentence = `avg ${fmt(recent)} events/day in the last ${config.recentDays} days vs ${fmt(base)} in the ${config.baselineDays} before`;
     if (value === null) return `${sentence}: no baseline activity to compare with`;
     const seats = detail.perSeat === true ? ` (per licensed seat: ${fmt(num(detail, 'recentSeats'))} seats vs ${fmt(num(detail, 'baselineSeats'))})` : '';

@@ -1,7 +1,9 @@
 // Drivers in plain words: the sentence a CSM reads next to a risk score, built from the indicator's value
 // and the counts in its detail ("Usage down 46% vs the prior quarter"). Pure.
+import { priorWindow } from '../indicators/format.ts';
 import { findIndicator } from '../indicators/registry.ts';
 import type { IndicatorDetail } from '../indicators/types.ts';
+import type { ConfiguredIndicator } from '../indicators/statement.ts';
 
 export interface Driver {
   readonly indicator: string;
@@ -19,25 +21,22 @@ const percent = (fraction: number) => `${Math.round(Math.abs(fraction) * 100)}%`
 const plural = (count: number, word: string, many = `${word}s`) => `${whole(count)} ${Math.round(count) === 1 ? word : many}`;
 const dollars = (cents: number) => `$${Math.round(cents / 100).toLocaleString('en-US')}`;
 
-/** "the prior quarter" for 90 days, else "the prior N days". */
-function window(days: number | null): string {
-  if (days === 90) return 'the prior quarter';
-  if (days === 30) return 'the prior month';
-  if (days === 365) return 'the prior year';
-  return days === null ? 'before' : `the prior ${days} days`;
-}
 
 function change(value: number): string {
   return value < 0 ? `down ${percent(value)}` : `up ${percent(value)}`;
 }
 
-/** One sentence about an indicator's value for an account, in the words a CSM would use. */
-export function driverSentence(indicator: string, value: number | null, detail: IndicatorDetail): string {
+/**
+ * One sentence about an indicator's value for an account, in the words a CSM would use. An indicator that
+ * words its own drivers (custom ones, `definition.driver`) is asked when its configured definition is given.
+ */
+export function driverSentence(indicator: string, value: number | null, detail: IndicatorDetail, configured?: ConfiguredIndicator): string {
+  if (configured?.definition.driver) return configured.definition.driver(value, detail, configured.config);
   const title = findIndicator(indicator)?.title ?? indicator;
   if (value === null) return missingSentence(indicator, detail);
   switch (indicator) {
     case 'usageDecline':
-      return `Usage ${change(value)} vs ${window(num(detail, 'baselineDays'))}`;
+      return `Usage ${change(value)} vs ${priorWindow(num(detail, 'baselineDays'))}`;
     case 'usageTrend':
       return `Usage trending ${value < 0 ? 'down' : 'up'} ${percent(value)} a month over the last ${num(detail, 'days') ?? 90} days`;
     case 'activeDays':

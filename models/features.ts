@@ -12,6 +12,7 @@ import type { ModelConfig } from '../config/model.ts';
 import { findIndicator } from '../indicators/registry.ts';
 import type { ComputedIndicatorValue } from '../indicators/statement.ts';
 import type { Flag, IndicatorDetail, IndicatorUnit } from '../indicators/types.ts';
+import { sampleCorrelation } from 'simple-statistics';
 import type { DenseMatrix } from './dense-matrix.ts';
 
 /** Indicators left out when `model.features` is empty, and why. */
@@ -44,9 +45,10 @@ export function applyTransform(transform: Transform, value: number): number {
   return value;
 }
 
-function transformOf(id: string): Transform {
-  const definition = findIndicator(id);
-  return definition ? transformForUnit(definition.unit) : 'identity';
+/** The transform of an indicator: by the unit given (custom indicators), else the built-in's unit. */
+function transformOf(id: string, units: Readonly<Record<string, IndicatorUnit>> | undefined): Transform {
+  const unit = units?.[id] ?? findIndicator(id)?.unit;
+  return unit ? transformForUnit(unit) : 'identity';
 }
 
 /** Indicator values of one account as of one day, in the order of `indicators` (null = no data). */
@@ -73,10 +75,20 @@ export function featureNames(plan: Pick<FeaturePlan, 'indicators' | 'missingFlag
   return [...plan.indicators, ...plan.missingFlags.map((id) => `${id}${MISSING_SUFFIX}`)];
 }
 
-/** The indicators requested as features: `model.features`, or every indicator except EXCLUDED_BY_DEFAULT. */
+/** The indicators requested as features: `model.features`, or (auto / empty) every indicator, custom ones included, except EXCLUDED_BY_DEFAULT. */
 export function requestedIndicators(model: Pick<ModelConfig, 'features'>, allIndicators: readonly string[]): string[] {
-  if (model.features.length > 0) return [...model.features];
+  if (model.features !== 'auto' && model.features.length > 0) return [...model.features];
   return allIndicators.filter((id) => !(id in EXCLUDED_BY_DEFAULT));
+}
+
+export interface PlanOptions {
+  readonly missingFlags: boolean;
+  /** Units of indicators the built-in registry does not know (custom indicators), for their transform. */
+  readonly units?: Readonly<Record<string, IndicatorUnit>>;
+  /** Of two features whose |Pearson r| exceeds this (model.maxFeatureCorrelation), drop one; default 1 (keep all). */
+  readonly maxCorrelation?: number;
+  /** Training labels: of two near-duplicates the one less correlated with them is dropped (else the later one). */
+  readonly labels?: ArrayLike<number>;
 }
 
 /**
@@ -88,7 +100,7 @@ export function planFeatures(
   rows: readonly IndicatorRow[],
   allIndicators: readonly string[],
   requested: readonly string[],
-  options: { missingFlags: boolean },
+  options: PlanOptions,
 ): FeaturePlan {
   const indicators: string[] = [];
   const transforms: Transform[] = [];
@@ -98,7 +110,7 @@ export function planFeatures(
   for (const id of requested) {
     const index = allIndicators.indexOf(id);
     if (index < 0) throw new RangeError(`unknown indicator ${id}`);
-    const transform = transformOf(id);
+    const transform = transformOf(id, options.units);
     let known = 0;
     let sum = 0;
     let min = Infinity;
@@ -127,7 +139,58 @@ export function planFeatures(
     imputation.push(sum / known);
     if (flagged) missingFlags.push(id);
   }
-  return { indicators, missingFlags, transforms, imputation, dropped };
+  const plan = { indicators, missingFlags, transforms, imputation, dropped };
+  return options.maxCorrelation === undefined || options.maxCorrelation >= 1 ? plan : dropNearDuplicates(rows, allIndicators, plan, options.maxCorrelation, options.labels);
+}
+
+/** simple-statistics' sampleCorrelation; NaN (a constant column) is no correlation. */
+function sampleCorrelationOrZero(a: number[], b: number[]): number {
+  const r = sampleCorrelation(a, b);
+  return Number.isFinite(r) ? r : 0;
+}
+
+/** A column of a row-major matrix. */
+function column(matrix: DenseMatrix, j: number): number[] {
+  return Array.from({ length: matrix.rows }, (_, i) => matrix.data[i * matrix.columns + j]!);
+}
+
+/**
+ * Near-duplicate features (two custom indicators over the same metric, a level and its share…) split one
+ * effect between two unstable coefficients. Features are visited from the most to the least correlated with
+ * the training labels (in feature order without labels, or on ties: built-ins first, then custom ones in
+ * config order); one whose values (transformed and imputed, as the model sees them) correlate beyond `bound`
+ * with a feature already kept is dropped, with the reason. The kept features stay in feature order.
+ */
+export function dropNearDuplicates(rows: readonly IndicatorRow[], allIndicators: readonly string[], plan: FeaturePlan, bound: number, labels?: ArrayLike<number>): FeaturePlan {
+  const matrix = designMatrix(rows, allIndicators, { ...plan, missingFlags: [] });
+  const columns = plan.indicators.map((_, j) => column(matrix, j));
+  const correlation = (a: number, b: number) => sampleCorrelationOrZero(columns[a]!, columns[b]!);
+  const strength = plan.indicators.map((_, j) => (labels ? Math.abs(sampleCorrelationOrZero(columns[j]!, Array.from(labels))) : 0));
+  const visit = plan.indicators.map((_, j) => j).sort((a, b) => strength[b]! - strength[a]! || a - b);
+  const kept: number[] = [];
+  const dropped = [...plan.dropped];
+  for (const j of visit) {
+    const id = plan.indicators[j]!;
+    let twin: { index: number; r: number } | undefined;
+    for (const k of kept) {
+      const r = correlation(j, k);
+      if (Math.abs(r) > bound) {
+        twin = { index: k, r };
+        break;
+      }
+    }
+    if (!twin) kept.push(j);
+    else dropped.push({ indicator: id, reason: `near-duplicate of ${plan.indicators[twin.index]} (correlation ${twin.r.toFixed(3)}, beyond model.maxFeatureCorrelation ${bound})` });
+  }
+  kept.sort((a, b) => a - b);
+  const keptIds = new Set(kept.map((j) => plan.indicators[j]!));
+  return {
+    indicators: kept.map((j) => plan.indicators[j]!),
+    transforms: kept.map((j) => plan.transforms[j]!),
+    imputation: kept.map((j) => plan.imputation[j]!),
+    missingFlags: plan.missingFlags.filter((id) => keptIds.has(id)),
+    dropped,
+  };
 }
 
 /** Fills a dense matrix (rows × features) from indicator rows following a plan. */

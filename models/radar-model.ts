@@ -5,6 +5,8 @@
 // every probability. The stored intercept is therefore prior-corrected by −log(w₁/w₀) = −log(n₀/n₁)
 // (King & Zeng 2001), so the probability is again the chance of churn at the training base rate.
 import type { RadarConfig } from '../config/schema.ts';
+import { configuredIndicators } from '../indicators/compute.ts';
+import type { IndicatorUnit } from '../indicators/types.ts';
 import { contributions, predictProbabilities, trainLogistic, type FittedModel } from './train.ts';
 import { designMatrix, featureNames, planFeatures, requestedIndicators, scorecardPoints, type FeaturePlan, type IndicatorRow } from './features.ts';
 import { brierScore, calibrationTable, logLoss, prAuc, precisionRecallAt, rocAuc, type CalibrationBin, type CutoffPerformance } from './metrics.ts';
@@ -60,15 +62,26 @@ export function tierFor(probability: number, tiers: TierCutoffs): Tier {
   return 'low';
 }
 
-/** Fits the feature plan, the logistic model and the scorecard on training rows. */
-export function fitRadarModel(rows: readonly (IndicatorRow & { label: 0 | 1 })[], allIndicators: readonly string[], config: RadarConfig, options: ModelFitOptions = {}): RadarModel {
+/** Units of every configured indicator (custom ones are not in the built-in registry). */
+function indicatorUnits(config: RadarConfig): Record<string, IndicatorUnit> {
+  return Object.fromEntries(configuredIndicators(config).map(({ definition }) => [definition.id, definition.unit]));
+}
+
+type LabelledRow = IndicatorRow & { label: 0 | 1; accountId?: number };
+
+/**
+ * Fits the feature plan, the logistic model and the scorecard on training rows. With `model.l2: auto` the
+ * L2 strength is first chosen by cross-validation (chooseL2); the fit records the value used.
+ */
+export function fitRadarModel(rows: readonly LabelledRow[], allIndicators: readonly string[], config: RadarConfig, options: ModelFitOptions = {}): RadarModel {
   const model = config.model;
+  const l2 = model.l2 === 'auto' ? chooseL2(rows, allIndicators, config).chosen : model.l2;
   const requested = requestedIndicators(model, allIndicators);
-  const plan = planFeatures(rows, allIndicators, requested, { missingFlags: model.missingFlags });
   const labels = Uint8Array.from(rows, (row) => row.label);
+  const plan = planFeatures(rows, allIndicators, requested, { missingFlags: model.missingFlags, units: indicatorUnits(config), maxCorrelation: model.maxFeatureCorrelation, labels });
   const fitted = trainLogistic(designMatrix(rows, allIndicators, plan), labels, {
     engine: model.engine,
-    l2: model.l2,
+    l2,
     classWeighting: model.classWeighting,
     maxIterations: model.maxIterations,
     learningRate: model.learningRate,
@@ -199,6 +212,32 @@ export function holdoutEvaluation(
   };
 }
 
+export interface L2Search {
+  readonly chosen: number;
+  readonly folds: number;
+  /** Per grid value: out-of-fold log loss and ROC AUC over all rows. */
+  readonly grid: readonly { l2: number; logLoss: number | null; rocAuc: number | null }[];
+}
+
+/**
+ * `model.l2: auto`: k-fold cross-validation (folds by account, from holdout.seed; by row when rows carry no
+ * account) over model.l2Grid; the lowest out-of-fold log loss wins (a proper score: ranking and calibration),
+ * a tie going to the stronger penalty. Deterministic: same rows, same choice.
+ */
+export function chooseL2(rows: readonly LabelledRow[], allIndicators: readonly string[], config: RadarConfig): L2Search {
+  const { l2Grid, cvFolds, holdout } = config.model;
+  const keyed = rows.map((row, index) => ({ ...row, accountId: row.accountId ?? index + 1 }));
+  const grid = [...l2Grid]
+    .sort((a, b) => a - b)
+    .map((l2) => {
+      const cv = crossValidate(keyed, allIndicators, { ...config, model: { ...config.model, l2 } }, { folds: cvFolds, seed: holdout.seed });
+      return { l2, logLoss: logLoss(cv.labels, cv.model), rocAuc: rocAuc(cv.labels, cv.model) };
+    });
+  let best = grid[0]!;
+  for (const entry of grid) if (entry.logLoss !== null && (best.logLoss === null || entry.logLoss <= best.logLoss)) best = entry;
+  return { chosen: best.l2, folds: cvFolds, grid };
+}
+
 /** Fold of an account among k (seeded, stable). */
 export function foldOf(accountId: number, seed: number, folds: number): number {
   for (let k = 0; k < folds - 1; k++) if (isHeldOut(accountId, seed + k, 1 / (folds - k))) return k;
@@ -212,6 +251,28 @@ export interface CrossValidation {
   readonly model: Float64Array;
   readonly scorecard: Float64Array;
   readonly labels: Uint8Array;
+  /** Each fold's fitted coefficients by feature name (standardised), for the stability report. */
+  readonly foldCoefficients: readonly Readonly<Record<string, number>>[];
+}
+
+export interface CoefficientStability {
+  readonly feature: string;
+  /** The final model's standardised coefficient. */
+  readonly coefficient: number;
+  /** Mean and standard deviation over the folds that kept the feature. */
+  readonly foldMean: number | null;
+  readonly foldSd: number | null;
+  readonly folds: number;
+}
+
+/** Each final feature's coefficient beside its spread across the cross-validation folds. */
+export function coefficientStability(final: RadarModel, cv: Pick<CrossValidation, 'foldCoefficients'>): CoefficientStability[] {
+  return final.fitted.featureNames.map((feature, j) => {
+    const values = cv.foldCoefficients.map((fold) => fold[feature]).filter((value): value is number => value !== undefined);
+    const mean = values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : null;
+    const sd = mean !== null && values.length > 1 ? Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1)) : null;
+    return { feature, coefficient: final.fitted.coefficients[j]!, foldMean: mean, foldSd: sd, folds: values.length };
+  });
 }
 
 /**
@@ -227,11 +288,13 @@ export function crossValidate(
   const fold = rows.map((row) => foldOf(row.accountId, options.seed, options.folds));
   const model = new Float64Array(rows.length);
   const scorecard = new Float64Array(rows.length);
+  const foldCoefficients: Record<string, number>[] = [];
   for (let k = 0; k < options.folds; k++) {
     const train = rows.filter((_, i) => fold[i] !== k);
     const testIndex = rows.map((_, i) => i).filter((i) => fold[i] === k);
     if (testIndex.length === 0) continue;
     const fitted = fitRadarModel(train, allIndicators, config);
+    foldCoefficients.push(Object.fromEntries(fitted.fitted.featureNames.map((name, j) => [name, fitted.fitted.coefficients[j]!])));
     const test = testIndex.map((i) => rows[i]!);
     const p = predictRows(fitted, test, allIndicators);
     const s = scorecardRows(fitted, test, allIndicators);
@@ -240,5 +303,5 @@ export function crossValidate(
       scorecard[i] = s[t]!;
     });
   }
-  return { folds: options.folds, seed: options.seed, model, scorecard, labels: Uint8Array.from(rows, (row) => row.label) };
+  return { folds: options.folds, seed: options.seed, model, scorecard, labels: Uint8Array.from(rows, (row) => row.label), foldCoefficients };
 }

@@ -8,7 +8,18 @@ import { RadarError } from '../pipelines/errors.ts';
 import { currentModel, findModel, insertModel, listModels, promoteModel, type StoredModelRow } from '../sql/models.ts';
 import type { DB, Json } from '../sql/schema.ts';
 import type { FeaturePlan } from './features.ts';
-import { crossValidate, evaluate, fitRadarModel, type EvaluationMetrics, type RadarModel, type Scorecard } from './radar-model.ts';
+import {
+  chooseL2,
+  coefficientStability,
+  crossValidate,
+  evaluate,
+  fitRadarModel,
+  type CoefficientStability,
+  type EvaluationMetrics,
+  type L2Search,
+  type RadarModel,
+  type Scorecard,
+} from './radar-model.ts';
 import type { Scaling } from './standardise.ts';
 import { buildTrainingSet, type TrainingSet } from './training-set.ts';
 
@@ -30,6 +41,10 @@ export interface ModelMetrics {
     readonly skipped: TrainingSet['skipped'];
     readonly dropped: FeaturePlan['dropped'];
     readonly decidedBefore: string;
+    /** `model.l2: auto`: the grid searched and the value chosen (absent for a fixed l2 and in models stored before it). */
+    readonly l2Search?: L2Search;
+    /** Each feature's coefficient and its spread across the cross-validation folds (absent in older models). */
+    readonly coefficients?: readonly CoefficientStability[];
   };
   readonly tiers: RadarConfig['model']['tiers'];
   readonly horizonDays: number;
@@ -123,15 +138,17 @@ export interface TrainResult {
 
 /** Builds the training set, measures on held-out accounts, fits on all rows and stores the model. */
 export async function trainModel(db: Kysely<DB>, options: TrainOptions): Promise<TrainResult> {
-  const { config } = options;
   const asOf = parseDay(options.asOf, 'as-of date');
   const decidedBefore = addDays(asOf, 1);
-  const set = options.trainingSet ?? (await buildTrainingSet(db, { config, decidedBefore }));
+  const set = options.trainingSet ?? (await buildTrainingSet(db, { config: options.config, decidedBefore }));
   const rows = set.rows;
   const positives = rows.reduce((sum, row) => sum + row.label, 0);
   if (positives === 0 || positives === rows.length) {
     throw new RadarError('usage', `training needs renewals of both outcomes decided by ${asOf}; found ${rows.length} rows, ${positives} churned`);
   }
+  // l2: auto is resolved once on all rows, then held fixed for the held-out folds and the final fit.
+  const l2Search = options.config.model.l2 === 'auto' ? chooseL2(rows, set.indicators, options.config) : undefined;
+  const config: RadarConfig = l2Search ? { ...options.config, model: { ...options.config.model, l2: l2Search.chosen } } : options.config;
   const folds = Math.max(2, Math.round(1 / config.model.holdout.share));
   const cv = crossValidate(rows, set.indicators, config, { folds, seed: config.model.holdout.seed });
   const bins = options.calibrationBins ?? 10;
@@ -153,6 +170,8 @@ export async function trainModel(db: Kysely<DB>, options: TrainOptions): Promise
       skipped: set.skipped,
       dropped: final.plan.dropped,
       decidedBefore,
+      ...(l2Search ? { l2Search } : {}),
+      coefficients: coefficientStability(final, cv),
     },
     tiers: config.model.tiers,
     horizonDays: config.horizonDays,

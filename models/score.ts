@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
 import { configuredIndicators, evaluateIndicators, parseDay } from '../indicators/compute.ts';
+import type { ConfiguredIndicator } from '../indicators/statement.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
 import { driverSentence, topDrivers, type Driver } from './drivers.ts';
@@ -22,15 +23,22 @@ export interface AccountScore {
   readonly missingIndicators: string[];
 }
 
-/** Scores indicator rows with a model (pure). */
-export function scoreRows(model: RadarModel, rows: readonly AccountIndicators[], indicators: readonly string[], tiers: TierCutoffs): AccountScore[] {
+/** Scores indicator rows with a model (pure). `configured`: definitions that word their own drivers (custom indicators). */
+export function scoreRows(
+  model: RadarModel,
+  rows: readonly AccountIndicators[],
+  indicators: readonly string[],
+  tiers: TierCutoffs,
+  configured: readonly ConfiguredIndicator[] = [],
+): AccountScore[] {
+  const byId = new Map(configured.map((item) => [item.definition.id, item]));
   const probabilities = predictRows(model, rows, indicators);
   const scorecard = scorecardRows(model, rows, indicators);
   return rows.map((row, i) => {
     const parts = indicatorContributions(model, row, indicators);
     const describe = (id: string) => {
       const index = indicators.indexOf(id);
-      return driverSentence(id, row.values[index] ?? null, row.details[index] ?? {});
+      return driverSentence(id, row.values[index] ?? null, row.details[index] ?? {}, byId.get(id));
     };
     const used = new Set([...model.plan.indicators, ...model.scorecard.indicators]);
     const missingIndicators = indicators.filter((id, index) => used.has(id) && (row.values[index] === null || row.values[index] === undefined));
@@ -74,10 +82,11 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   const warnings: string[] = [];
   if (!options.modelVersion && !stored.promoted) warnings.push(`no model is promoted: scoring with the newest, ${stored.version} (radar model promote VERSION)`);
   if (stored.leadDays !== config.leadDays) warnings.push(`model ${stored.version} was trained with leadDays ${stored.leadDays}, the config says ${config.leadDays}`);
-  const indicators = configuredIndicators(config).map((item) => item.definition.id);
+  const configured = configuredIndicators(config);
+  const indicators = configured.map((item) => item.definition.id);
   const values = await evaluateIndicators(db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds });
   const rows = indicatorRows(values, indicators);
-  const scores = scoreRows(stored.model, rows, indicators, config.model.tiers);
+  const scores = scoreRows(stored.model, rows, indicators, config.model.tiers, configured);
   const written = await upsertRiskScores(
     db,
     scores.map(

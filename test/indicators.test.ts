@@ -193,10 +193,11 @@ const expected: { alpha: Expected; bravo: Expected; charlie: Expected } = {
     recentDowngrade: [0, 'ok'],
   },
   charlie: {
-    usageDecline: [null, 'no-data'], // no usage rows at all
-    usageTrend: [null, 'no-data'],
-    activeDays: [null, 'no-data'],
-    seatUtilisation: [null, 'no-data'],
+    // No usage rows at all since its 2021 contract start: every covered day is a day without usage.
+    usageDecline: [null, 'no-data'], // a baseline of zero events: nothing to compare with
+    usageTrend: [null, 'no-data'], // 90 covered days at zero: mean 0, no trend
+    activeDays: [0, 'critical'], // 0 of 30 covered days active (≤ 8)
+    seatUtilisation: [null, 'no-data'], // no day reports seats
     supportChange: [(4 / 30) / (9 / 90) - 1, 'ok'], // +33%
     supportEscalations: [3, 'critical'], // t-r1 urgent, t-r2 rated 2, t-r3 high (and rated 1); t-r4 rated after D
     // last 6 invoices issued by D (void excluded, c-early is the 7th): c5 0 (not due), c4 0 (due on D), c3 31 (unpaid since 02-29),
@@ -244,7 +245,7 @@ describeEachBackend('indicators', (context) => {
     const { db } = context();
     const [row] = await readIndicatorValues(db, D, [ids.alpha]).then((rows) => rows.filter((r) => r.indicator === 'usageDecline'));
     expect(row?.detail).toMatchObject({ recentEventsPerDay: 50, baselineEventsPerDay: 100, recentSeats: 20, baselineSeats: 10, perSeat: true, recentReportedDays: 30, baselineReportedDays: 90 });
-    const section = (config.indicators as Record<string, { recentDays: number; baselineDays: number; warning: number; critical: number }>).usageDecline!;
+    const section = (config.indicators as unknown as Record<string, { recentDays: number; baselineDays: number; warning: number; critical: number }>).usageDecline!;
     expect(usageDecline.explain(row!.value, row!.detail, section)).toBe(
       'avg 50 events/day in the last 30 days vs 100 in the 90 before (per licensed seat: 20 seats vs 10): \u221275%',
     );
@@ -301,7 +302,7 @@ describeEachBackend('indicators', (context) => {
     const layout = Object.fromEntries(indicatorRegistry.map((indicator) => [indicator.id, indicator.detail.names]));
     expect(layout).toEqual({
       usageDecline: ['recentDays', 'baselineDays', 'enoughHistory', 'perSeat', 'recentReportedDays', 'baselineReportedDays', 'recentEventsPerDay', 'baselineEventsPerDay', 'recentSeats', 'baselineSeats'],
-      usageTrend: ['days', 'minDays', 'reportedDays', 'meanEventsPerDay', 'slopePerDay'],
+      usageTrend: ['days', 'minDays', 'coveredDays', 'meanEventsPerDay', 'slopePerDay'],
       activeDays: ['recentDays', 'reportedDays', 'activeDays', 'fullWindow'],
       seatUtilisation: ['recentDays', 'daysWithSeats', 'avgActiveUsers', 'avgLicensedSeats'],
       supportChange: ['recentDays', 'baselineDays', 'recentContacts', 'baselineContacts', 'enoughHistory'],
@@ -349,7 +350,7 @@ describeEachBackend('indicators', (context) => {
   it('sets every stored flag by the same rule as flagFor', async () => {
     const { db } = context();
     const rows = await readIndicatorValues(db, D);
-    const sections = config.indicators as Record<string, Thresholds>;
+    const sections = config.indicators as unknown as Record<string, Thresholds>;
     expect(rows.length).toBe(3 * indicatorRegistry.length);
     for (const row of rows) {
       const definition = indicatorRegistry.find((indicator) => indicator.id === row.indicator)!;

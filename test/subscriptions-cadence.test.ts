@@ -119,7 +119,9 @@ describe('docs/subscriptions.md', () => {
     expect(blocks).toHaveLength(4);
     const configs = blocks.map((block) => parseConfig({ playbooks: {}, ...block }).config);
     const recipe = configs[3]!;
-    expect([recipe.leadDays, recipe.horizonDays, recipe.indicators.tenure?.critical, recipe.indicators.daysToRenewal?.warning]).toEqual([21, 31, 30, 7]);
+    // Built-in indicator sections are keyed by id (the schema is built from the registry, so the type is a record).
+    const sections = recipe.indicators as unknown as Record<string, { critical: number | null; warning: number | null } | undefined>;
+    expect([recipe.leadDays, recipe.horizonDays, sections.tenure?.critical, sections.daysToRenewal?.warning]).toEqual([21, 31, 30, 7]);
     expect(configs[0]!.sources.billing).toMatchObject({ entity: 'subscriptions', money: 'decimal' });
     expect(configs[1]!.sources['stripe-subscriptions']).toMatchObject({ preset: 'stripe-subscriptions' });
     expect(configs[2]!.subscriptions).toEqual({ graceDays: 3, updateAccounts: true });

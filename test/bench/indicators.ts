@@ -1,15 +1,19 @@
 // Indicator benchmark on the Postgres server: 10,000 accounts × 365 days of usage, plus tickets,
 // invoices, renewals and market events, in a throw-away schema that is dropped at the end.
-//   npx tsx test/bench/indicators.ts            (DATABASE_URL default postgres://postgres@127.0.0.1:5432/test)
+//   npx tsx test/bench/indicators.ts            (DATABASE_URL default postgres://postgres@127.0.0.1:5432/test;
+//                                                BENCH_BACKFILL=0 skips the 52-week backfill)
 // Prints: the bare usage scan, all indicators counted in the database (in one statement, and in 2 account
 // shards on 2 connections), evaluated (read only) and computed + written for every account as of one day,
-// an idempotent re-run, and a 52-week backfill. The read-only runs and the bare scan take turns, best of
+// an idempotent re-run, 12 custom indicators (indicators.custom) on top of the built-ins against the
+// built-ins alone (named metrics and NPS signals generated for the same accounts), and a 52-week backfill. The read-only runs and the bare scan take turns, best of
 // BENCH_ROUNDS (default 7) each, so a slow spell on the machine does not skew their ratio.
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import { parseConfig } from '../../config/load.ts';
+import type { RadarConfig } from '../../config/schema.ts';
 import { addDays, computeIndicators, countIndicatorRows, evaluateIndicators } from '../../indicators/compute.ts';
+import { customIndicatorSchema } from '../../indicators/custom/schema.ts';
 import { runScript } from '../../sql/database.ts';
 import type { DB } from '../../sql/schema.ts';
 import { freshServerSchema } from './support.ts';
@@ -92,6 +96,45 @@ export async function seed(db: Kysely<DB>): Promise<void> {
   await timed('VACUUM ANALYZE', () => runScript(db, 'VACUUM ANALYZE'));
 }
 
+/** Twelve custom indicators over every kind, on the metrics and signal seedCustom writes. */
+export const BENCH_CUSTOM = [
+  { id: 'reportsPerDay', label: 'Reports per day', kind: 'level', metric: 'reports', direction: 'lower' },
+  { id: 'reportsPerUser', label: 'Reports per active user', kind: 'level', metric: 'reports', per: 'activeUser', direction: 'lower' },
+  { id: 'reportsChange', label: 'Reports per day', kind: 'change', metric: 'reports', direction: 'lower', warning: -0.3, critical: -0.6 },
+  { id: 'reportsTrend', label: 'Reports', kind: 'trend', metric: 'reports', direction: 'lower' },
+  { id: 'dashboardsChange', label: 'Dashboards viewed', kind: 'change', metric: 'dashboards_viewed', per: 'activeUser', direction: 'lower' },
+  { id: 'dashboardsShare', label: 'Days with a dashboard view', kind: 'share', metric: 'dashboards_viewed', direction: 'lower' },
+  { id: 'exportsPerSeat', label: 'Exports per seat', kind: 'level', metric: 'exports', per: 'seat', direction: 'lower' },
+  { id: 'exportsPerReport', label: 'Exports per report', kind: 'ratio', numerator: 'exports', denominator: 'reports', direction: 'higher' },
+  { id: 'sinceExport', label: 'Days since an export', kind: 'daysSince', metric: 'exports', windowDays: 90, direction: 'higher' },
+  { id: 'sessionsChange', label: 'Sessions', kind: 'change', metric: 'sessions', direction: 'lower' },
+  { id: 'nps', label: 'NPS', kind: 'latest', signal: 'nps', direction: 'lower', warning: 6, critical: 3 },
+  { id: 'npsChange', label: 'NPS', kind: 'latestChange', signal: 'nps', direction: 'lower' },
+];
+
+/** The config with BENCH_CUSTOM added (built directly: which sources feed the metrics is not what is measured). */
+export function withBenchCustom(config: RadarConfig): RadarConfig {
+  return { ...config, indicators: { ...config.indicators, custom: BENCH_CUSTOM.map((spec) => customIndicatorSchema.parse(spec)) } };
+}
+
+/** Sparse named metrics for the last 180 days (each on about half of the days) and four NPS answers a year. */
+export async function seedCustom(db: Kysely<DB>): Promise<void> {
+  await timed(`seed ${ACCOUNTS} × 180 days × 3 sparse metrics`, () => db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL session_replication_role = replica`.execute(trx).catch(() => undefined);
+    await sql`INSERT INTO usage_metrics_daily (account_id, day, metric, value, source)
+        SELECT a.account_id, d::date, m.metric, 1 + (a.account_id * 7 + extract(doy FROM d)::int * m.k) % 25, 'bench'
+        FROM accounts a, generate_series(${D}::date - 179, ${D}::date, interval '1 day') d,
+             (VALUES ('reports', 3), ('dashboards_viewed', 5), ('exports', 11)) m(metric, k)
+        WHERE (a.account_id + extract(doy FROM d)::int * m.k) % 2 = 0`.execute(trx);
+  }));
+  await timed('seed NPS signals (4 per account)', () =>
+    sql`INSERT INTO account_signals (account_id, name, observed_at, value, source)
+        SELECT a.account_id, 'nps', ${FIRST_DAY}::timestamptz + (q * 91 + a.account_id % 60) * interval '1 day', (a.account_id * q) % 11, 'bench'
+        FROM accounts a, generate_series(0, 3) q`.execute(db),
+  );
+  await timed('VACUUM ANALYZE', () => runScript(db, 'VACUUM ANALYZE usage_metrics_daily, account_signals'));
+}
+
 async function main(): Promise<void> {
   // 2 connections, one per shard of the read-only runs below.
   const { db, dispose } = await freshServerSchema('radar_bench', 2);
@@ -123,6 +166,24 @@ async function main(): Promise<void> {
     console.log(`ratio evaluate / bare scan:        ${(evaluated.ms / bare.ms).toFixed(2)}×   (+ shipping rows and details to Node)`);
     console.log(`ratio compute+write / bare scan:   ${(first.ms / bare.ms).toFixed(2)}×`);
     console.log('');
+    await seedCustom(db);
+    const custom = { ...options, config: withBenchCustom(config) };
+    const runs = await interleavedBest(ROUNDS, {
+      builtIns: () => countIndicatorRows(db, options),
+      withCustom: () => countIndicatorRows(db, custom),
+      builtInsSharded: () => countIndicatorRows(db, { ...options, shards: 2 }),
+      withCustomSharded: () => countIndicatorRows(db, { ...custom, shards: 2 }),
+      evaluatedCustom: () => evaluateIndicators(db, { ...custom, shards: 2 }),
+    });
+    line('16 built-ins, one statement', runs.builtIns.ms);
+    line('16 built-ins + 12 custom, one statement', runs.withCustom.ms);
+    line('16 built-ins, 2 shards', runs.builtInsSharded.ms);
+    line('16 built-ins + 12 custom, 2 shards', runs.withCustomSharded.ms);
+    line('16 built-ins + 12 custom, evaluate (rows to Node), 2 shards', runs.evaluatedCustom.ms);
+    if (runs.withCustom.value !== runs.builtIns.value * 28 / 16) throw new Error(`expected 28 rows per account, got ${runs.withCustom.value} for ${runs.builtIns.value / 16} accounts`);
+    console.log(`ratio built-ins + 12 custom / built-ins alone: ${(runs.withCustom.ms / runs.builtIns.ms).toFixed(2)}×  one statement, ${(runs.withCustomSharded.ms / runs.builtInsSharded.ms).toFixed(2)}×  2 shards   (target ≤ 2×)`);
+    console.log('');
+    if (process.env.BENCH_BACKFILL === '0') return; // the one-day figures only
     const days = Array.from({ length: 52 }, (_, week) => addDays(D, -7 * (week + 1)));
     let rows = 0;
     await timed(`52-week backfill (scope ${BACKFILL_SCOPE}, horizon ${config.horizonDays} d)`, async () => {

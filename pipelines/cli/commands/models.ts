@@ -35,6 +35,23 @@ function metricsLines(model: EvaluationMetrics, scorecard: EvaluationMetrics): s
   return lines;
 }
 
+/** Coefficients, with their spread across the cross-validation folds when the model recorded it. */
+function coefficientLines(stored: StoredModel): string[] {
+  const { fitted } = stored.model;
+  const stability = new Map((stored.metrics.training.coefficients ?? []).map((entry) => [entry.feature, entry]));
+  const search = stored.metrics.training.l2Search;
+  const lines = search
+    ? [`  l2 chosen by ${search.folds}-fold cross-validation: ${search.chosen} (out-of-fold log loss ${search.grid.map((entry) => `${entry.l2}: ${f3(entry.logLoss)}`).join(', ')})`]
+    : [];
+  lines.push(`  coefficients (standardised)${stability.size > 0 ? '   mean ± sd across the cross-validation folds' : ''}:`);
+  fitted.featureNames.forEach((name, j) => {
+    const entry = stability.get(name);
+    const spread = entry && entry.foldMean !== null ? `   ${entry.foldMean.toFixed(4).padStart(9)} ± ${(entry.foldSd ?? 0).toFixed(4)} (${entry.folds} folds)` : '';
+    lines.push(`    ${name.padEnd(28)} ${fitted.coefficients[j]!.toFixed(4).padStart(9)}${spread}`);
+  });
+  return lines;
+}
+
 function describeModel(stored: StoredModel): string[] {
   const { metrics, classBalance, model } = stored;
   const lines = [
@@ -43,8 +60,7 @@ function describeModel(stored: StoredModel): string[] {
     `  trained on ${classBalance.rows} renewals from ${stored.trainingFrom} to ${stored.trainingTo}: ${classBalance.positives} churned (${pct(classBalance.churnRate)})`,
     `  held out: ${metrics.evaluation.method}, ${metrics.evaluation.folds} folds of ${pct(metrics.evaluation.heldOutShare)} of accounts, seed ${metrics.evaluation.seed}`,
     ...metricsLines(metrics.model, metrics.scorecard),
-    '  coefficients (standardised):',
-    ...model.fitted.featureNames.map((name, j) => `    ${name.padEnd(28)} ${model.fitted.coefficients[j]!.toFixed(4).padStart(9)}`),
+    ...coefficientLines(stored),
     `  scorecard: ${model.scorecard.warningPoints} per warning, ${model.scorecard.criticalPoints} per critical flag; p = σ(${model.scorecard.intercept.toFixed(3)} + ${model.scorecard.slope.toFixed(3)}·points)`,
   ];
   for (const warning of metrics.training.warnings) lines.push(`  warning: ${warning}`);

@@ -1,0 +1,121 @@
+// Building blocks of the custom kinds: where a metric is read from, the aggregates an indicator adds to the
+// shared passes (usage_stats over usage_daily, metric_stats over usage_metrics_daily), and the SELECT
+// every kind returns. Metric and signal names reach the SQL only as bound parameters; column names are
+// usage_daily's own (a fixed list) or derived from the checked id.
+import { sql, type RawBuilder } from 'kysely';
+import { USAGE_DAILY_METRICS } from '../../config/sources.ts';
+import type { CoverageColumn } from '../coverage.ts';
+import type { IndicatorSqlContext } from '../types.ts';
+
+export type Pass = 'usage' | 'metrics';
+
+/** Where a metric's daily values come from. */
+export interface MetricSource {
+  readonly pass: Pass;
+  readonly coverage: CoverageColumn;
+  /** The daily value in the pass's rows. */
+  readonly value: RawBuilder<number>;
+  /** Which rows of the pass belong to the metric. */
+  readonly rows: RawBuilder<boolean>;
+}
+
+/** usage_daily's columns (active_users, sessions, events, minutes) win over a usage_metrics_daily metric of the same name. */
+export function metricSource(name: string): MetricSource {
+  if ((USAGE_DAILY_METRICS as readonly string[]).includes(name)) return { pass: 'usage', coverage: 'usage_from', value: sql.ref(name), rows: sql<boolean>`true` };
+  return { pass: 'metrics', coverage: 'metrics_from', value: sql<number>`value`, rows: sql<boolean>`metric = ${name}` };
+}
+
+type Context = Pick<IndicatorSqlContext<unknown>, 'dayMinus' | 'd'>;
+
+/** Rows of the window of `length` days ending `endDaysAgo` days before D. */
+export function inWindow(context: Pick<Context, 'dayMinus'>, length: number, endDaysAgo = 0): RawBuilder<boolean> {
+  return endDaysAgo === 0
+    ? sql<boolean>`day > ${context.dayMinus(length)}`
+    : sql<boolean>`day > ${context.dayMinus(endDaysAgo + length)} AND day <= ${context.dayMinus(endDaysAgo)}`;
+}
+
+/** An aggregate of one metric over one window: Σ value, days with value > 0, last such day, Σ (day − D)·value, or average seats (usage_daily). */
+export interface WindowOp {
+  readonly fn: 'sum' | 'positiveDays' | 'lastPositiveDay' | 'sumXY' | 'avgSeats';
+  readonly length: number;
+  readonly endDaysAgo: number;
+}
+
+function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp): RawBuilder<unknown> {
+  const window = inWindow(context, op.length, op.endDaysAgo);
+  switch (op.fn) {
+    case 'sum':
+      return sql`sum(${value}) FILTER (WHERE ${window})`;
+    case 'positiveDays':
+      return sql`count(*) FILTER (WHERE ${window} AND ${value} > 0)`;
+    case 'lastPositiveDay':
+      return sql`max(day) FILTER (WHERE ${window} AND ${value} > 0)`;
+    case 'sumXY':
+      return sql`sum((day - ${context.d}) * ${value}) FILTER (WHERE ${window})`;
+    case 'avgSeats':
+      return sql`avg(licensed_seats) FILTER (WHERE ${window} AND licensed_seats > 0)`;
+  }
+}
+
+/**
+ * A column of the metric pass: the metric's window aggregate is computed once per (account, metric) under
+ * `shared` (the same name for every indicator and metric asking for the same window), then pivoted to the
+ * account's row as `metric = …`. See sql/indicators.ts metricStatsSql.
+ */
+export interface MetricColumn {
+  readonly metric: string;
+  readonly shared: string;
+  readonly aggregate: RawBuilder<unknown>;
+}
+
+/** The aggregates one custom indicator adds to the shared passes, each named c_<id>_<key>. */
+export class PassAggregates {
+  readonly usage: Record<string, RawBuilder<unknown>> = {};
+  readonly metrics: Record<string, MetricColumn> = {};
+  constructor(
+    private readonly id: string,
+    private readonly context: Context,
+  ) {}
+
+  /** Adds `op` over the metric `name` (read through `source`); returns the column as the kind's SELECT reads it. */
+  add(metric: string, key: string, op: WindowOp): RawBuilder<number | null> {
+    const source = metricSource(metric);
+    const name = `c_${this.id.toLowerCase()}_${key}`;
+    if (source.pass === 'usage') {
+      this.usage[name] = windowAggregate(this.context, source.value, op);
+      return sql.ref(`u.${name}`);
+    }
+    const shared = `w_${op.fn.toLowerCase()}_${op.length}_${op.endDaysAgo}`;
+    this.metrics[name] = { metric, shared, aggregate: windowAggregate(this.context, source.value, op) };
+    return sql.ref(`m.${name}`);
+  }
+}
+
+/** What a kind computes, before it becomes a SELECT. */
+export interface KindParts {
+  /** Named per-account facts (the FROM joins scope s with usage_stats u, metric_stats m and `joins`). */
+  readonly facts: Readonly<Record<string, RawBuilder<unknown>>>;
+  /** The value, over the facts (refer to them with sql.ref(name)). */
+  readonly value: RawBuilder<number | null>;
+  /** Detail fields (jsonb), over the facts. */
+  readonly detail: Readonly<Record<string, RawBuilder<unknown>>>;
+  /** Extra joins after the stats (e.g. a signal's LATERAL). */
+  readonly joins?: RawBuilder<unknown>;
+}
+
+/**
+ * The one SELECT shape of every custom kind: (account_id, value, detail_values, detail_extras). The detail
+ * is plain jsonb (detail_values stays empty): a handful of keys, and the ids are not known to code.
+ */
+export function kindSelect(parts: KindParts): RawBuilder<unknown> {
+  const facts = Object.entries(parts.facts).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
+  const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${name}::text, ${expression}`);
+  return sql`
+    SELECT account_id, ${parts.value} AS value, '{}'::float8[] AS detail_values, jsonb_build_object(${sql.join(detail)}) AS detail_extras
+    FROM (
+      SELECT s.account_id${facts.length > 0 ? sql`, ${sql.join(facts)}` : sql``}
+      FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id) ${parts.joins ?? sql``}
+    ) facts`;
+}
+
+export const ref = (name: string): RawBuilder<number | null> => sql.ref(name);
