@@ -135,7 +135,7 @@ describeWithRedis(
       worker = startRadar(['-c', configFile, 'worker', '--queues', 'escalations'], {
         DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, RADAR_DATA_DIR: target.dataDir, LOG_LEVEL: 'info',
         SLACK_BOT_TOKEN: fake.token, SLACK_API_URL: fake.url, RADAR_TEST_PAUSE_AFTER_POST: '1:3000',
-      });
+      }, { seams: true }); // the pause after a post is a seam of the test entry (test/jobs-radar.ts)
       await worker.waitForOutput(/worker \d+: queues escalations/, 120_000);
       const queue = new Queue('escalations', { connection, prefix });
       const started = Date.now();
