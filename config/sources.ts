@@ -217,7 +217,8 @@ export function eventMetricName(exported: string, rename: Readonly<Record<string
  */
 export function fedMetricNames(sources: Readonly<Record<string, SourceConfig>>): FedNames {
   const names = new Set<string>(USAGE_DAILY_METRICS);
-  let open = false;
+  // No source declared: data arrives through `radar ingest --dir` (the sample format), whose event export may carry any name.
+  let open = Object.keys(sources).length === 0;
   for (const source of Object.values(sources)) {
     const entity = source.entity;
     if (entity === 'usage_metrics') for (const name of Object.keys(source.metrics ?? {})) names.add(name);
@@ -245,7 +246,8 @@ export function fedMetricNames(sources: Readonly<Record<string, SourceConfig>>):
  */
 export function fedSignalNames(sources: Readonly<Record<string, SourceConfig>>): FedNames {
   const names = new Set<string>();
-  let open = false;
+  // As for metrics: the sample format's signal file (nps_responses.csv) arrives without a declared source.
+  let open = Object.keys(sources).length === 0;
   for (const source of Object.values(sources)) {
     if (source.entity !== 'account_signals') continue;
     const fixed = source.defaults.name;

@@ -275,12 +275,17 @@ describe('radar config check on indicators.custom', () => {
     expect(problemsOf([{ ...ok, id: 'Sessions; DROP TABLE accounts' }])).toEqual([
       'indicators.custom.0.id: must be camelCase: a lower-case letter, then letters and digits (at most 40)',
     ]);
-    expect(problemsOf([{ ...ok, metric: 'reports' }])).toEqual(['indicators.custom.0.metric: no source feeds metric "reports" (fed: active_users, events, minutes, sessions)']);
-    expect(problemsOf([{ id: 'nps', label: 'NPS', kind: 'latest', signal: 'nps', direction: 'lower' }])).toEqual(['indicators.custom.0.signal: no source feeds signal "nps" (fed: none)']);
+    // With sources declared, only what they feed may be read.
+    const usageOnly = { sources: { usage: { kind: 'file', entity: 'usage_daily', path: 'usage.csv' } } };
+    expect(problemsOf([{ ...ok, metric: 'reports' }], usageOnly)).toEqual(['indicators.custom.0.metric: no source feeds metric "reports" (fed: active_users, events, minutes, sessions)']);
+    expect(problemsOf([{ id: 'nps', label: 'NPS', kind: 'latest', signal: 'nps', direction: 'lower' }], usageOnly)).toEqual(['indicators.custom.0.signal: no source feeds signal "nps" (fed: none)']);
     const { metric: _metric, ...noMetric } = ok;
-    expect(problemsOf([{ ...noMetric, kind: 'ratio', numerator: 'sessions', denominator: 'likes' }])).toEqual([
+    expect(problemsOf([{ ...noMetric, kind: 'ratio', numerator: 'sessions', denominator: 'likes' }], usageOnly)).toEqual([
       'indicators.custom.0.denominator: no source feeds metric "likes" (fed: active_users, events, minutes, sessions)',
     ]);
+    // With no source declared, data comes through `radar ingest --dir` (a folder in the sample format), whose
+    // event export and signal file may carry any name: nothing to check against.
+    expect(problemsOf([{ ...ok, metric: 'reports' }, { id: 'nps', label: 'NPS', kind: 'latest', signal: 'nps', direction: 'lower' }])).toEqual([]);
     expect(problemsOf([{ ...ok, explain: '{value} per {fortnight}' }])).toEqual(['indicators.custom.0.explain: unknown placeholder {fortnight} for kind level']);
     expect(problemsOf([{ id: 'since', label: 'Since', kind: 'daysSince', direction: 'higher' }])).toEqual(['indicators.custom.0.metric: give exactly one of metric or signal']);
     expect(problemsOf([{ ...ok, colour: 'red' }])).toEqual(['indicators.custom.0.colour: unknown key (check the spelling; see config/radar.schema.json)']);

@@ -250,6 +250,9 @@ describe('names event and signal sources feed', () => {
     expect(fedMetricNames(closed)).toEqual({ names: new Set(['active_users', 'sessions', 'events', 'minutes', 'reports', 'data_exported', 'api_calls']), open: false });
     const open = sources({ segment: { entity: 'usage_events', preset: 'segment-track', path: 's.ndjson', events: { rename: { 'Seat Removed': 'seats_removed' } } } });
     expect(fedMetricNames(open)).toEqual({ names: new Set(['active_users', 'sessions', 'events', 'minutes', 'seats_removed']), open: true });
+    // No source declared: data comes through `radar ingest --dir`, whose event export may carry any name.
+    expect(fedMetricNames({})).toEqual({ names: new Set(['active_users', 'sessions', 'events', 'minutes']), open: true });
+    expect(fedSignalNames({})).toEqual({ names: new Set(), open: true });
   });
 
   it('lists fixed signal names, open when a source reads names from a column', () => {
