@@ -104,7 +104,10 @@ describeWithRedis(
       await killRedis(redis!);
       const run = await runRadarJob(['-c', configFile, 'status'], { DATABASE_URL: target.url, REDIS_URL: `redis://radar:s3cret-pw@127.0.0.1:${port}/0`, RADAR_DATA_DIR: target.dataDir });
       expect(run.code).toBe(1);
-      expect(run.stderr.trim()).toBe(`radar: Redis unreachable at redis://127.0.0.1:${port}/0 (connect ECONNREFUSED 127.0.0.1:${port})`);
+      // The person's line first; without a terminal the structured log lines follow it (JSON, for machines).
+      const [human, ...logs] = run.stderr.trim().split('\n');
+      expect(human).toBe(`radar: Redis unreachable at redis://127.0.0.1:${port}/0 (connect ECONNREFUSED 127.0.0.1:${port})`);
+      for (const line of logs) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
       expect(run.stderr + run.stdout).not.toContain('s3cret-pw');
     }, 90_000);
   },

@@ -18,7 +18,9 @@ import { IN_CI, postgresUnavailable } from '../support/database.ts';
 import { startFakeSlack, type FakeSlack } from '../support/slack-api.ts';
 
 const AS_OF = '2026-01-15';
-const ACCOUNTS = 24;
+// Enough alerts that ten kills (each right after a post) leave some undelivered: the compiled CLI starts and
+// posts fast, so a run can deliver several before the kill lands.
+const ACCOUNTS = 60;
 const KILLS = 10;
 const SECRETS = { token: 'xoxb-leak-canary-4b1d9e', signing: 'leak-canary-signing-77c2', dbPassword: 'leak-canary-pw-31f0' };
 
@@ -56,7 +58,7 @@ beforeAll(async () => {
   await resetAlertTables(target.db);
   for (let i = 0; i < ACCOUNTS; i += 1) {
     const account = await addAccount(target.db, { externalId: `acct-${String(i).padStart(2, '0')}`, csmSlackId: `U0CSM${i}` });
-    await addScore(target.db, account, AS_OF, 0.5 + i / 100, 'high', [DRIVERS.usage]);
+    await addScore(target.db, account, AS_OF, 0.5 + i / (4 * ACCOUNTS), 'high', [DRIVERS.usage]);
   }
   const url = new URL(target.url);
   url.password = SECRETS.dbPassword; // trust auth ignores it; it must still never be printed
