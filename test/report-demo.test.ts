@@ -62,7 +62,8 @@ describe('radar demo: 12 weeks of history and the report it writes [pglite]', ()
 
   it('the funnel has delivered alerts with tasks done, outcomes, a holdout and a lift', () => {
     const funnel = figures.funnel.quarterToDate;
-    expect(funnel.delivered).toBeGreaterThan(20);
+    // Weeks of alerts, not one day's: a dozen or more delivered since the quarter began (1 October).
+    expect(funnel.delivered).toBeGreaterThan(10);
     expect(funnel.holdout).toBeGreaterThan(0);
     expect(funnel.withTaskDone).toBeGreaterThan(0);
     expect(funnel.withTaskDone).toBeLessThan(funnel.delivered);
