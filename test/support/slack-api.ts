@@ -65,7 +65,7 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
   return out;
 }
 
-export async function startFakeSlack(options: { token?: string; pageSize?: number } = {}): Promise<FakeSlack> {
+export async function startFakeSlack(options: { token?: string; pageSize?: number; /** Answer each chat.postMessage this late (after storing it), like a slow Slack. */ postDelayMs?: number } = {}): Promise<FakeSlack> {
   const token = options.token ?? 'xoxb-test-token-0000';
   const pageSize = options.pageSize ?? 100;
   const requests: RecordedRequest[] = [];
@@ -180,7 +180,9 @@ export async function startFakeSlack(options: { token?: string; pageSize?: numbe
         return send(failure.status, { ok: false, error: 'internal_error' });
       }
       if (authorization !== `Bearer ${token}`) return send(200, { ok: false, error: authorization ? 'invalid_auth' : 'not_authed' });
-      return send(200, handle(method, body));
+      const answer = handle(method, body);
+      if (method === 'chat.postMessage' && options.postDelayMs) setTimeout(() => send(200, answer), options.postDelayMs);
+      else send(200, answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
