@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import { parseConfig, type LoadedConfig } from '../config/load.ts';
 import { formatOutcomeReport, runOutcomes } from '../alerts/report.ts';
 import { trainModel } from '../models/registry.ts';
-import { RadarError } from './errors.ts';
 import { replayHistory, type DayReplayed } from './demo/history.ts';
 import { DEFAULT_CSM_POLICY, SIMULATED_CSM } from './demo/simulated-csms.ts';
 import type { JobDeps } from './jobs/deps.ts';
