@@ -300,4 +300,4 @@ it.skipIf(Boolean(postgresUnavailable) && !IN_CI)('radar alert exits 1 naming th
   } finally {
     await target.dispose();
   }
-}, 60_000);
+});

@@ -1,7 +1,7 @@
 // The model on the sample company, both backends: held-out quality against the rule scorecard,
 // calibration, the registry (promote switches the model used), idempotent scoring, missing data named,
 // and no leakage (facts dated after a row's as-of day change nothing).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -28,6 +28,9 @@ const SCORE_DAY = '2026-03-01';
 
 beforeAll(async () => {
   await writeSampleCompany({ accounts: 600, years: 2, seed: 7, end: END, outDir: dir });
+  // The built-in model reads no raw events or NPS answers; loading them would only double each
+  // backend's ingest time (test/events-*.test.ts and test/custom-indicators*.test.ts cover them).
+  for (const file of ['events.ndjson.gz', 'nps_responses.csv']) rmSync(join(dir, file), { force: true });
 });
 
 /** Facts dated after `after` for one account: usage wiped, an urgent unhappy ticket, a large unpaid invoice, a payment, a churn decision. */

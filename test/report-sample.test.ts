@@ -89,7 +89,7 @@ describe('weekly report on the sample company [pglite]', () => {
     await insertFixtureAlerts(db);
     figures = await buildWeeklyFigures(db, { week: WEEK, config: loaded.config, now: NOW });
     html = renderHtml(buildReportView(figures));
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await database?.dispose();
