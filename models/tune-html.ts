@@ -15,11 +15,11 @@ const c = (value: number) => {
 };
 
 const WIDTH = 640;
-const HEIGHT = 260;
+const HEIGHT = 290;
 const LEFT = 56;
 const RIGHT = 16;
 const TOP = 28;
-const BOTTOM = 52;
+const BOTTOM = 80;
 
 /**
  * x of a value on an axis where every band has the same width (the bands are equal-count, so this is a
@@ -71,7 +71,7 @@ export function tuneChart(tuned: TunedIndicator): string {
     parts.push(`<line class="base" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${c(y(tuned.baseRate))}" y2="${c(y(tuned.baseRate))}"/>`);
     parts.push(`<text class="base-label" x="${WIDTH - RIGHT}" y="${c(y(tuned.baseRate) - 4)}" text-anchor="end">${escapeXml(`base rate ${pct(tuned.baseRate)}`)}</text>`);
   }
-  // Thresholds: current solid, suggested dashed; labels stacked so two lines at one value stay legible.
+  // Thresholds: current solid, suggested dashed; one label row each, so lines close together stay legible.
   const x = valueAxis(valued, LEFT, columnW * valued.length);
   const lines = [
     { kind: 'current', level: 'warning', value: tuned.current.warning },
@@ -84,7 +84,7 @@ export function tuneChart(tuned: TunedIndicator): string {
       if (line.value === null) return;
       const at = x(line.value);
       parts.push(`<line class="threshold ${line.kind} ${line.level}" x1="${c(at)}" x2="${c(at)}" y1="${TOP - 6}" y2="${TOP + plotH}"><title>${escapeXml(`${line.kind} ${line.level}: ${num(line.value)}`)}</title></line>`);
-      parts.push(`<text class="threshold-label ${line.level}" x="${c(at + 3)}" y="${TOP + plotH + 30 + (i % 2) * 12}">${escapeXml(`${line.kind === 'current' ? 'now' : 'suggested'} ${line.level} ${num(line.value)}`)}</text>`);
+      parts.push(`<text class="threshold-label ${line.level}" x="${c(at + 3)}" y="${TOP + plotH + 30 + i * 12}">${escapeXml(`${line.kind === 'current' ? 'now' : 'suggested'} ${line.level} ${num(line.value)}`)}</text>`);
     });
   }
   parts.push('</svg>');
@@ -103,7 +103,7 @@ function tableOf(tuned: TunedIndicator): string {
 export function renderTuneHtml(result: TuneResult): string {
   const scope = result.segment === null ? 'all segments' : `segment ${result.segment}`;
   const sections = result.indicators.map((tuned) => {
-    const suggestion = tuned.suggested === null ? 'no suggestion' : `suggested warning ${num(tuned.suggested.warning)}, critical ${num(tuned.suggested.critical)}`;
+    const suggestion = tuned.suggested === null ? 'no suggestion' : `suggested warning ${num(tuned.suggested.warning)}, critical ${tuned.suggested.critical === null ? 'off' : num(tuned.suggested.critical)}`;
     return `<section id="${escapeXml(tuned.id)}"><h2>${escapeXml(tuned.title)} <code>${escapeXml(tuned.id)}</code></h2>
 <p class="summary">${escapeXml(`${tuned.renewals} renewals, ${tuned.churned} churned (base rate ${pct(tuned.baseRate)}); AUC of the value alone ${tuned.auc === null ? '—' : tuned.auc.toFixed(3)}; ${suggestion}.`)}</p>
 <p class="reason">${escapeXml(tuned.reason)}</p>

@@ -17,7 +17,7 @@ export interface WrittenChange {
 /**
  * The config text with both levels of every indicator that has a suggestion (a critical no candidate met
  * the rule for is written as null: disabled). An indicator without one (it does not separate churn, or
- * no candidate met the warning rule) keeps its levels.
+ * no candidate met the warning rule) keeps its levels, and so does one with both levels off (a feature, not a flag).
  */
 export function tunedConfigText(sourceText: string, result: TuneResult): { text: string; changes: WrittenChange[] } {
   if (result.segment !== null) throw new RadarError('usage', '--write with --segment: per-segment thresholds are not in the config yet; run --write without --segment');
@@ -26,7 +26,8 @@ export function tunedConfigText(sourceText: string, result: TuneResult): { text:
   if (document.errors.length > 0) throw new RadarError('config_invalid', `cannot edit the config: ${document.errors[0]!.message}`);
   const changes: WrittenChange[] = [];
   for (const tuned of result.indicators) {
-    if (tuned.suggested === null) continue;
+    // Both levels off means the analyst keeps this indicator as a model feature only, not a flag.
+    if (tuned.suggested === null || (tuned.current.warning === null && tuned.current.critical === null)) continue;
     const base = tuned.customIndex === null ? ['indicators', tuned.id] : ['indicators', 'custom', tuned.customIndex];
     for (const level of ['warning', 'critical'] as const) {
       const to = tuned.suggested[level];
@@ -35,7 +36,8 @@ export function tunedConfigText(sourceText: string, result: TuneResult): { text:
       changes.push({ indicator: tuned.id, key: [...base, level].join('.'), from: tuned.current[level], to });
     }
   }
-  const text = document.toString();
+  // lineWidth 0: a one-line flow mapping (a custom indicator) stays on one line.
+  const text = document.toString({ lineWidth: 0 });
   // A config that radar itself would reject must never reach the file.
   parseConfig(document.toJS(), '(tuned config)');
   return { text, changes };
