@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
 import { addDays, configuredIndicators, parseDay } from '../indicators/compute.ts';
+import { thresholdsFor } from '../indicators/flag.ts';
 import type { IndicatorUnit, RiskDirection } from '../indicators/types.ts';
 import { RadarError } from '../pipelines/errors.ts';
 import type { DB } from '../sql/schema.ts';
@@ -68,7 +69,9 @@ export async function tuneThresholds(db: Kysely<DB>, options: TuneOptions): Prom
     .map(({ definition, config: levels }): TunedIndicator => {
       const position = set.indicators.indexOf(definition.id);
       const tuneRows: TuneRow[] = rows.map((row) => ({ value: row.values[position] ?? null, label: row.label, arrCents: row.arrBeforeCents }));
-      const tuning = tuneIndicator(tuneRows, definition.riskDirection, { warning: levels.warning, critical: levels.critical }, config.tune);
+      // The levels in force for this segment (its own when configured) are the "current" ones.
+      const applied = thresholdsFor(levels, options.segment);
+      const tuning = tuneIndicator(tuneRows, definition.riskDirection, { warning: applied.warning, critical: applied.critical }, config.tune);
       const customIndex = customIds.indexOf(definition.id);
       const base = { id: definition.id, title: definition.title, unit: definition.unit, direction: definition.riskDirection, customIndex: customIndex < 0 ? null : customIndex };
       if (enoughRenewals) return { ...base, ...tuning };

@@ -18,9 +18,9 @@ export interface WrittenChange {
  * The config text with both levels of every indicator that has a suggestion (a critical no candidate met
  * the rule for is written as null: disabled). An indicator without one (it does not separate churn, or
  * no candidate met the warning rule) keeps its levels, and so does one with both levels off (a feature, not a flag).
+ * With a segment, the suggestion becomes that segment's levels (indicators.<id>.segments.<segment>).
  */
 export function tunedConfigText(sourceText: string, result: TuneResult): { text: string; changes: WrittenChange[] } {
-  if (result.segment !== null) throw new RadarError('usage', '--write with --segment: per-segment thresholds are not in the config yet; run --write without --segment');
   // No file (built-in defaults) or an empty one: start from an empty block mapping.
   const document: Document = sourceText.trim() === '' ? new Document({}) : parseDocument(sourceText);
   if (document.errors.length > 0) throw new RadarError('config_invalid', `cannot edit the config: ${document.errors[0]!.message}`);
@@ -28,10 +28,12 @@ export function tunedConfigText(sourceText: string, result: TuneResult): { text:
   for (const tuned of result.indicators) {
     // Both levels off means the analyst keeps this indicator as a model feature only, not a flag.
     if (tuned.suggested === null || (tuned.current.warning === null && tuned.current.critical === null)) continue;
-    const base = tuned.customIndex === null ? ['indicators', tuned.id] : ['indicators', 'custom', tuned.customIndex];
+    const section = tuned.customIndex === null ? ['indicators', tuned.id] : ['indicators', 'custom', tuned.customIndex];
+    // With --segment the levels go under segments.<segment> (both keys: a segment entry names both levels).
+    const base = result.segment === null ? section : [...section, 'segments', result.segment];
     for (const level of ['warning', 'critical'] as const) {
       const to = tuned.suggested[level];
-      if (to === tuned.current[level]) continue;
+      if (result.segment === null && to === tuned.current[level]) continue;
       document.setIn([...base, level], to);
       changes.push({ indicator: tuned.id, key: [...base, level].join('.'), from: tuned.current[level], to });
     }

@@ -5,12 +5,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../config/load.ts';
-import { addDays } from '../indicators/compute.ts';
+import { addDays, evaluateIndicators } from '../indicators/compute.ts';
+import type { Thresholds } from '../indicators/types.ts';
 import { tuneThresholds, type TuneResult } from '../models/tune-run.ts';
 import { registerTuneCommands } from '../pipelines/cli/commands/tune.ts';
-import { createContext } from '../pipelines/cli/context.ts';
+import { createContext, type CliContext } from '../pipelines/cli/context.ts';
+import { registerIndicatorCommands } from '../pipelines/cli/commands/indicators.ts';
 import { silentLogger } from '../pipelines/log.ts';
 import { describeEachBackend } from './support/database.ts';
 
@@ -34,7 +37,7 @@ describeEachBackend('radar tune', (context) => {
       const renewalDate = k === 11 ? '2026-10-01' : RENEWAL;
       const { account_id } = await db
         .insertInto('accounts')
-        .values({ external_id: `T-${k}`, name: `Tenure ${k}`, segment: k % 2 === 1 ? 'smb' : 'enterprise', arr_cents: 10_000, contract_start: addDays(AS_OF, k === 11 ? -2000 : -100 * k), renewal_date: renewalDate })
+        .values({ external_id: `T-${k}`, name: `Account ${k}`, segment: k % 2 === 1 ? 'smb' : 'enterprise', arr_cents: 10_000, contract_start: addDays(AS_OF, k === 11 ? -2000 : -100 * k), renewal_date: renewalDate })
         .returning('account_id')
         .executeTakeFirstOrThrow();
       const churned = k === 11 || CHURNED.has(k);
@@ -114,21 +117,70 @@ describeEachBackend('radar tune', (context) => {
     expect(html).not.toMatch(/NaN|undefined|<script|https?:\/\/(?!www\.w3\.org)/);
   });
 
+  it('flags each segment by its own levels (built-in and custom), and explain says whose levels applied', async () => {
+    const db = context().db;
+    // A signal "score" of k for account k, observed before AS_OF.
+    const accounts = await db.selectFrom('accounts').select(['account_id', 'external_id']).execute();
+    for (const { account_id, external_id } of accounts) {
+      await db.insertInto('account_signals').values({ account_id, name: 'score', observed_at: `${addDays(AS_OF, -5)}T12:00:00Z`, value: Number(external_id.slice(2)), source: 'test' }).execute();
+    }
+    const segmented = parseConfig({
+      indicators: {
+        tenure: { warning: 365, critical: 180, segments: { smb: { warning: 700, critical: 500 } } },
+        custom: [{ id: 'score', label: 'Score', kind: 'latest', signal: 'score', direction: 'higher', warning: 9, critical: null, segments: { enterprise: { warning: 4, critical: 8 } } }],
+      },
+    }).config;
+    const values = await evaluateIndicators(db, { asOf: AS_OF, config: segmented, scope: 'all', horizonDays: 90 });
+    const flags = (indicator: string) => new Map(values.filter((value) => value.indicator === indicator).map((value) => [value.value, value.flag]));
+    // smb (odd k: 100, 300, 500, 700, 900 days; account 11: 2000): ≤ 500 critical, ≤ 700 warning. enterprise (200 … 1000): ≤ 180 critical, ≤ 365 warning.
+    expect(flags('tenure')).toEqual(
+      new Map([[100, 'critical'], [200, 'warning'], [300, 'critical'], [400, 'ok'], [500, 'critical'], [600, 'ok'], [700, 'warning'], [800, 'ok'], [900, 'ok'], [1000, 'ok'], [2000, 'ok']]),
+    );
+    // enterprise (even k): ≥ 8 critical, ≥ 4 warning. smb (odd k): ≥ 9 warning, no critical.
+    expect(flags('score')).toEqual(
+      new Map([[1, 'ok'], [2, 'ok'], [3, 'ok'], [4, 'warning'], [5, 'ok'], [6, 'warning'], [7, 'ok'], [8, 'critical'], [9, 'warning'], [10, 'critical'], [11, 'warning']]),
+    );
+    // explain: account T-1 is smb, so tenure shows smb's levels; T-2 (enterprise) has the indicator-wide ones.
+    const dir = mkdtempSync(join(tmpdir(), 'radar-segments-'));
+    const file = join(dir, 'radar.yaml');
+    writeFileSync(file, 'indicators:\n  tenure: { warning: 365, critical: 180, segments: { smb: { warning: 700, critical: 500 } } }\n');
+    const explain = async (account: string) => {
+      const printed = await runCli(file, ['indicators', 'explain', account, '--as-of', AS_OF], registerIndicatorCommands);
+      return printed.split('\n').find((line) => line.trimStart().startsWith('Tenure'));
+    };
+    expect(await explain('T-1')).toMatch(/CRITICAL\s+\(smb thresholds: warning ≤ 700, critical ≤ 500\)/);
+    expect(await explain('T-2')).toMatch(/WARNING\s+\(warning ≤ 365, critical ≤ 180\)/);
+  });
+
+  it('names the key and the rule when a segment\'s levels are inverted', () => {
+    expect(() => parseConfig({ indicators: { tenure: { segments: { smb: { warning: 100, critical: 200 } } } } })).toThrow(
+      /indicators\.tenure\.segments\.smb\.critical: must be less than warning \(100\): lower values are riskier here/,
+    );
+    expect(() => parseConfig({ indicators: { custom: [{ id: 'score', label: 'Score', kind: 'latest', signal: 'score', direction: 'higher', segments: { smb: { warning: 5, critical: 5 } } }] } })).toThrow(
+      /indicators\.custom\.0\.segments\.smb\.critical: must be greater than warning \(5\)/,
+    );
+    expect(() => parseConfig({ indicators: { tenure: { segments: { smb: { warning: 100 } } } } })).toThrow(/indicators\.tenure\.segments\.smb\.critical/);
+  });
+
   /** Runs `radar tune` in-process on this test's database with the given config file; returns what it printed. */
-  async function runCli(configFile: string, args: string[]): Promise<string> {
+  async function runCli(configFile: string, args: string[], register: (program: Command, cli: CliContext) => void = registerTuneCommands): Promise<string> {
     let printed = '';
     const program = new Command('radar').exitOverride();
     const stdout = { write: (text: string) => ((printed += text), true) } as never;
     const cli = createContext({ environment: { CI: false } as never, logger: silentLogger, configPath: () => configFile, json: () => false, stdout });
-    registerTuneCommands(program, { ...cli, database: () => Promise.resolve(context().db), close: () => Promise.resolve() });
+    register(program, { ...cli, database: () => Promise.resolve(context().db), close: () => Promise.resolve() });
     await program.parseAsync(['node', 'radar', ...args]);
     return printed;
   }
 });
 
 describe('tunedConfigText', () => {
-  it('refuses --write with --segment until per-segment thresholds exist', async () => {
+  it('with --segment writes the suggestion as that segment\'s levels', async () => {
     const { tunedConfigText } = await import('../models/tune-write.ts');
-    expect(() => tunedConfigText('', { from: FROM, to: TO, leadDays: 90, segment: 'smb', renewals: 0, enoughRenewals: false, indicators: [] })).toThrow(/--write with --segment/);
+    const tuned = { id: 'tenure', customIndex: null, suggested: { warning: 600, critical: 365 }, current: { warning: 365, critical: 180 } };
+    const result = { from: FROM, to: TO, leadDays: 90, segment: 'smb', renewals: 60, enoughRenewals: true, indicators: [tuned] } as unknown as TuneResult;
+    const { text, changes } = tunedConfigText('leadDays: 90\n', result);
+    expect(changes.map((change) => change.key)).toEqual(['indicators.tenure.segments.smb.warning', 'indicators.tenure.segments.smb.critical']);
+    expect((parseConfig(parse(text)).config.indicators as unknown as Record<string, Thresholds>).tenure!.segments).toEqual({ smb: { warning: 600, critical: 365 } });
   });
 });
