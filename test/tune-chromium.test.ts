@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tuneConfigSchema } from '../config/tune.ts';
-import { renderTuneHtml, tuneChart } from '../models/tune-html.ts';
+import { renderTuneHtml, tuneChart } from '../pipelines/report/tune-html.ts';
 import type { TunedIndicator, TuneResult } from '../models/tune-run.ts';
 import { tuneIndicator, type TuneRow } from '../models/tune.ts';
 import { chromium, chromiumUnavailable, IN_CI, screenshot } from './report-chromium.ts';

@@ -75,7 +75,7 @@ export function registerTuneCommands(program: Command, context: CliContext): voi
         written = { file: options.write, changes };
       }
       if (options.html !== undefined) {
-        const { renderTuneHtml } = await import('../../../models/tune-html.ts');
+        const { renderTuneHtml } = await import('../../report/tune-html.ts');
         writeFileSync(options.html, renderTuneHtml(result));
       }
       context.logger.info({ event: 'tuned', from, to, renewals: result.renewals, indicators: result.indicators.length });

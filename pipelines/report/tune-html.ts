@@ -1,9 +1,9 @@
 // `radar tune --html FILE`: one self-contained page (inline SVG and CSS, no script, no external asset),
 // per indicator the churn rate by value band with the base rate and the current and suggested thresholds
 // drawn as lines, then its threshold table. Pure: TuneResult in, HTML out.
-import { escapeXml, niceMax } from '../pipelines/report/svg.ts';
-import type { TunedIndicator, TuneResult } from './tune-run.ts';
-import type { ValueBand } from './tune.ts';
+import { escapeXml, niceMax } from './svg.ts';
+import type { TunedIndicator, TuneResult } from '../../models/tune-run.ts';
+import type { ValueBand } from '../../models/tune.ts';
 
 const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
 const num = (value: number | null) => (value === null ? '—' : Number(value.toPrecision(6)).toString());
