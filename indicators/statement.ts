@@ -27,7 +27,7 @@ import {
   type DetailFieldRow,
 } from '../sql/indicators.ts';
 import type { DB } from '../sql/schema.ts';
-import { flagSql } from './flag.ts';
+import { segmentFlagSql } from './flag.ts';
 import { findIndicator } from './registry.ts';
 import type { Flag, IndicatorDefinition, IndicatorDetail, IndicatorSqlContext, Thresholds } from './types.ts';
 
@@ -241,9 +241,9 @@ function computedCtes(spec: IndicatorRunSpec, lockAccounts = false): RawBuilder<
   const branches = spec.indicators.map(({ definition, config }, index) => {
     const value = sql<number | null>`x.value`;
     return sql`
-      SELECT x.account_id, ${definition.id}::text AS indicator, x.value, ${flagSql(value, config, definition.riskDirection)} AS flag, x.detail_values, x.detail
+      SELECT x.account_id, ${definition.id}::text AS indicator, x.value, ${segmentFlagSql(value, sql<string | null>`x.segment`, config, definition.riskDirection)} AS flag, x.detail_values, x.detail
       FROM (
-        SELECT s.account_id,
+        SELECT s.account_id, s.segment,
                nullif(nullif(nullif(v.value::float8, 'NaN'::float8), 'Infinity'::float8), '-Infinity'::float8) AS value,
                v.detail_values,
                ${definition.detail.extras.length > 0 ? sql`coalesce(v.detail_extras, '{}'::jsonb)` : sql`'{}'::jsonb`} AS detail

@@ -49,6 +49,8 @@ export type IndicatorUnit = 'ratio' | 'fraction' | 'days' | 'count' | 'cents' | 
 export interface Thresholds {
   readonly warning: number | null;
   readonly critical: number | null;
+  /** Per account segment, levels used instead of the ones above (config `indicators.<id>.segments`). */
+  readonly segments?: Readonly<Record<string, { readonly warning: number | null; readonly critical: number | null }>> | undefined;
 }
 
 /** Counts behind a value: indicator_values.detail_values unpacked by the indicator's detail fields. */

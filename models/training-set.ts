@@ -39,6 +39,8 @@ export interface BuildTrainingSetOptions {
   readonly config: RadarConfig;
   /** Only renewals decided before midnight UTC starting this day (and whose as-of day is before it). */
   readonly decidedBefore?: string | undefined;
+  /** Only renewals decided at or after midnight UTC starting this day (radar tune's range). */
+  readonly decidedFrom?: string | undefined;
   /** As-of days evaluated at once (a server pool runs them in parallel; PGlite serialises them anyway). */
   readonly concurrency?: number;
   readonly onProgress?: (done: number, total: number) => void;
@@ -63,7 +65,8 @@ export function groupByAsOf(renewals: readonly DecidedRenewal[], leadDays: numbe
 export async function buildTrainingSet(db: Kysely<DB>, options: BuildTrainingSetOptions): Promise<TrainingSet> {
   const { config } = options;
   const indicators = configuredIndicators(config).map((item) => item.definition.id);
-  const renewals = await listDecidedRenewals(db, { decidedBefore: options.decidedBefore });
+  const fromMs = options.decidedFrom === undefined ? Number.NEGATIVE_INFINITY : Date.parse(`${options.decidedFrom}T00:00:00Z`);
+  const renewals = (await listDecidedRenewals(db, { decidedBefore: options.decidedBefore })).filter((renewal) => Date.parse(renewal.decidedAt) >= fromMs);
   const groups = [...groupByAsOf(renewals, config.leadDays)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const labelOf = (renewal: DecidedRenewal) => isChurn(renewal.outcome, config.model.downgradeCountsAsChurn);
   const tally = new SkipTally();

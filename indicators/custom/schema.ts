@@ -2,7 +2,7 @@
 // `kind`. What this file checks needs no other config; the rules that do (a metric some source feeds, ids
 // unique against the built-ins) live in config/schema.ts, next to the sources they read.
 import { z } from 'zod';
-import { checkThresholdOrder } from '../config.ts';
+import { checkSegmentThresholds, checkThresholdOrder, segmentThresholdsSchema } from '../config.ts';
 import { unknownPlaceholders } from './words.ts';
 
 export const CUSTOM_KINDS = ['level', 'change', 'trend', 'ratio', 'share', 'daysSince', 'latest', 'latestChange'] as const;
@@ -35,6 +35,7 @@ const common = {
   direction: z.enum(['higher', 'lower']).describe('Which way is risky: higher = larger values are worse; lower = smaller values are worse.'),
   warning: z.number().nullable().default(null).describe('Flag "warning" at or beyond this value in the risk direction; null disables.'),
   critical: z.number().nullable().default(null).describe('Flag "critical" at or beyond this value in the risk direction; null disables.'),
+  segments: segmentThresholdsSchema,
   explain: z
     .string()
     .min(1)
@@ -86,6 +87,7 @@ export const customIndicatorSchema = z
   })
   .superRefine((spec, ctx) => {
     checkThresholdOrder(spec.direction, spec, ctx);
+    checkSegmentThresholds(spec.direction, spec.segments, ctx);
     if (spec.kind === 'daysSince' && (spec.metric === undefined) === (spec.signal === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['metric'], message: 'give exactly one of metric or signal' });
     }

@@ -96,7 +96,12 @@ export function registerIndicatorCommands(program: Command, context: CliContext)
     .action(async (accountRef: string, _options: unknown, command: Command) => {
       const given = command.optsWithGlobals<{ asOf?: string }>().asOf;
       if (given === undefined) throw new RadarError('usage', 'explain needs --as-of YYYY-MM-DD');
-      const [{ configuredIndicators, evaluateIndicators, parseDay }, { findAccount }] = await Promise.all([import('../../../indicators/compute.ts'), import('../../../sql/indicators.ts')]);
+      const [{ configuredIndicators, evaluateIndicators, parseDay }, { findAccount }, { accountSegments }, { thresholdsFor }] = await Promise.all([
+        import('../../../indicators/compute.ts'),
+        import('../../../sql/indicators.ts'),
+        import('../../../sql/tune.ts'),
+        import('../../../indicators/flag.ts'),
+      ]);
       const asOf = parseDay(given, '--as-of');
       const { config } = context.config();
       const db = await context.database();
@@ -107,7 +112,10 @@ export function registerIndicatorCommands(program: Command, context: CliContext)
         throw new RadarError('not_found', `account ${account.externalId} is not active on ${asOf} (contract not started yet, or churn decided by then)`);
       }
       const byId = new Map(values.map((value) => [value.indicator, value]));
+      const segment = (await accountSegments(db, [account.accountId])).get(account.accountId) ?? null;
       const explained = configuredIndicators(config).map(({ definition, config: section }) => {
+        // The account's segment may have its own levels (indicators.<id>.segments): say which applied.
+        const applied = thresholdsFor(section, segment);
         const computed = byId.get(definition.id);
         const value = computed?.value ?? null;
         const detail = computed?.detail ?? {};
@@ -117,12 +125,13 @@ export function registerIndicatorCommands(program: Command, context: CliContext)
           value,
           unit: definition.unit,
           riskDirection: definition.riskDirection,
-          warning: section.warning,
-          critical: section.critical,
+          warning: applied.warning,
+          critical: applied.critical,
+          thresholdsSegment: applied.segment,
           flag: computed?.flag ?? 'no-data',
           explanation: definition.explain(value, detail, section),
           detail,
-          display: { value: formatValue(definition, value), thresholds: formatThresholds(definition, section) },
+          display: { value: formatValue(definition, value), thresholds: `${applied.segment === null ? '' : `${applied.segment} thresholds: `}${formatThresholds(definition, applied)}` },
         };
       });
       context.out.data({ account, asOf, indicators: explained.map(({ display: _display, ...rest }) => rest) }, () => {
