@@ -28,6 +28,8 @@ const specs = [
   { id: 'nps', label: 'NPS', kind: 'latest', signal: 'nps', direction: 'lower', warning: 6, critical: 3, explain: '{label} {value} on {observedAt}' },
   { id: 'npsChange', label: 'NPS', kind: 'latestChange', signal: 'nps', direction: 'lower', warning: -2, critical: -4 },
   { id: 'sessionsPerDay', label: 'Sessions per day', kind: 'level', metric: 'sessions', windowDays: 10, direction: 'lower' },
+  { id: 'npsAverage', label: 'Average NPS', kind: 'average', signal: 'nps', windowDays: 30, direction: 'lower', warning: 6, critical: 3 },
+  { id: 'npsAverage21', label: 'Average NPS', kind: 'average', signal: 'nps', windowDays: 21, direction: 'lower', warning: 6, critical: 3 },
 ];
 
 /** The default config plus the custom indicators above (metric sources are another module's; see the config tests below). */
@@ -128,6 +130,8 @@ const expected: { alpha: Expected; bravo: Expected; charlie: Expected } = {
     nps: [2, 'critical'], // the 0 observed at 04-01 00:00 is after D
     npsChange: [2 - 6, 'critical'],
     sessionsPerDay: [5, 'ok'],
+    npsAverage: [(6 + 2) / 2, 'warning'], // 03-02 … 03-31: the answers of 03-10 and 03-31 23:59:59 (not 2023-12-01, not 04-01)
+    npsAverage21: [2, 'critical'], // 03-11 … 03-31: 03-10 10:00 is before the window
   },
   bravo: {
     reportsPerDay: [0, 'critical'], // 5 covered days (03-27 … 03-31), no reports
@@ -143,6 +147,8 @@ const expected: { alpha: Expected; bravo: Expected; charlie: Expected } = {
     nps: [null, 'no-data'],
     npsChange: [null, 'no-data'],
     sessionsPerDay: [0, 'ok'],
+    npsAverage: [null, 'no-data'],
+    npsAverage21: [null, 'no-data'],
   },
   charlie: {
     reportsPerDay: [0, 'critical'], // silent: 0 over 10 covered days, not "no data"
@@ -159,6 +165,8 @@ const expected: { alpha: Expected; bravo: Expected; charlie: Expected } = {
     nps: [null, 'no-data'],
     npsChange: [null, 'no-data'],
     sessionsPerDay: [0, 'ok'],
+    npsAverage: [null, 'no-data'],
+    npsAverage21: [null, 'no-data'],
   },
 };
 
@@ -227,6 +235,9 @@ describeEachBackend('custom indicators and sparse days', (context) => {
     expect(sentence(ids.bravo, 'dislikeRatio', 'explain')).toBe('no data: no likes in the window (denominator 0)');
     expect(sentence(ids.bravo, 'reportsChange', 'driver')).toBe('Reports per day unknown: covered for less than 30 days');
     expect(sentence(ids.bravo, 'sinceReport', 'driver')).toBe('Days since a report: none in the last 5 days');
+    expect(sentence(ids.alpha, 'npsAverage', 'explain')).toBe('average nps over the last 30 days: 4 (2 observations, the latest 2024-03-31T23:59:59Z)');
+    expect(sentence(ids.alpha, 'npsAverage', 'driver')).toBe('Average NPS: 4 over the last 30 days');
+    expect(sentence(ids.bravo, 'npsAverage', 'explain')).toBe('no data: no nps observed in the last 30 days');
   });
 
   it('does not move when events, signals and renewals dated after D arrive (no leakage), for every kind', async () => {
@@ -264,7 +275,7 @@ describe('radar config check on indicators.custom', () => {
 
   it('names the key and the rule for each mistake', () => {
     expect(problemsOf([{ ...ok, kind: 'median' }])).toEqual([
-      'indicators.custom.0.kind: must be one of level, change, trend, ratio, share, daysSince, latest, latestChange',
+      'indicators.custom.0.kind: must be one of level, change, trend, ratio, share, daysSince, latest, latestChange, average',
     ]);
     expect(problemsOf([{ ...ok, windowDays: 0 }])).toEqual(['indicators.custom.0.windowDays: must be a whole number of days from 1 to 1095']);
     expect(problemsOf([{ ...ok, windowDays: 2.5 }])).toEqual(['indicators.custom.0.windowDays: must be a whole number of days from 1 to 1095']);
