@@ -2,6 +2,10 @@
 // both backends. Every expected value is worked out by hand below from the fixture; the one least-squares
 // slope is recomputed with the textbook formula over the listed points, not by the code under test.
 // D = 2024-03-31. Windows: recent 2024-03-22 … 03-31 (10 days), baseline 03-02 … 03-21 (20 days).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
@@ -9,6 +13,9 @@ import type { RadarConfig } from '../config/schema.ts';
 import { configuredIndicators, evaluateIndicators } from '../indicators/compute.ts';
 import { customIndicatorSchema } from '../indicators/custom/schema.ts';
 import type { Flag } from '../indicators/types.ts';
+import { registerIndicatorCommands } from '../pipelines/cli/commands/indicators.ts';
+import { createContext } from '../pipelines/cli/context.ts';
+import { silentLogger } from '../pipelines/log.ts';
 import type { DB } from '../sql/schema.ts';
 import { describeEachBackend } from './support/database.ts';
 
@@ -238,6 +245,29 @@ describeEachBackend('custom indicators and sparse days', (context) => {
     expect(sentence(ids.alpha, 'npsAverage', 'explain')).toBe('average nps over the last 30 days: 4 (2 observations, the latest 2024-03-31T23:59:59Z)');
     expect(sentence(ids.alpha, 'npsAverage', 'driver')).toBe('Average NPS: 4 over the last 30 days');
     expect(sentence(ids.bravo, 'npsAverage', 'explain')).toBe('no data: no nps observed in the last 30 days');
+  });
+
+  it('radar indicators explain prints a custom indicator with its sentence, from a config file', async () => {
+    // The config as an analyst writes it (JSON is YAML), read by the command itself; the command runs
+    // in-process on this test's database.
+    const configPath = join(mkdtempSync(join(tmpdir(), 'radar-custom-explain-')), 'radar.yaml');
+    writeFileSync(configPath, JSON.stringify({ indicators: { custom: specs } }));
+    let printed = '';
+    const program = new Command('radar').exitOverride();
+    const stdout = { write: (text: string) => ((printed += text), true) } as never;
+    const cli = createContext({ environment: { CI: false } as never, logger: silentLogger, configPath: () => configPath, json: () => false, stdout });
+    registerIndicatorCommands(program, { ...cli, database: () => Promise.resolve(context().db), close: () => Promise.resolve() });
+    await program.parseAsync(['node', 'radar', 'indicators', 'explain', 'alpha', '--as-of', D]);
+    const lines = printed.split('\n');
+    expect(lines[0]).toBe(`alpha (alpha) as of ${D}`);
+    // Each indicator: a line with its title, value, flag and thresholds, then its sentence.
+    const at = lines.findIndex((line) => /^ {2}Reports per day +0\.6 {2}/.test(line) && line.includes('WARNING'));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]!.trim()).toBe('0.6 reports per day over the last 10 days (6 in all over 10 covered days)');
+    const nps = lines.findIndex((line) => /^ {2}Average NPS +4 {2}/.test(line));
+    expect(lines[nps]).toContain('WARNING');
+    expect(lines[nps + 1]!.trim()).toBe('average nps over the last 30 days: 4 (2 observations, the latest 2024-03-31T23:59:59Z)');
+    expect(printed).toContain('0.6 reports per day in the last 10 days vs 2 in the 20 before: \u221270%');
   });
 
   it('does not move when events, signals and renewals dated after D arrive (no leakage), for every kind', async () => {
