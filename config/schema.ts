@@ -23,7 +23,7 @@ const indicatorsConfigSchema = z
       .describe(
         "An account's first covered day, from which a day without a usage row counts as a day without usage: its contract start, or the first day it reported (per table: usage_daily, usage_metrics_daily). A window with no covered day gives no data.",
       ),
-    custom: z.array(customIndicatorSchema).default([]).describe('Indicators declared in config (docs/custom-indicators.md): kinds level, change, trend, ratio, share, daysSince, latest, latestChange.'),
+    custom: z.array(customIndicatorSchema).default([]).describe('Indicators declared in config (docs/custom-indicators.md): kinds level, change, trend, ratio, share, daysSince, latest, latestChange, average.'),
   })
   .strict()
   .describe('Per indicator: windows, warning and critical thresholds; custom indicators; where coverage starts.');

@@ -2,6 +2,10 @@
 // both backends. Every expected value is worked out by hand below from the fixture; the one least-squares
 // slope is recomputed with the textbook formula over the listed points, not by the code under test.
 // D = 2024-03-31. Windows: recent 2024-03-22 … 03-31 (10 days), baseline 03-02 … 03-21 (20 days).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
@@ -9,6 +13,9 @@ import type { RadarConfig } from '../config/schema.ts';
 import { configuredIndicators, evaluateIndicators } from '../indicators/compute.ts';
 import { customIndicatorSchema } from '../indicators/custom/schema.ts';
 import type { Flag } from '../indicators/types.ts';
+import { registerIndicatorCommands } from '../pipelines/cli/commands/indicators.ts';
+import { createContext } from '../pipelines/cli/context.ts';
+import { silentLogger } from '../pipelines/log.ts';
 import type { DB } from '../sql/schema.ts';
 import { describeEachBackend } from './support/database.ts';
 
@@ -28,6 +35,8 @@ const specs = [
   { id: 'nps', label: 'NPS', kind: 'latest', signal: 'nps', direction: 'lower', warning: 6, critical: 3, explain: '{label} {value} on {observedAt}' },
   { id: 'npsChange', label: 'NPS', kind: 'latestChange', signal: 'nps', direction: 'lower', warning: -2, critical: -4 },
   { id: 'sessionsPerDay', label: 'Sessions per day', kind: 'level', metric: 'sessions', windowDays: 10, direction: 'lower' },
+  { id: 'npsAverage', label: 'Average NPS', kind: 'average', signal: 'nps', windowDays: 30, direction: 'lower', warning: 6, critical: 3 },
+  { id: 'npsAverage21', label: 'Average NPS', kind: 'average', signal: 'nps', windowDays: 21, direction: 'lower', warning: 6, critical: 3 },
 ];
 
 /** The default config plus the custom indicators above (metric sources are another module's; see the config tests below). */
@@ -128,6 +137,8 @@ const expected: { alpha: Expected; bravo: Expected; charlie: Expected } = {
     nps: [2, 'critical'], // the 0 observed at 04-01 00:00 is after D
     npsChange: [2 - 6, 'critical'],
     sessionsPerDay: [5, 'ok'],
+    npsAverage: [(6 + 2) / 2, 'warning'], // 03-02 … 03-31: the answers of 03-10 and 03-31 23:59:59 (not 2023-12-01, not 04-01)
+    npsAverage21: [2, 'critical'], // 03-11 … 03-31: 03-10 10:00 is before the window
   },
   bravo: {
     reportsPerDay: [0, 'critical'], // 5 covered days (03-27 … 03-31), no reports
@@ -143,6 +154,8 @@ const expected: { alpha: Expected; bravo: Expected; charlie: Expected } = {
     nps: [null, 'no-data'],
     npsChange: [null, 'no-data'],
     sessionsPerDay: [0, 'ok'],
+    npsAverage: [null, 'no-data'],
+    npsAverage21: [null, 'no-data'],
   },
   charlie: {
     reportsPerDay: [0, 'critical'], // silent: 0 over 10 covered days, not "no data"
@@ -159,6 +172,8 @@ const expected: { alpha: Expected; bravo: Expected; charlie: Expected } = {
     nps: [null, 'no-data'],
     npsChange: [null, 'no-data'],
     sessionsPerDay: [0, 'ok'],
+    npsAverage: [null, 'no-data'],
+    npsAverage21: [null, 'no-data'],
   },
 };
 
@@ -227,6 +242,32 @@ describeEachBackend('custom indicators and sparse days', (context) => {
     expect(sentence(ids.bravo, 'dislikeRatio', 'explain')).toBe('no data: no likes in the window (denominator 0)');
     expect(sentence(ids.bravo, 'reportsChange', 'driver')).toBe('Reports per day unknown: covered for less than 30 days');
     expect(sentence(ids.bravo, 'sinceReport', 'driver')).toBe('Days since a report: none in the last 5 days');
+    expect(sentence(ids.alpha, 'npsAverage', 'explain')).toBe('average nps over the last 30 days: 4 (2 observations, the latest 2024-03-31T23:59:59Z)');
+    expect(sentence(ids.alpha, 'npsAverage', 'driver')).toBe('Average NPS: 4 over the last 30 days');
+    expect(sentence(ids.bravo, 'npsAverage', 'explain')).toBe('no data: no nps observed in the last 30 days');
+  });
+
+  it('radar indicators explain prints a custom indicator with its sentence, from a config file', async () => {
+    // The config as an analyst writes it (JSON is YAML), read by the command itself; the command runs
+    // in-process on this test's database.
+    const configPath = join(mkdtempSync(join(tmpdir(), 'radar-custom-explain-')), 'radar.yaml');
+    writeFileSync(configPath, JSON.stringify({ indicators: { custom: specs } }));
+    let printed = '';
+    const program = new Command('radar').exitOverride();
+    const stdout = { write: (text: string) => ((printed += text), true) } as never;
+    const cli = createContext({ environment: { CI: false } as never, logger: silentLogger, configPath: () => configPath, json: () => false, stdout });
+    registerIndicatorCommands(program, { ...cli, database: () => Promise.resolve(context().db), close: () => Promise.resolve() });
+    await program.parseAsync(['node', 'radar', 'indicators', 'explain', 'alpha', '--as-of', D]);
+    const lines = printed.split('\n');
+    expect(lines[0]).toBe(`alpha (alpha) as of ${D}`);
+    // Each indicator: a line with its title, value, flag and thresholds, then its sentence.
+    const at = lines.findIndex((line) => /^ {2}Reports per day +0\.6 {2}/.test(line) && line.includes('WARNING'));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]!.trim()).toBe('0.6 reports per day over the last 10 days (6 in all over 10 covered days)');
+    const nps = lines.findIndex((line) => /^ {2}Average NPS +4 {2}/.test(line));
+    expect(lines[nps]).toContain('WARNING');
+    expect(lines[nps + 1]!.trim()).toBe('average nps over the last 30 days: 4 (2 observations, the latest 2024-03-31T23:59:59Z)');
+    expect(printed).toContain('0.6 reports per day in the last 10 days vs 2 in the 20 before: \u221270%');
   });
 
   it('does not move when events, signals and renewals dated after D arrive (no leakage), for every kind', async () => {
@@ -264,7 +305,7 @@ describe('radar config check on indicators.custom', () => {
 
   it('names the key and the rule for each mistake', () => {
     expect(problemsOf([{ ...ok, kind: 'median' }])).toEqual([
-      'indicators.custom.0.kind: must be one of level, change, trend, ratio, share, daysSince, latest, latestChange',
+      'indicators.custom.0.kind: must be one of level, change, trend, ratio, share, daysSince, latest, latestChange, average',
     ]);
     expect(problemsOf([{ ...ok, windowDays: 0 }])).toEqual(['indicators.custom.0.windowDays: must be a whole number of days from 1 to 1095']);
     expect(problemsOf([{ ...ok, windowDays: 2.5 }])).toEqual(['indicators.custom.0.windowDays: must be a whole number of days from 1 to 1095']);

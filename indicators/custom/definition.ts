@@ -4,6 +4,7 @@
 import type { RawBuilder } from 'kysely';
 import { detailFields } from '../detail.ts';
 import type { IndicatorDefinition, IndicatorSqlContext, IndicatorSqlRow, IndicatorUnit } from '../types.ts';
+import { averageSql } from './average.ts';
 import { changeSql } from './change.ts';
 import { daysSinceSql } from './days-since.ts';
 import { latestSql } from './latest.ts';
@@ -25,6 +26,7 @@ const UNITS: Readonly<Record<CustomIndicatorSpec['kind'], IndicatorUnit>> = {
   daysSince: 'days',
   latest: 'value',
   latestChange: 'value',
+  average: 'value',
 };
 
 const DESCRIPTIONS: Readonly<Record<CustomIndicatorSpec['kind'], string>> = {
@@ -36,6 +38,7 @@ const DESCRIPTIONS: Readonly<Record<CustomIndicatorSpec['kind'], string>> = {
   daysSince: 'Days since the metric last occurred (or the signal was last observed), looking back the window.',
   latest: "The signal's latest value known on the as-of day.",
   latestChange: "The signal's latest value minus the one before it.",
+  average: "The mean of the signal's observations in the window.",
 };
 
 /** Days of usage ending at D a kind reads. */
@@ -61,6 +64,8 @@ function kindSql(spec: CustomIndicatorSpec, context: IndicatorSqlContext<unknown
     case 'latest':
     case 'latestChange':
       return latestSql(spec, context, aggregates);
+    case 'average':
+      return averageSql(spec, context, aggregates);
   }
 }
 

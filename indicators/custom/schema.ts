@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { checkSegmentThresholds, checkThresholdOrder, segmentThresholdsSchema } from '../config.ts';
 import { unknownPlaceholders } from './words.ts';
 
-export const CUSTOM_KINDS = ['level', 'change', 'trend', 'ratio', 'share', 'daysSince', 'latest', 'latestChange'] as const;
+export const CUSTOM_KINDS = ['level', 'change', 'trend', 'ratio', 'share', 'daysSince', 'latest', 'latestChange', 'average'] as const;
 export type CustomKind = (typeof CUSTOM_KINDS)[number];
 
 /** camelCase, like the built-ins; lower-cased it names SQL columns, so it is checked, never quoted from config. */
@@ -79,6 +79,7 @@ const kinds = [
   }).strict(),
   z.object({ kind: z.literal('latest'), signal, ...common }).strict(),
   z.object({ kind: z.literal('latestChange'), signal, ...common }).strict(),
+  z.object({ kind: z.literal('average'), signal, windowDays: windowDays(90, 'The observations of the last N days up to and including the as-of day.'), ...common }).strict(),
 ] as const;
 
 export const customIndicatorSchema = z

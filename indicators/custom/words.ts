@@ -14,6 +14,7 @@ export const DETAIL_KEYS: Readonly<Record<CustomKind, readonly string[]>> = {
   daysSince: ['windowDays', 'coveredDays', 'lastSeen'],
   latest: ['observedAt'],
   latestChange: ['latest', 'previous', 'observedAt', 'previousObservedAt'],
+  average: ['windowDays', 'observations', 'observedAt'],
 };
 
 /** Placeholders every template may use besides the detail fields: the value, the label and the spec's names. */
@@ -28,6 +29,7 @@ export const DEFAULT_TEMPLATES: Readonly<Record<CustomKind, string>> = {
   daysSince: '{value} days since the last {metric}{signal} (last seen {lastSeen}; looked back {windowDays} days)',
   latest: '{signal} is {value} (observed {observedAt})',
   latestChange: '{signal} {latest} vs {previous} before: {value} (observed {observedAt} and {previousObservedAt})',
+  average: 'average {signal} over the last {windowDays} days: {value} ({observations} observations, the latest {observedAt})',
 };
 
 const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
@@ -82,6 +84,8 @@ function noDataReason(spec: CustomIndicatorSpec, detail: IndicatorDetail): strin
       return `no ${spec.signal} observed by the as-of day`;
     case 'latestChange':
       return `fewer than two ${spec.signal} observations by the as-of day`;
+    case 'average':
+      return `no ${spec.signal} observed in the last ${plural(spec.windowDays, 'day')}`;
     default:
       return 'no data';
   }

@@ -156,6 +156,13 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
           tally.rejects.push(...batch.unreadable);
           let csv = '';
           let rows = 0;
+          const writeStagerRows = () => {
+            for (const staged of stagerRows) {
+              tally.staged += 1;
+              rows += 1;
+              csv += `${csvLineOf(staged, columns)},${tally.staged}\n`;
+            }
+          };
           for (let index = 0; index < batch.rows.length; index += 1) {
             const result = validate(batch.rows[index]!);
             if (!result.ok) {
@@ -175,11 +182,7 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
             if (stager) {
               stagerRows.length = 0;
               stager.stage(row, stagerRows);
-              for (const staged of stagerRows) {
-                tally.staged += 1;
-                rows += 1;
-                csv += `${csvLineOf(staged, columns)},${tally.staged}\n`;
-              }
+              writeStagerRows();
               continue;
             }
             tally.staged += 1;
@@ -189,6 +192,11 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
             for (const column of spec.naturalKey) key += `${row[column]}\u0001`;
             duplicateKeys.add(key);
             csv += `${csvLineOf(row, columns)},${tally.staged}\n`;
+          }
+          if (stager?.endBatch) {
+            stagerRows.length = 0;
+            stager.endBatch(stagerRows);
+            writeStagerRows();
           }
           // As bytes at once: a batch's string is a rope of ~10 pieces per row, and kept queued as such it
           // would survive into the old generation (the garbage collector was the largest cost of big loads).

@@ -17,6 +17,8 @@ export interface Stager {
   createStaging(trx: Kysely<DB>): Promise<void>;
   /** Appends to `out` the staged rows for one valid row (its account id already resolved); none skips it. */
   stage(row: StagedRow, out: StagedRow[]): void;
+  /** Appends the rows stage() held back to pre-aggregate them, at the end of each batch (optional). */
+  endBatch?(out: StagedRow[]): void;
   /** Merges everything staged by the load, in its transaction. */
   merge(trx: Kysely<DB>, stagedRows: number): Promise<MergeCounts>;
   /** Facts for the run summary (event names skipped…). */

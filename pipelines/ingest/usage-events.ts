@@ -53,19 +53,30 @@ export interface SkippedEvents {
 export function eventStager(events: SourceConfig['events'], options: { source: string; write: MetricWrite }): Stager {
   const select = eventSelection(events);
   const skipped = new Map<string, { count: number; reason: string }>();
+  // Each batch's events summed per (account, day, metric, user) before COPY: the merge's sum and distinct-user
+  // count come out the same, and a user's many clicks in a day are staged (and parsed by Postgres) once.
+  const batch = new Map<string, StagedRow>();
   return {
     columns: EVENT_STAGING_COLUMNS,
     createStaging: (trx: Kysely<DB>) => createEventStaging(trx),
-    stage(row: StagedRow, out: StagedRow[]) {
+    stage(row: StagedRow) {
       const exported = String(row.event);
       const decision = select(exported);
       if ('metric' in decision) {
-        out.push({ account_id: row.account_id!, day: row.day!, metric: decision.metric, user_id: row.user_id ?? null, value: row.value! });
+        const user = row.user_id ?? null;
+        const key = `${row.account_id}\u0001${row.day}\u0001${decision.metric}\u0001${user ?? '\u0000'}`;
+        const held = batch.get(key);
+        if (held) (held.value as number) += row.value as number;
+        else batch.set(key, { account_id: row.account_id!, day: row.day!, metric: decision.metric, user_id: user, value: row.value! });
         return;
       }
       const tally = skipped.get(exported);
       if (tally) tally.count += 1;
       else skipped.set(exported, { count: 1, reason: decision.skipped });
+    },
+    endBatch(out: StagedRow[]) {
+      for (const row of batch.values()) out.push(row);
+      batch.clear();
     },
     merge: (trx, stagedRows) => mergeMetricTotals(trx, { source: options.source, totals: 'events', write: options.write, stagedRows }),
     detail() {
