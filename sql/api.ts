@@ -178,6 +178,11 @@ export async function apiAccounts(db: Queryable, filter: AccountFilter): Promise
   }));
 }
 
+export async function accountIdByExternalId(db: Queryable, externalId: string): Promise<number | undefined> {
+  const row = await db.selectFrom('accounts').select('account_id').where('external_id', '=', externalId).executeTakeFirst();
+  return row?.account_id;
+}
+
 export interface ApiHistory {
   readonly scores: readonly ApiScore[];
   readonly indicators: readonly (ApiIndicatorValue & { readonly asOf: string })[];

@@ -20,6 +20,7 @@ import { registerModelCommands } from './commands/models.ts';
 import { registerReportCommands } from './commands/report.ts';
 import { registerSampleCommands } from './commands/sample.ts';
 import { registerServeCommands } from './commands/serve.ts';
+import { registerTokenCommands } from './commands/tokens.ts';
 
 /** Every command, in the order `radar --help` lists them. One `register…` function per file. */
 const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
@@ -33,6 +34,7 @@ const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
   registerJobCommands,
   registerServeCommands,
   registerDemoCommand,
+  registerTokenCommands,
 ];
 
 interface GlobalOptions {
