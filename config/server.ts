@@ -25,6 +25,15 @@ export const serverConfigSchema = z
       .array(z.string().url())
       .default([])
       .describe('Extra origins (e.g. http://127.0.0.1:4000 in tests) a slash command response_url may point at. https://hooks.slack.com is always allowed; nothing else is ever fetched.'),
+    api: z
+      .object({
+        rateLimitPerMinute: z.number().int().min(1).max(1_000_000).default(600).describe('Requests per minute each API token may make on average; past it the API answers 429 with Retry-After.'),
+        burst: z.number().int().min(1).max(100_000).default(60).describe('Requests a token may make at once before the per-minute rate applies (the token bucket size).'),
+        maxPageSize: z.number().int().min(1).max(1000).default(200).describe('Largest `limit` a list request may ask for.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('The REST API under /api/v1 (docs/api.md).'),
   })
   .strict();
 

@@ -278,6 +278,15 @@ export const schemaColumns = {
     slack_user_id: required('text'),
     recorded_at: required('timestamp with time zone'),
   },
+  api_tokens: {
+    token_id: defaulted('bigint'),
+    name: required('text'),
+    token_hash: required('text'),
+    scopes: required('jsonb'),
+    created_at: defaulted('timestamp with time zone'),
+    revoked_at: optional('timestamp with time zone'),
+    last_used_at: optional('timestamp with time zone'),
+  },
 } as const satisfies Record<string, Record<string, ColumnSpec>>;
 
 // ---- Types derived from the map -------------------------------------------------------------

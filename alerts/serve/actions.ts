@@ -9,16 +9,14 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Logger } from '../../pipelines/log.ts';
-import { alertForAction, alertState, recordInteraction, recordNotRisk, setAlertPayload, snoozeAlert } from '../../sql/interactions.ts';
+import { alertForAction, alertState, recordInteraction, setAlertPayload } from '../../sql/interactions.ts';
 import type { DB, Json } from '../../sql/schema.ts';
-import { completeTask, getTask } from '../../sql/tasks.ts';
-import { addDays, dayOf } from '../dates.ts';
 import { tryParseId } from '../ids.ts';
 import type { Renderer, SlackMessage } from '../render.ts';
 import { actionIds, applyAlertState, NOT_A_RISK_REASONS, type AlertView, type DigestView } from '../view.ts';
+import { completeTaskOnce, markNotRiskOnce, snoozeAlertOnce } from './act.ts';
 import type { InteractivityApi } from './slack-web.ts';
 
-export const SNOOZE_DAYS = 7;
 export const NOT_A_RISK_CALLBACK_ID = 'radar_not_a_risk';
 
 export interface HandlerDeps {
@@ -182,34 +180,23 @@ async function handleBlockActions(deps: HandlerDeps, refresh: (alertId: number) 
     const { id } = parsed;
     switch (action.action_id) {
       case actionIds.taskDone: {
-        const task = await getTask(deps.db, id);
-        if (!task) {
+        const { outcome, alertId } = await completeTaskOnce(deps.db, { key, by: user, now }, id);
+        if (outcome === 'not_found') {
           deps.logger.warn({ event: 'slack_action_ignored', ...log, reason: 'no such task' });
           continue;
         }
-        const recorded = await deps.db.transaction().execute(async (trx) => {
-          if (!(await recordInteraction(trx, { key, kind: 'task_done', slackUserId: user, accountId: task.accountId, alertId: task.alertId, taskId: id, now }))) return false;
-          await completeTask(trx, id, { note: null, by: user, now });
-          return true;
-        });
-        deps.logger.info({ event: recorded ? 'slack_task_done' : 'slack_action_duplicate', ...log, taskId: id });
-        if (recorded) deps.later(`refresh alert ${task.alertId}`, () => refresh(task.alertId));
+        deps.logger.info({ event: outcome === 'recorded' ? 'slack_task_done' : 'slack_action_duplicate', ...log, taskId: id });
+        if (outcome === 'recorded' && alertId !== undefined) deps.later(`refresh alert ${alertId}`, () => refresh(alertId));
         break;
       }
       case actionIds.snooze: {
-        const alert = await alertForAction(deps.db, id);
-        if (!alert) {
+        const { outcome, until } = await snoozeAlertOnce(deps.db, { key, by: user, now }, id);
+        if (outcome === 'not_found') {
           deps.logger.warn({ event: 'slack_action_ignored', ...log, reason: 'no such alert' });
           continue;
         }
-        const until = addDays(dayOf(now), SNOOZE_DAYS);
-        const recorded = await deps.db.transaction().execute(async (trx) => {
-          if (!(await recordInteraction(trx, { key, kind: 'snooze', slackUserId: user, accountId: alert.accountId, alertId: id, now }))) return false;
-          await snoozeAlert(trx, id, { until, by: user, now });
-          return true;
-        });
-        deps.logger.info({ event: recorded ? 'slack_alert_snoozed' : 'slack_action_duplicate', ...log, alertId: id, until });
-        if (recorded) deps.later(`refresh alert ${id}`, () => refresh(id));
+        deps.logger.info({ event: outcome === 'recorded' ? 'slack_alert_snoozed' : 'slack_action_duplicate', ...log, alertId: id, until });
+        if (outcome === 'recorded') deps.later(`refresh alert ${id}`, () => refresh(id));
         break;
       }
       case actionIds.notRisk: {
@@ -253,16 +240,11 @@ async function handleViewSubmission(deps: HandlerDeps, refresh: (alertId: number
   if (!reason || !(reason in NOT_A_RISK_REASONS)) return { status: 200, body: { response_action: 'errors', errors: { reason: 'Choose a reason' } } };
   const rawNote = view.state.values.note?.note?.value?.trim() ?? '';
   const note = rawNote ? rawNote.slice(0, 1000) : null;
-  const alert = await alertForAction(deps.db, alertId);
-  if (!alert || alert.accountId === null) return { status: 200, body: { response_action: 'errors', errors: { reason: 'This alert no longer exists' } } };
-  const accountId = alert.accountId;
   const user = payload.user.id;
-  const now = deps.now();
   const id = alertId;
-  const recorded = await deps.db.transaction().execute(async (trx) => {
-    if (!(await recordInteraction(trx, { key: `view_submission:${view.id}`, kind: 'not_a_risk', slackUserId: user, accountId, alertId: id, now }))) return false;
-    return recordNotRisk(trx, { alertId: id, accountId, reason, note, by: user, now });
-  });
+  const { outcome } = await markNotRiskOnce(deps.db, { key: `view_submission:${view.id}`, by: user, now: deps.now() }, id, { reason, note });
+  if (outcome === 'not_found') return { status: 200, body: { response_action: 'errors', errors: { reason: 'This alert no longer exists' } } };
+  const recorded = outcome === 'recorded';
   deps.logger.info({ event: recorded ? 'slack_not_a_risk' : 'slack_action_duplicate', alertId: id, user, reason });
   if (recorded) deps.later(`refresh alert ${id}`, () => refresh(id));
   // An empty 200 closes the modal.

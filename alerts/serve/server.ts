@@ -1,5 +1,6 @@
 // `radar serve`: Slack interactivity (POST /slack/actions), the slash command (POST /slack/commands)
-// and GET /healthz.
+// and GET /healthz; with `api`, also the REST API and /readyz (pipelines/api, mounted by the caller so
+// this module does not load it).
 //
 // Node's own `http`, no framework: there are three routes, and signature verification needs the raw
 // request bytes, which frameworks parse away by default (Fastify and Hono need extra plumbing for it).
@@ -25,7 +26,8 @@ import { verifySlackRequest } from './verify.ts';
 export interface ServeOptions {
   readonly db: Kysely<DB>;
   readonly server: ServerConfig;
-  readonly signingSecret: string;
+  /** null: no Slack endpoints (`radar serve --api-only`): /slack/* answers 404. */
+  readonly signingSecret: string | null;
   readonly slack: InteractivityApi | null;
   readonly renderer: Renderer;
   readonly logger: Logger;
@@ -33,7 +35,11 @@ export interface ServeOptions {
   readonly csmSlackIds?: Readonly<Record<string, string>>;
   readonly now?: () => Date;
   readonly fetch?: typeof fetch;
+  /** Mounts more routes (the REST API); the handler answers and returns true for its own paths. */
+  readonly api?: (shared: { readonly refresh: (alertId: number) => void }) => RouteHandler;
 }
+
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
 
 export interface RadarServer {
   readonly url: string;
@@ -44,9 +50,9 @@ export interface RadarServer {
   close(): Promise<void>;
 }
 
-class BodyTooLarge extends Error {}
+export class BodyTooLarge extends Error {}
 
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -103,8 +109,12 @@ export async function startServer(options: ServeOptions): Promise<RadarServer> {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
 
+  const api = options.api?.({ refresh: (alertId) => later(`refresh alert ${alertId}`, () => refresh(alertId)) });
+  const signingSecret = options.signingSecret;
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? '/').replace(/\?.*$/, '');
+    if (api && (await api(request, response))) return;
     if (path === '/healthz') {
       if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, { status: 405, body: { error: 'method not allowed' } }, { allow: 'GET' });
       try {
@@ -114,7 +124,7 @@ export async function startServer(options: ServeOptions): Promise<RadarServer> {
         return send(response, { status: 503, body: { ok: false, error: 'database unavailable' } });
       }
     }
-    if (path !== '/slack/actions' && path !== '/slack/commands') return send(response, { status: 404, body: { error: 'not found' } });
+    if (signingSecret === null || (path !== '/slack/actions' && path !== '/slack/commands')) return send(response, { status: 404, body: { error: 'not found' } });
     if (request.method !== 'POST') return send(response, { status: 405, body: { error: 'method not allowed' } }, { allow: 'POST' });
 
     const retryNum = header(request, 'x-slack-retry-num');
@@ -133,7 +143,7 @@ export async function startServer(options: ServeOptions): Promise<RadarServer> {
       return send(response, { status: 413, body: { error: 'request body too large' } }, { connection: 'close' });
     }
     const verified = verifySlackRequest({
-      secret: options.signingSecret,
+      secret: signingSecret,
       timestamp: header(request, 'x-slack-request-timestamp'),
       signature: header(request, 'x-slack-signature'),
       rawBody: raw,

@@ -21,6 +21,7 @@ import { registerReportCommands } from './commands/report.ts';
 import { registerSampleCommands } from './commands/sample.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerTuneCommands } from './commands/tune.ts';
+import { registerTokenCommands } from './commands/tokens.ts';
 
 /** Every command, in the order `radar --help` lists them. One `register…` function per file. */
 const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
@@ -35,6 +36,7 @@ const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
   registerServeCommands,
   registerDemoCommand,
   registerTuneCommands,
+  registerTokenCommands,
 ];
 
 interface GlobalOptions {

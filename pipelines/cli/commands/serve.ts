@@ -15,34 +15,39 @@ function port(value: string): number {
 export function registerServeCommands(program: Command, context: CliContext): void {
   program
     .command('serve')
-    .description('Serve Slack interactivity (alert buttons, "Not a risk" modal) and the /radar slash command; needs SLACK_SIGNING_SECRET')
+    .description('Serve Slack interactivity (alert buttons, "Not a risk" modal), the /radar slash command (needs SLACK_SIGNING_SECRET) and the REST API under /api/v1')
     .option('--port <n>', 'port (default: server.port in the config)')
     .option('--host <address>', 'bind address (default: server.host in the config, 127.0.0.1)')
-    .action(async (options: { port?: string; host?: string }) => {
-      const signingSecret = context.environment.SLACK_SIGNING_SECRET;
-      if (!signingSecret) {
+    .option('--api-only', 'serve the REST API, /healthz and /readyz only (no Slack endpoints, no SLACK_SIGNING_SECRET needed)')
+    .action(async (options: { port?: string; host?: string; apiOnly?: boolean }) => {
+      const signingSecret = options.apiOnly ? null : (context.environment.SLACK_SIGNING_SECRET ?? null);
+      if (!options.apiOnly && !signingSecret) {
         throw new RadarError('config_invalid', 'SLACK_SIGNING_SECRET is not set: radar serve verifies every Slack request with it (Slack app → Basic Information → Signing Secret)');
       }
-      const [{ rendererFor }, { startServer }, { createInteractivityApi }] = await Promise.all([
+      const [{ rendererFor }, { startServer }, { createInteractivityApi }, { createApiHandler }] = await Promise.all([
         import('../../../alerts/run.ts'),
         import('../../../alerts/serve/server.ts'),
         import('../../../alerts/serve/slack-web.ts'),
+        import('../../api/handler.ts'),
       ]);
       const loaded = context.config();
       const token = context.environment.SLACK_BOT_TOKEN;
-      if (!token) context.out.line('SLACK_BOT_TOKEN is not set: clicks are recorded, but messages are not updated and the "Not a risk" modal cannot open');
+      if (!token && !options.apiOnly) context.out.line('SLACK_BOT_TOKEN is not set: clicks are recorded, but messages are not updated and the "Not a risk" modal cannot open');
       const db = await context.database();
+      const serverConfig = { ...loaded.config.server, ...(options.port !== undefined ? { port: port(options.port) } : {}), ...(options.host ? { host: options.host } : {}) };
       const server = await startServer({
         db,
-        server: { ...loaded.config.server, ...(options.port !== undefined ? { port: port(options.port) } : {}), ...(options.host ? { host: options.host } : {}) },
+        server: serverConfig,
         signingSecret,
+        api: ({ refresh }) => createApiHandler({ db, server: serverConfig, logger: context.logger, changed: refresh }),
         slack: token ? createInteractivityApi({ token, slackApiUrl: context.environment.SLACK_API_URL }) : null,
         renderer: rendererFor(loaded.config, loaded.baseDir),
         logger: context.logger,
         csmSlackIds: loaded.config.routing.csmSlackIds,
       });
       context.logger.info({ event: 'serve_listening', url: server.url });
-      context.out.line(`radar serve listening on ${server.url} (POST /slack/actions, POST /slack/commands, GET /healthz)`);
+      const slackRoutes = options.apiOnly ? '' : 'POST /slack/actions, POST /slack/commands, ';
+      context.out.line(`radar serve listening on ${server.url} (${slackRoutes}/api/v1, GET /healthz, GET /readyz)`);
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));

@@ -1,0 +1,254 @@
+// Every route of /api/v1, declared once: method, path, scope, the zod schemas of its query, path
+// parameters, body and response, and its handler. The HTTP layer (handler.ts) validates with these
+// schemas and openapi.ts documents from them, so the document cannot drift from what is served.
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { completeTaskOnce, markNotRiskOnce, snoozeAlertOnce } from '../../alerts/serve/act.ts';
+import { dayOf } from '../../alerts/dates.ts';
+import { accountIdByExternalId, apiAccountHistory, apiAccounts, apiAlerts, apiTasks, type ApiAccountRow, type ApiAlertRow, type ApiTaskRow, type ApiTokenRow } from '../../sql/api.ts';
+import type { DB } from '../../sql/schema.ts';
+import * as s from './schemas.ts';
+
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: readonly { path: string; message: string }[],
+  ) {
+    super(detail);
+  }
+}
+
+export interface RouteContext<Q, P, B> {
+  readonly query: Q;
+  readonly params: P;
+  readonly body: B;
+  readonly db: Kysely<DB>;
+  readonly now: Date;
+  readonly token: ApiTokenRow;
+  readonly maxPageSize: number;
+  /** Tells the server an alert changed, so its Slack message is re-rendered (after the answer). */
+  readonly changed: (alertId: number) => void;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  /** OpenAPI style: /api/v1/accounts/{id}. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly scope: s.Scope;
+  readonly query: z.ZodType;
+  readonly params: z.ZodType;
+  readonly body: z.ZodType | null;
+  readonly response: z.ZodType;
+  /** List pages answer If-None-Match with 304. */
+  readonly etag: boolean;
+  handle(context: RouteContext<unknown, unknown, unknown>): Promise<unknown>;
+}
+
+const noQuery = s.accountQuery.pick({});
+const noParams = s.accountParams.pick({});
+
+function route<Q extends z.ZodType = typeof noQuery, P extends z.ZodType = typeof noParams, B extends z.ZodType | null = null, R extends z.ZodType = z.ZodType>(definition: {
+  method: 'GET' | 'POST';
+  path: string;
+  operationId: string;
+  summary: string;
+  scope: s.Scope;
+  query?: Q;
+  params?: P;
+  body?: B;
+  response: R;
+  etag?: boolean;
+  handle(context: RouteContext<z.output<Q>, z.output<P>, B extends z.ZodType ? z.output<B> : undefined>): Promise<z.input<R>>;
+}): Route {
+  return {
+    ...definition,
+    query: definition.query ?? noQuery,
+    params: definition.params ?? noParams,
+    body: definition.body ?? null,
+    etag: definition.etag ?? false,
+    handle: definition.handle as Route['handle'],
+  };
+}
+
+// ---- Cursors: the last id of the page, opaque to clients ------------------------------------
+
+export function encodeCursor(id: number): string {
+  return Buffer.from(`v1.${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const match = /^v1\.(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new ApiProblem(400, 'invalid-request', 'Invalid request', 'cursor is not one this API issued: pass nextCursor from the previous page unchanged', [{ path: 'query.cursor', message: 'unknown cursor' }]);
+  return Number(match[1]);
+}
+
+const pageSize = (requested: number | undefined, max: number) => Math.min(requested ?? 50, max);
+
+function paged<T>(rows: readonly T[], size: number, idOf: (row: T) => number): { rows: readonly T[]; nextCursor: string | null } {
+  if (rows.length <= size) return { rows, nextCursor: null };
+  const kept = rows.slice(0, size);
+  return { rows: kept, nextCursor: encodeCursor(idOf(kept.at(-1)!)) };
+}
+
+// ---- Row → response --------------------------------------------------------------------------
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+function account(row: ApiAccountRow): z.input<typeof s.accountSchema> {
+  return {
+    id: row.externalId, name: row.name, segment: row.segment, arrCents: row.arrCents, currency: row.currency, csmEmail: row.csmEmail,
+    renewalDate: row.renewalDate, status: row.status,
+    score: row.score as z.input<typeof s.scoreSchema> | null,
+    indicators: [...row.indicators],
+  };
+}
+
+function alert(row: ApiAlertRow): z.input<typeof s.alertSchema> {
+  return {
+    id: row.alertId, account: row.account, asOf: row.asOf, tier: row.tier as z.input<typeof s.alertSchema>['tier'], probability: row.probability,
+    modelVersion: row.modelVersion, status: row.status, recipient: row.recipient, createdAt: row.createdAt.toISOString(), sentAt: iso(row.sentAt),
+    snoozedUntil: row.snoozedUntil, outcome: row.outcome,
+    notRisk: row.notRisk ? { reason: row.notRisk.reason, note: row.notRisk.note, by: row.notRisk.by, at: row.notRisk.at.toISOString() } : null,
+  };
+}
+
+function task(row: ApiTaskRow): z.input<typeof s.taskSchema> {
+  return {
+    id: row.taskId, alertId: row.alertId, account: row.account, tier: row.tier as z.input<typeof s.taskSchema>['tier'], playbook: row.playbook, step: row.step,
+    ownerRole: row.ownerRole, owner: row.owner, dueOn: row.dueOn, status: row.status as z.input<typeof s.taskSchema>['status'], snoozedUntil: row.snoozedUntil,
+    note: row.note, completedAt: iso(row.completedAt), completedBy: row.completedBy,
+  };
+}
+
+const notFound = (what: string) => new ApiProblem(404, 'not-found', 'Not found', `${what} does not exist`);
+
+async function oneAlert(db: Kysely<DB>, id: number): Promise<ApiAlertRow> {
+  const [row] = await apiAlerts(db, { alertId: id, limit: 1 });
+  if (!row) throw notFound(`risk alert ${id}`);
+  return row;
+}
+
+async function oneTask(db: Kysely<DB>, id: number): Promise<ApiTaskRow> {
+  const [row] = await apiTasks(db, { taskId: id, limit: 1 });
+  if (!row) throw notFound(`task ${id}`);
+  return row;
+}
+
+/** Who an API write is recorded as (alert_feedback.slack_user_id, tasks.completed_by). */
+const actorName = (token: ApiTokenRow) => `api:${token.name}`;
+
+export const routes: readonly Route[] = [
+  route({
+    method: 'GET', path: '/api/v1/accounts', operationId: 'listAccounts', scope: 'read', etag: true,
+    summary: 'Accounts with their latest score, tier, drivers and indicator values as of a day',
+    query: s.accountsQuery, response: s.accountPageSchema,
+    async handle({ db, query, maxPageSize }) {
+      const size = pageSize(query.limit, maxPageSize);
+      const after = decodeCursor(query.cursor);
+      const rows = await apiAccounts(db, { asOf: query.asOf, csm: query.csm, tier: query.tier, ...(after !== undefined ? { after } : {}), limit: size + 1 });
+      const page = paged(rows, size, (row) => row.accountId);
+      return { items: page.rows.map(account), nextCursor: page.nextCursor };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/accounts/{id}', operationId: 'getAccount', scope: 'read',
+    summary: 'One account with its latest score as of a day',
+    query: s.accountQuery, params: s.accountParams, response: s.accountSchema,
+    async handle({ db, query, params }) {
+      const [row] = await apiAccounts(db, { externalId: params.id, asOf: query.asOf, limit: 1 });
+      if (!row) throw notFound(`account "${params.id}"`);
+      return account(row);
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/accounts/{id}/history', operationId: 'getAccountHistory', scope: 'read',
+    summary: "One account's scores (one a day) and indicator values between two days",
+    query: s.historyQuery, params: s.accountParams, response: s.historySchema,
+    async handle({ db, query, params }) {
+      const id = await accountIdByExternalId(db, params.id);
+      if (id === undefined) throw notFound(`account "${params.id}"`);
+      const history = await apiAccountHistory(db, id, query);
+      return { id: params.id, scores: history.scores as z.input<typeof s.scoreSchema>[], indicators: [...history.indicators] };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/alerts', operationId: 'listAlerts', scope: 'read', etag: true,
+    summary: 'Risk alerts, newest first',
+    query: s.alertsQuery, response: s.alertPageSchema,
+    async handle({ db, query, maxPageSize }) {
+      const size = pageSize(query.limit, maxPageSize);
+      const cursor = decodeCursor(query.cursor);
+      const rows = await apiAlerts(db, { csm: query.csm, tier: query.tier, status: query.status, ...(cursor !== undefined ? { cursor } : {}), limit: size + 1 });
+      const page = paged(rows, size, (row) => row.alertId);
+      return { items: page.rows.map(alert), nextCursor: page.nextCursor };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/alerts/{id}', operationId: 'getAlert', scope: 'read', summary: 'One risk alert',
+    params: s.idParams, response: s.alertSchema,
+    async handle({ db, params }) {
+      return alert(await oneAlert(db, params.id));
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/tasks', operationId: 'listTasks', scope: 'read', etag: true,
+    summary: 'Playbook tasks, oldest first',
+    query: s.tasksQuery, response: s.taskPageSchema,
+    async handle({ db, query, maxPageSize }) {
+      const size = pageSize(query.limit, maxPageSize);
+      const cursor = decodeCursor(query.cursor);
+      const rows = await apiTasks(db, { csm: query.csm, tier: query.tier, status: query.status, ...(cursor !== undefined ? { cursor } : {}), limit: size + 1 });
+      const page = paged(rows, size, (row) => row.taskId);
+      return { items: page.rows.map(task), nextCursor: page.nextCursor };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/tasks/{id}', operationId: 'getTask', scope: 'read', summary: 'One task',
+    params: s.idParams, response: s.taskSchema,
+    async handle({ db, params }) {
+      return task(await oneTask(db, params.id));
+    },
+  }),
+  route({
+    method: 'POST', path: '/api/v1/tasks/{id}/complete', operationId: 'completeTask', scope: 'tasks:write',
+    summary: 'Mark a task done, like the Slack "Done" button; a second call changes nothing',
+    params: s.idParams, body: s.completeTaskBody, response: s.taskWriteSchema,
+    async handle({ db, params, body, token, now, changed }) {
+      const before = await oneTask(db, params.id);
+      // One key per task: a task is completed once, whoever retries.
+      const { outcome } = await completeTaskOnce(db, { key: `api:task_done:${params.id}`, by: actorName(token), now }, params.id, body.note ?? null);
+      const didChange = outcome === 'recorded' && before.status !== 'done';
+      if (didChange) changed(before.alertId);
+      return { task: task(await oneTask(db, params.id)), changed: didChange };
+    },
+  }),
+  route({
+    method: 'POST', path: '/api/v1/alerts/{id}/snooze', operationId: 'snoozeAlert', scope: 'alerts:write',
+    summary: 'Snooze an alert and its open tasks for 7 days, like the Slack "Snooze 7 days" button',
+    params: s.idParams, body: s.emptyBody, response: s.alertWriteSchema,
+    async handle({ db, params, token, now, changed }) {
+      await oneAlert(db, params.id);
+      // One key per alert and day: the snooze ends 7 days from today, so a retry today is the same snooze.
+      const { outcome } = await snoozeAlertOnce(db, { key: `api:snooze:${params.id}:${dayOf(now)}`, by: actorName(token), now }, params.id);
+      if (outcome === 'recorded') changed(params.id);
+      return { alert: alert(await oneAlert(db, params.id)), changed: outcome === 'recorded' };
+    },
+  }),
+  route({
+    method: 'POST', path: '/api/v1/alerts/{id}/not-a-risk', operationId: 'markNotARisk', scope: 'alerts:write',
+    summary: 'Mark an alert not a risk with a reason, like the Slack modal; the first verdict stands',
+    params: s.idParams, body: s.notRiskBody, response: s.alertWriteSchema,
+    async handle({ db, params, body, token, now, changed }) {
+      await oneAlert(db, params.id);
+      const { outcome } = await markNotRiskOnce(db, { key: `api:not_a_risk:${params.id}`, by: actorName(token), now }, params.id, { reason: body.reason, note: body.note?.trim() || null });
+      if (outcome === 'recorded') changed(params.id);
+      return { alert: alert(await oneAlert(db, params.id)), changed: outcome === 'recorded' };
+    },
+  }),
+];
