@@ -43,56 +43,63 @@ function isCancelled(alias: string) {
 /**
  * Each paid, unpaused period, its ARR, its effective end (cut where the same subscription's next period
  * starts earlier: an upgrade that reset the billing cycle), what follows it, and when it was decided (NULL:
- * not yet). The lateral look-ups read subscription_periods by its primary key, one probe each per period.
+ * not yet). Set-based: window functions over the periods of each subscription (two sorts of the table)
+ * and one hash join for plan switches, instead of index probes per period (issue 15: 5k accounts with
+ * 114k periods took 35–55 s that way; `npm run bench:subscriptions` measures this one).
  */
 function periodsWithFollowers(graceDays: number, today: string) {
   const grace = sql`${graceDays}::int`;
   return sql`
     periods AS (
-      SELECT sp.*, ${annualCents('sp')} AS arr_cents,
+      SELECT sp.account_id, sp.subscription_id, sp.period_start, sp.status, sp.canceled_at, sp.ended_at, sp.period_end,
+             ${annualCents('sp')} AS arr_cents, ${isCancelled('sp')} AS is_cancelled,
              least(sp.period_end, lead(sp.period_start) OVER same_subscription) AS effective_end,
-             ${isCancelled('sp')} AS is_cancelled
+             row_number() OVER same_subscription AS nth,
+             -- Islands: a billable period and the paused periods after it, up to the next billable one.
+             count(*) FILTER (WHERE sp.status <> 'paused') OVER same_subscription AS island,
+             -- The subscription as last seen: whether it was cancelled since, and when.
+             last_value(${isCancelled('sp')}) OVER whole_subscription AS last_cancelled,
+             last_value(sp.canceled_at) OVER whole_subscription AS last_canceled_at,
+             last_value(sp.ended_at) OVER whole_subscription AS last_ended_at
       FROM subscription_periods sp
-      WINDOW same_subscription AS (PARTITION BY sp.account_id, sp.subscription_id ORDER BY sp.period_start)
+      WINDOW same_subscription AS (PARTITION BY sp.account_id, sp.subscription_id ORDER BY sp.period_start),
+             whole_subscription AS (same_subscription ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ),
+    -- Each billable period with the same subscription's next billable one (paused periods in between hold
+    -- the renewal open until the last of them ends).
+    billed AS (
+      SELECT held.*, lead(held.period_start) OVER next_billed AS next_start, lead(held.arr_cents) OVER next_billed AS next_arr
+      FROM (
+        SELECT p.*, max(p.period_end) FILTER (WHERE p.status = 'paused') OVER (PARTITION BY p.account_id, p.subscription_id, p.island) AS held_until
+        FROM periods p
+      ) held
+      WHERE held.status <> 'paused'
+      WINDOW next_billed AS (PARTITION BY held.account_id, held.subscription_id ORDER BY held.period_start)
+    ),
+    -- A new subscription of the same account starting within the grace window around the end: a switch of plan.
+    switches AS (
+      SELECT DISTINCT ON (b.account_id, b.subscription_id, b.period_start)
+             b.account_id, b.subscription_id, b.period_start, f.period_start AS switch_start, f.arr_cents AS switch_arr
+      FROM billed b
+      JOIN periods f ON f.account_id = b.account_id AND f.nth = 1 AND f.status <> 'paused' AND f.subscription_id <> b.subscription_id
+        AND f.period_start BETWEEN b.effective_end - ${grace} AND b.effective_end + ${grace}
+      WHERE b.arr_cents > 0
+      ORDER BY b.account_id, b.subscription_id, b.period_start, f.period_start, f.subscription_id
     ),
     ends AS (
-      SELECT p.account_id, p.effective_end AS renewal_date, p.arr_cents AS arr_before,
-             greatest(p.effective_end, held.until) AS hold_until,
-             nxt.period_start AS next_start, nxt.arr_cents AS next_arr,
+      SELECT b.account_id, b.effective_end AS renewal_date, b.arr_cents AS arr_before,
+             greatest(b.effective_end, b.held_until) AS hold_until,
+             b.next_start, b.next_arr,
              -- The subscription went on: its next period starts within the grace window after the end (or
              -- after a pause), or it was never cancelled (a gap between loads is not a churn).
-             nxt.period_start IS NOT NULL AND (nxt.period_start <= greatest(p.effective_end, held.until) + ${grace} OR NOT p.is_cancelled) AS continues,
-             switched.period_start AS switch_start, switched.arr_cents AS switch_arr,
-             p.is_cancelled OR latest.is_cancelled AS cancelled,
-             CASE WHEN p.is_cancelled THEN coalesce(p.canceled_at, p.ended_at) ELSE coalesce(latest.canceled_at, latest.ended_at) END AS cancelled_at
-      FROM periods p
-      -- The same subscription's next billable period (paused periods in between hold the renewal open).
-      LEFT JOIN LATERAL (
-        SELECT q.period_start, ${annualCents('q')} AS arr_cents FROM subscription_periods q
-        WHERE q.account_id = p.account_id AND q.subscription_id = p.subscription_id AND q.period_start > p.period_start AND q.status <> 'paused'
-        ORDER BY q.period_start LIMIT 1
-      ) nxt ON true
-      LEFT JOIN LATERAL (
-        SELECT max(x.period_end) AS until FROM subscription_periods x
-        WHERE x.account_id = p.account_id AND x.subscription_id = p.subscription_id AND x.status = 'paused'
-          AND x.period_start > p.period_start AND (nxt.period_start IS NULL OR x.period_start < nxt.period_start)
-      ) held ON true
-      -- A new subscription of the same account starting within the grace window around the end: a switch of plan.
-      LEFT JOIN LATERAL (
-        SELECT q.period_start, ${annualCents('q')} AS arr_cents FROM subscription_periods q
-        WHERE q.account_id = p.account_id AND q.subscription_id <> p.subscription_id AND q.status <> 'paused'
-          AND q.period_start BETWEEN p.effective_end - ${grace} AND p.effective_end + ${grace}
-          AND NOT EXISTS (SELECT 1 FROM subscription_periods e WHERE e.account_id = q.account_id AND e.subscription_id = q.subscription_id AND e.period_start < q.period_start)
-        ORDER BY q.period_start, q.subscription_id LIMIT 1
-      ) switched ON true
-      -- The subscription as last seen: whether it was cancelled since, and when.
-      LEFT JOIN LATERAL (
-        SELECT ${isCancelled('l')} AS is_cancelled, l.canceled_at, l.ended_at FROM subscription_periods l
-        WHERE l.account_id = p.account_id AND l.subscription_id = p.subscription_id
-        ORDER BY l.period_start DESC LIMIT 1
-      ) latest ON true
+             b.next_start IS NOT NULL AND (b.next_start <= greatest(b.effective_end, b.held_until) + ${grace} OR NOT b.is_cancelled) AS continues,
+             s.switch_start, s.switch_arr,
+             b.is_cancelled OR b.last_cancelled AS cancelled,
+             CASE WHEN b.is_cancelled THEN coalesce(b.canceled_at, b.ended_at) ELSE coalesce(b.last_canceled_at, b.last_ended_at) END AS cancelled_at
+      FROM billed b
+      LEFT JOIN switches s USING (account_id, subscription_id, period_start)
       -- Trials and free plans (no ARR) and paused periods end in no renewal.
-      WHERE p.arr_cents > 0 AND p.status <> 'paused'
+      WHERE b.arr_cents > 0
     ),
     decided AS (
       SELECT account_id, renewal_date, arr_before,
