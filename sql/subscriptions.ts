@@ -51,7 +51,7 @@ function periodsWithFollowers(graceDays: number, today: string) {
   const grace = sql`${graceDays}::int`;
   return sql`
     periods AS (
-      SELECT sp.account_id, sp.subscription_id, sp.period_start, sp.status, sp.canceled_at, sp.ended_at, sp.period_end,
+      SELECT sp.account_id, sp.subscription_id, sp.period_start, sp.status, sp.canceled_at, sp.ended_at, sp.period_end, sp.term_end,
              ${annualCents('sp')} AS arr_cents, ${isCancelled('sp')} AS is_cancelled,
              least(sp.period_end, lead(sp.period_start) OVER same_subscription) AS effective_end,
              row_number() OVER same_subscription AS nth,
@@ -68,7 +68,8 @@ function periodsWithFollowers(graceDays: number, today: string) {
     -- Each billable period with the same subscription's next billable one (paused periods in between hold
     -- the renewal open until the last of them ends).
     billed AS (
-      SELECT held.*, lead(held.period_start) OVER next_billed AS next_start, lead(held.arr_cents) OVER next_billed AS next_arr
+      SELECT held.*, lead(held.period_start) OVER next_billed AS next_start, lead(held.arr_cents) OVER next_billed AS next_arr,
+             lead(held.term_end) OVER next_billed AS next_term_end
       FROM (
         SELECT p.*, max(p.period_end) FILTER (WHERE p.status = 'paused') OVER (PARTITION BY p.account_id, p.subscription_id, p.island) AS held_until
         FROM periods p
@@ -79,7 +80,7 @@ function periodsWithFollowers(graceDays: number, today: string) {
     -- A new subscription of the same account starting within the grace window around the end: a switch of plan.
     switches AS (
       SELECT DISTINCT ON (b.account_id, b.subscription_id, b.period_start)
-             b.account_id, b.subscription_id, b.period_start, f.period_start AS switch_start, f.arr_cents AS switch_arr
+             b.account_id, b.subscription_id, b.period_start, f.period_start AS switch_start, f.arr_cents AS switch_arr, f.term_end AS switch_term_end
       FROM billed b
       JOIN periods f ON f.account_id = b.account_id AND f.nth = 1 AND f.status <> 'paused' AND f.subscription_id <> b.subscription_id
         AND f.period_start BETWEEN b.effective_end - ${grace} AND b.effective_end + ${grace}
@@ -94,7 +95,7 @@ function periodsWithFollowers(graceDays: number, today: string) {
              -- after a pause), or it was never cancelled (a gap between loads is not a churn).
              b.next_start IS NOT NULL AND (b.next_start <= greatest(b.effective_end, b.held_until) + ${grace} OR NOT b.is_cancelled) AS continues,
              s.switch_start, s.switch_arr,
-             b.is_cancelled OR b.last_cancelled AS cancelled,
+             b.is_cancelled OR b.last_cancelled AS cancelled, b.term_end, b.next_term_end, s.switch_term_end,
              CASE WHEN b.is_cancelled THEN coalesce(b.canceled_at, b.ended_at) ELSE coalesce(b.last_canceled_at, b.last_ended_at) END AS cancelled_at
       FROM billed b
       LEFT JOIN switches s USING (account_id, subscription_id, period_start)
@@ -111,6 +112,9 @@ function periodsWithFollowers(graceDays: number, today: string) {
                WHEN hold_until + ${grace} <= ${today}::date THEN (hold_until + ${grace})::timestamp AT TIME ZONE 'UTC'
              END AS decided_at
       FROM ends
+      -- Inside a contract term (a monthly invoice of an annual commitment) a period end is no renewal: what
+      -- follows it, on the same subscription or a replacement, carries the same term.
+      WHERE NOT (term_end IS NOT NULL AND CASE WHEN continues THEN next_term_end = term_end ELSE switch_term_end = term_end END IS TRUE)
     )`;
 }
 
@@ -165,8 +169,8 @@ export async function deriveRenewals(db: Db, settings: DeriveSettings): Promise<
 }
 
 /**
- * Accounts with subscription periods take their current state from them: renewal_date = the latest end
- * among live subscriptions' current periods (else the last end), arr_cents = the live subscriptions'
+ * Accounts with subscription periods take their current state from them: renewal_date = the latest term end
+ * (the period end without a term) among live subscriptions' current periods (else the last one), arr_cents = the live subscriptions'
  * ARR (kept when none is live), status = active / inactive (all live ones paused) / churned (none live).
  * A subscription is live when its latest period is not cancelled-and-over, and has not ended more than the
  * grace window ago. A renewal date not after the account's contract_start is left as it was (CHECK).
@@ -177,7 +181,7 @@ export async function updateAccountsFromSubscriptions(db: Db, settings: DeriveSe
   const today = sql`${utcDay(settings.now)}::date`;
   const result = await sql`
     WITH latest AS (
-      SELECT DISTINCT ON (account_id, subscription_id) account_id, subscription_id, period_end, status, ended_at, cancel_at_period_end,
+      SELECT DISTINCT ON (account_id, subscription_id) account_id, subscription_id, period_end, coalesce(term_end, period_end) AS renews_on, status, ended_at, cancel_at_period_end,
              ${annualCents('subscription_periods')} AS arr_cents
       FROM subscription_periods
       ORDER BY account_id, subscription_id, period_start DESC
@@ -191,7 +195,7 @@ export async function updateAccountsFromSubscriptions(db: Db, settings: DeriveSe
     ),
     current_state AS (
       SELECT account_id,
-             coalesce(max(period_end) FILTER (WHERE live), max(period_end)) AS renewal_date,
+             coalesce(max(renews_on) FILTER (WHERE live), max(renews_on)) AS renewal_date,
              sum(arr_cents) FILTER (WHERE live)::bigint AS live_arr,
              CASE WHEN bool_or(live AND status <> 'paused') THEN 'active' WHEN bool_or(live) THEN 'inactive' ELSE 'churned' END AS status
       FROM judged
@@ -217,13 +221,19 @@ export interface TypicalPeriod {
 }
 
 /**
- * The typical billing period in the data, in days: the median length of paid subscription periods, or,
+ * The typical renewal period in the data, in days: the median length of paid subscription terms (a period
+ * without a term_end is its own term; periods of one term are measured from the first seen), or,
  * without periods, the median gap between an account's consecutive renewals. Undefined without either.
  */
 export async function typicalPeriodDays(db: Db): Promise<TypicalPeriod | undefined> {
   const periods = await sql<{ days: number | null; n: number }>`
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY period_end - period_start) AS days, count(*)::int AS n
-    FROM subscription_periods WHERE amount_cents > 0`.execute(db);
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS days, count(*)::int AS n
+    FROM (
+      -- One length per contract term: the months of an annual commitment are one year-long term.
+      SELECT coalesce(term_end, period_end) - min(period_start) AS days FROM subscription_periods
+      WHERE amount_cents > 0
+      GROUP BY account_id, subscription_id, coalesce(term_end, period_end)
+    ) terms`.execute(db);
   const fromPeriods = periods.rows[0];
   if (fromPeriods && fromPeriods.n > 0 && fromPeriods.days !== null) return { days: Number(fromPeriods.days), basis: 'subscription periods', count: fromPeriods.n };
   const gaps = await sql<{ days: number | null; n: number }>`
