@@ -3,11 +3,10 @@
 // is whole cents: 12 × round(ARR / 12)), decided_at by the documented rule (the next period's start; a churn's
 // cancellation) — on both backends, though the export bills small accounts monthly with mid-term add-ons,
 // failed-payment replacements and trials.
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fileSourceSchema } from '../config/sources.ts';
-import { ingestSource } from '../pipelines/ingest/run.ts';
+import { ingestDirectory } from '../pipelines/ingest/run.ts';
 import { silentLogger } from '../pipelines/log.ts';
 import { generateIntoTempDir, readSample, type TextRecord } from '../pipelines/sample/sample-reader.ts';
 import { describeEachBackend } from './support/database.ts';
@@ -40,11 +39,15 @@ it('bills small accounts monthly, with the mess of a real export, and the rest a
 describeEachBackend('sample subscriptions export', (context) => {
   it('derives the renewals file: same dates and outcomes, ARR within 6 cents, decided_at by the rule', async () => {
     const { db } = context();
-    const load = (entity: 'accounts' | 'subscriptions') =>
-      ingestSource(db, { name: entity, source: fileSourceSchema.parse({ kind: 'file', entity, path: `${entity}.csv`, maxRejectShare: 1 }) }, { logger: silentLogger, baseDir: dir, now: END_OF_RECORDS });
-    await load('accounts');
-    const loaded = await load('subscriptions');
-    expect(loaded).toMatchObject({ status: 'succeeded' });
+    // The billing system's path: a folder with the accounts and the billing export, no renewals file.
+    const billingDir = join(dir, 'billing');
+    mkdirSync(billingDir, { recursive: true });
+    for (const file of ['accounts.csv', 'subscriptions.csv']) copyFileSync(join(dir, file), join(billingDir, file));
+    const loaded = await ingestDirectory(db, billingDir, { logger: silentLogger, force: true, now: END_OF_RECORDS });
+    expect(loaded.map((summary) => [summary.source, summary.status])).toEqual([
+      ['dir-accounts', 'succeeded'],
+      ['dir-subscriptions', 'succeeded'],
+    ]);
     const accounts = new Set((await db.selectFrom('accounts').select('external_id').execute()).map((row) => row.external_id));
     // Planted faults may reject an account; its subscriptions are then rejected as an unknown account.
 
