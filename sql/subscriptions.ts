@@ -50,32 +50,33 @@ function isCancelled(alias: string) {
 function periodsWithFollowers(graceDays: number, today: string) {
   const grace = sql`${graceDays}::int`;
   return sql`
+    -- One pass in primary-key order (no sort): each period with its neighbours in the same subscription.
     periods AS (
-      SELECT sp.account_id, sp.subscription_id, sp.period_start, sp.status, sp.canceled_at, sp.ended_at, sp.period_end, sp.term_end,
+      SELECT sp.account_id, sp.subscription_id, sp.period_start, sp.status, sp.canceled_at, sp.ended_at, sp.term_end,
              ${annualCents('sp')} AS arr_cents, ${isCancelled('sp')} AS is_cancelled,
              least(sp.period_end, lead(sp.period_start) OVER same_subscription) AS effective_end,
+             lead(sp.period_start) OVER same_subscription IS NULL AS is_last,
              row_number() OVER same_subscription AS nth,
-             -- Islands: a billable period and the paused periods after it, up to the next billable one.
-             count(*) FILTER (WHERE sp.status <> 'paused') OVER same_subscription AS island,
-             -- The subscription as last seen: whether it was cancelled since, and when.
-             last_value(${isCancelled('sp')}) OVER whole_subscription AS last_cancelled,
-             last_value(sp.canceled_at) OVER whole_subscription AS last_canceled_at,
-             last_value(sp.ended_at) OVER whole_subscription AS last_ended_at
+             lag(sp.period_end) OVER same_subscription AS previous_end,
+             lag(sp.status) OVER same_subscription AS previous_status
       FROM subscription_periods sp
-      WINDOW same_subscription AS (PARTITION BY sp.account_id, sp.subscription_id ORDER BY sp.period_start),
-             whole_subscription AS (same_subscription ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+      WINDOW same_subscription AS (PARTITION BY sp.account_id, sp.subscription_id ORDER BY sp.period_start)
     ),
-    -- Each billable period with the same subscription's next billable one (paused periods in between hold
-    -- the renewal open until the last of them ends).
+    -- Each billable period with the same subscription's next billable one. Paused periods in between hold the
+    -- renewal open until the last of them ends: the end of the period just before the next billable one.
     billed AS (
-      SELECT held.*, lead(held.period_start) OVER next_billed AS next_start, lead(held.arr_cents) OVER next_billed AS next_arr,
-             lead(held.term_end) OVER next_billed AS next_term_end
-      FROM (
-        SELECT p.*, max(p.period_end) FILTER (WHERE p.status = 'paused') OVER (PARTITION BY p.account_id, p.subscription_id, p.island) AS held_until
-        FROM periods p
-      ) held
-      WHERE held.status <> 'paused'
-      WINDOW next_billed AS (PARTITION BY held.account_id, held.subscription_id ORDER BY held.period_start)
+      SELECT p.*, lead(p.period_start) OVER next_billed AS next_start, lead(p.arr_cents) OVER next_billed AS next_arr,
+             lead(p.term_end) OVER next_billed AS next_term_end,
+             CASE WHEN lead(p.previous_status) OVER next_billed = 'paused' THEN lead(p.previous_end) OVER next_billed END AS paused_until
+      FROM periods p
+      WHERE p.status <> 'paused'
+      WINDOW next_billed AS (PARTITION BY p.account_id, p.subscription_id ORDER BY p.period_start)
+    ),
+    -- The subscription as last seen (its last period, maybe paused): whether it was cancelled since, and when.
+    latest AS (
+      SELECT account_id, subscription_id, is_cancelled AS last_cancelled, canceled_at AS last_canceled_at, ended_at AS last_ended_at,
+             CASE WHEN status = 'paused' THEN effective_end END AS last_paused_until
+      FROM periods WHERE is_last
     ),
     -- A new subscription of the same account starting within the grace window around the end: a switch of plan.
     switches AS (
@@ -88,17 +89,19 @@ function periodsWithFollowers(graceDays: number, today: string) {
       ORDER BY b.account_id, b.subscription_id, b.period_start, f.period_start, f.subscription_id
     ),
     ends AS (
-      SELECT b.account_id, b.effective_end AS renewal_date, b.arr_cents AS arr_before,
-             greatest(b.effective_end, b.held_until) AS hold_until,
-             b.next_start, b.next_arr,
+      SELECT b.account_id, b.effective_end AS renewal_date, b.arr_cents AS arr_before, b.next_start, b.next_arr,
+             greatest(b.effective_end, held.until) AS hold_until,
              -- The subscription went on: its next period starts within the grace window after the end (or
              -- after a pause), or it was never cancelled (a gap between loads is not a churn).
-             b.next_start IS NOT NULL AND (b.next_start <= greatest(b.effective_end, b.held_until) + ${grace} OR NOT b.is_cancelled) AS continues,
+             b.next_start IS NOT NULL AND (b.next_start <= greatest(b.effective_end, held.until) + ${grace} OR NOT b.is_cancelled) AS continues,
              s.switch_start, s.switch_arr,
-             b.is_cancelled OR b.last_cancelled AS cancelled, b.term_end, b.next_term_end, s.switch_term_end,
-             CASE WHEN b.is_cancelled THEN coalesce(b.canceled_at, b.ended_at) ELSE coalesce(b.last_canceled_at, b.last_ended_at) END AS cancelled_at
+             b.is_cancelled OR coalesce(l.last_cancelled, false) AS cancelled, b.term_end, b.next_term_end, s.switch_term_end,
+             CASE WHEN b.is_cancelled THEN coalesce(b.canceled_at, b.ended_at) ELSE coalesce(l.last_canceled_at, l.last_ended_at) END AS cancelled_at
       FROM billed b
-      LEFT JOIN switches s USING (account_id, subscription_id, period_start)
+      -- Only the last billable period of a subscription can be followed by nothing but pauses.
+      LEFT JOIN latest l ON b.next_start IS NULL AND l.account_id = b.account_id AND l.subscription_id = b.subscription_id
+      CROSS JOIN LATERAL (SELECT coalesce(b.paused_until, l.last_paused_until) AS until) held
+      LEFT JOIN switches s ON s.account_id = b.account_id AND s.subscription_id = b.subscription_id AND s.period_start = b.period_start
       -- Trials and free plans (no ARR) and paused periods end in no renewal.
       WHERE b.arr_cents > 0
     ),
