@@ -96,10 +96,10 @@ function coverageSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
 }
 
 /**
- * Accounts active on D, with next renewal, ARR and coverage as of D. Active: the contract has started, and the
- * latest renewal decided by D is not a churn, or it is and the account came back by D (a paid subscription
- * period starting after the churn was decided, on or before D). Judged as of D, not for ever: a churned
- * account that reactivates is in scope again from its new start (issue 15).
+ * Accounts active on D, with next renewal, ARR and coverage as of D. Active: the contract has started, and every
+ * churn decided by D has been followed by a return by D (a paid subscription period from the churn's date on,
+ * or a later renewal that is not a churn). Judged as of D, not for ever: a churned account that reactivates
+ * is in scope again from its return (issue 15).
  */
 function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unknown> {
   const { asOf } = spec;
@@ -115,20 +115,12 @@ function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unk
            ${coverageSql(spec)}
     FROM accounts a
     LEFT JOIN LATERAL (
-      SELECT r.outcome, r.decided_at,
-             -- A churn's ARR after (0) is not what a reactivated account pays.
-             CASE WHEN r.outcome <> 'churned' THEN r.arr_after_cents END AS live_arr_cents
+      -- A churn's ARR after (0) is not what a reactivated account pays.
+      SELECT CASE WHEN r.outcome <> 'churned' THEN r.arr_after_cents END AS live_arr_cents
       FROM renewals r
       WHERE r.account_id = a.account_id AND r.decided_at < ${knownBefore}
       ORDER BY r.decided_at DESC, r.renewal_date DESC LIMIT 1
     ) decided ON true
-    -- Back after that churn: a paid period started after the churn was decided and by D (probes the primary key).
-    LEFT JOIN LATERAL (
-      SELECT true AS is_back FROM subscription_periods sp
-      WHERE decided.outcome = 'churned' AND sp.account_id = a.account_id AND sp.amount_cents > 0 AND sp.status <> 'paused'
-        AND sp.period_start > (decided.decided_at AT TIME ZONE 'UTC')::date AND sp.period_start <= ${d}
-      LIMIT 1
-    ) back ON true
     LEFT JOIN LATERAL (
       SELECT r.renewal_date, r.arr_before_cents FROM renewals r
       WHERE r.account_id = a.account_id AND r.renewal_date > ${d}
@@ -138,7 +130,18 @@ function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unk
       SELECT coalesce(in_force.renewal_date, CASE WHEN a.renewal_date > ${d} THEN a.renewal_date END) AS next_renewal_on
     ) nr
     WHERE a.contract_start <= ${d}
-      AND (decided.outcome IS DISTINCT FROM 'churned' OR back.is_back)
+      -- No churn decided by D that the account has not come back from by D: a paid, unpaused period starting on
+      -- or after the churn's renewal date, or a later renewal decided by D that is not a churn. Periods still
+      -- billed during a notice (before the churn's date) are no return. Probes by primary key, churners only.
+      AND NOT EXISTS (
+        SELECT 1 FROM renewals c
+        WHERE c.account_id = a.account_id AND c.outcome = 'churned' AND c.decided_at < ${knownBefore}
+          AND NOT EXISTS (
+            SELECT 1 FROM subscription_periods sp
+            WHERE sp.account_id = c.account_id AND sp.amount_cents > 0 AND sp.status <> 'paused' AND sp.period_start >= c.renewal_date AND sp.period_start <= ${d})
+          AND NOT EXISTS (
+            SELECT 1 FROM renewals r
+            WHERE r.account_id = c.account_id AND r.renewal_date > c.renewal_date AND r.outcome <> 'churned' AND r.decided_at < ${knownBefore}))
       ${renewing} ${shard}
     ${lockAccounts ? sql`FOR KEY SHARE OF a` : sql``}`;
 }
