@@ -18,7 +18,7 @@ export const arr = {
   id: 'arr',
   title: 'ARR',
   description:
-    'Annual recurring revenue in cents as of the as-of day: ARR after the latest renewal decided by then; else ARR before the earliest renewal after it (the contract in force); ' +
+    'Annual recurring revenue in cents as of the as-of day: ARR after the latest renewal decided by then (unless a churn the account has come back from); else ARR before the earliest renewal after it (the contract in force); ' +
     'else the account\'s ARR. The stake at risk, and a size effect: small contracts churn more often. Not flagged by default (thresholds null).',
   unit: 'cents',
   riskDirection: 'lower',

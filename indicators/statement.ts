@@ -95,7 +95,12 @@ function coverageSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
              (SELECT min(m.day) FROM usage_metrics_daily m WHERE m.account_id = a.account_id AND m.day <= ${d}) AS metrics_from`;
 }
 
-/** Accounts active on D (contract started, no churn decided by then), with next renewal, ARR and coverage as of D. */
+/**
+ * Accounts active on D, with next renewal, ARR and coverage as of D. Active: the contract has started, and every
+ * churn decided by D has been followed by a return by D (a paid subscription period from the churn's date on,
+ * or a later renewal that is not a churn). Judged as of D, not for ever: a churned account that reactivates
+ * is in scope again from its return (issue 15).
+ */
 function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unknown> {
   const { asOf } = spec;
   const { d, knownBefore } = context(asOf, null);
@@ -104,13 +109,15 @@ function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unk
   const shard = spec.accountIds ? sql`AND a.account_id = ANY(${[...spec.accountIds]}::bigint[])` : sql``;
   return sql`
     SELECT a.account_id, a.segment, a.industry, a.contract_start, nr.next_renewal_on,
-           coalesce(decided.arr_after_cents, in_force.arr_before_cents, a.arr_cents) AS arr_cents,
+           coalesce(decided.live_arr_cents, in_force.arr_before_cents, a.arr_cents) AS arr_cents,
            -- Only two labels: whether a renewals row for a future date exists is usually learnt when it is decided (after D).
-           CASE WHEN decided.arr_after_cents IS NOT NULL THEN 'decided' ELSE 'contract' END AS arr_source,
+           CASE WHEN decided.live_arr_cents IS NOT NULL THEN 'decided' ELSE 'contract' END AS arr_source,
            ${coverageSql(spec)}
     FROM accounts a
     LEFT JOIN LATERAL (
-      SELECT r.arr_after_cents FROM renewals r
+      -- A churn's ARR after (0) is not what a reactivated account pays.
+      SELECT CASE WHEN r.outcome <> 'churned' THEN r.arr_after_cents END AS live_arr_cents
+      FROM renewals r
       WHERE r.account_id = a.account_id AND r.decided_at < ${knownBefore}
       ORDER BY r.decided_at DESC, r.renewal_date DESC LIMIT 1
     ) decided ON true
@@ -123,7 +130,18 @@ function scopeSql(spec: IndicatorRunSpec, lockAccounts: boolean): RawBuilder<unk
       SELECT coalesce(in_force.renewal_date, CASE WHEN a.renewal_date > ${d} THEN a.renewal_date END) AS next_renewal_on
     ) nr
     WHERE a.contract_start <= ${d}
-      AND NOT EXISTS (SELECT 1 FROM renewals c WHERE c.account_id = a.account_id AND c.outcome = 'churned' AND c.decided_at < ${knownBefore})
+      -- No churn decided by D that the account has not come back from by D: a paid, unpaused period starting on
+      -- or after the churn's renewal date, or a later renewal decided by D that is not a churn. Periods still
+      -- billed during a notice (before the churn's date) are no return. Probes by primary key, churners only.
+      AND NOT EXISTS (
+        SELECT 1 FROM renewals c
+        WHERE c.account_id = a.account_id AND c.outcome = 'churned' AND c.decided_at < ${knownBefore}
+          AND NOT EXISTS (
+            SELECT 1 FROM subscription_periods sp
+            WHERE sp.account_id = c.account_id AND sp.amount_cents > 0 AND sp.status <> 'paused' AND sp.period_start >= c.renewal_date AND sp.period_start <= ${d})
+          AND NOT EXISTS (
+            SELECT 1 FROM renewals r
+            WHERE r.account_id = c.account_id AND r.renewal_date > c.renewal_date AND r.outcome <> 'churned' AND r.decided_at < ${knownBefore}))
       ${renewing} ${shard}
     ${lockAccounts ? sql`FOR KEY SHARE OF a` : sql``}`;
 }

@@ -3,6 +3,7 @@
 // those 12 weeks (indicators, scores, alerts with the holdout, escalations; SIMULATED CSMs doing tasks;
 // renewals decided as the sample's outcomes become known), and the weekly report written — printing
 // progress and where each result is. Every replayed day uses only what was known that day.
+import { rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseConfig, type LoadedConfig } from '../config/load.ts';
 import { formatOutcomeReport, runOutcomes } from '../alerts/report.ts';
@@ -15,6 +16,7 @@ import { publishWeeklyReport } from './report/publish.ts';
 import type { CliContext } from './cli/context.ts';
 import { outboxDirOf } from './cli/shell.ts';
 import { ingestDirectory } from './ingest/run.ts';
+import { describeDerivation } from './ingest/subscriptions.ts';
 import { writeSampleCompany } from './sample/generate.ts';
 
 export interface DemoOptions {
@@ -25,6 +27,8 @@ export interface DemoOptions {
   readonly dataDir: string;
   /** Days of daily runs replayed up to `end` (default 84: twelve weeks, the report's trend). */
   readonly historyDays?: number;
+  /** Derive the renewals from the sample's billing export (subscriptions.csv) instead of loading its renewals file. */
+  readonly fromSubscriptions?: boolean;
 }
 
 /** Seconds per phase of the last demo, for the benchmark. */
@@ -34,6 +38,9 @@ export interface DemoTimings {
 }
 
 export const DEMO_HISTORY_DAYS = 84;
+
+/** With --from-subscriptions, the generator's renewals file, renamed so the folder load leaves it out. */
+export const REFERENCE_RENEWALS = 'renewals.reference.csv';
 
 /**
  * The control group's share in the demo. A 500-account company alerts about 40 accounts in 12 weeks;
@@ -97,17 +104,25 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
     context,
     timings,
     `generating a sample company (${options.accounts} accounts, 2 years to ${options.end}, seed ${options.seed})`,
-    () => writeSampleCompany({ accounts: options.accounts, years: 2, seed: options.seed, end: options.end, outDir: sampleDir }),
+    () => writeSampleCompany({ accounts: options.accounts, years: 2, seed: options.seed, end: options.end, outDir: sampleDir, subscriptions: options.fromSubscriptions }),
     (manifest) => `${Object.values(manifest.rows).reduce((a, b) => a + b, 0).toLocaleString('en-US')} rows in ${sampleDir}`,
   );
+  if (options.fromSubscriptions) {
+    // The billing system's path: no renewals file, renewals derived from the subscriptions on load. The
+    // generator's file stays beside it for comparison (a name the folder loader does not read).
+    await rename(join(sampleDir, 'renewals.csv'), join(sampleDir, REFERENCE_RENEWALS));
+    context.out.line(`  renewals will be derived from subscriptions.csv (small accounts billed monthly on annual terms); the generator's renewals file is kept as ${REFERENCE_RENEWALS}`);
+  }
   const db = await context.database();
   const summaries = await step(
     context,
     timings,
     'ingesting it into the embedded database',
-    () => ingestDirectory(db, sampleDir, { logger: context.logger, force: true }),
+    // A derivation on the demo's today: periods running at its end are not churns.
+    () => ingestDirectory(db, sampleDir, { logger: context.logger, force: true, now: new Date(`${addDays(options.end, 1)}T00:00:00Z`) }),
     (loadedRows) =>
-      `${loadedRows.reduce((sum, s) => sum + s.inserted + s.updated + s.unchanged, 0).toLocaleString('en-US')} rows stored, ${loadedRows.reduce((sum, s) => sum + s.rejected, 0)} quarantined (see \`radar ingest rejects\`)`,
+      `${loadedRows.reduce((sum, s) => sum + s.inserted + s.updated + s.unchanged, 0).toLocaleString('en-US')} rows stored, ${loadedRows.reduce((sum, s) => sum + s.rejected, 0)} quarantined (see \`radar ingest rejects\`)` +
+      loadedRows.map((summary) => describeDerivation(summary.detail)).filter((line) => line !== undefined).map((line) => `; ${line}`).join(''),
   );
   if (summaries.some((summary) => summary.status === 'failed')) throw new Error('the sample failed to load; see the log above');
   const trained = await step(

@@ -106,6 +106,7 @@ export const schemaColumns = {
     canceled_at: optional('timestamp with time zone'),
     cancel_at_period_end: defaulted('boolean'),
     ended_at: optional('timestamp with time zone'),
+    term_end: optional('date'),
   },
   market_events: {
     event_id: defaulted('bigint'),

@@ -43,56 +43,67 @@ function isCancelled(alias: string) {
 /**
  * Each paid, unpaused period, its ARR, its effective end (cut where the same subscription's next period
  * starts earlier: an upgrade that reset the billing cycle), what follows it, and when it was decided (NULL:
- * not yet). The lateral look-ups read subscription_periods by its primary key, one probe each per period.
+ * not yet). Set-based: window functions over the periods of each subscription (two sorts of the table)
+ * and one hash join for plan switches, instead of index probes per period (issue 15: 5k accounts with
+ * 114k periods took 35–55 s that way; `npm run bench:subscriptions` measures this one).
  */
 function periodsWithFollowers(graceDays: number, today: string) {
   const grace = sql`${graceDays}::int`;
   return sql`
+    -- One pass in primary-key order (no sort): each period with its neighbours in the same subscription.
     periods AS (
-      SELECT sp.*, ${annualCents('sp')} AS arr_cents,
+      SELECT sp.account_id, sp.subscription_id, sp.period_start, sp.status, sp.canceled_at, sp.ended_at, sp.term_end,
+             ${annualCents('sp')} AS arr_cents, ${isCancelled('sp')} AS is_cancelled,
              least(sp.period_end, lead(sp.period_start) OVER same_subscription) AS effective_end,
-             ${isCancelled('sp')} AS is_cancelled
+             lead(sp.period_start) OVER same_subscription IS NULL AS is_last,
+             row_number() OVER same_subscription AS nth,
+             lag(sp.period_end) OVER same_subscription AS previous_end,
+             lag(sp.status) OVER same_subscription AS previous_status
       FROM subscription_periods sp
       WINDOW same_subscription AS (PARTITION BY sp.account_id, sp.subscription_id ORDER BY sp.period_start)
     ),
+    -- Each billable period with the same subscription's next billable one. Paused periods in between hold the
+    -- renewal open until the last of them ends: the end of the period just before the next billable one.
+    billed AS (
+      SELECT p.*, lead(p.period_start) OVER next_billed AS next_start, lead(p.arr_cents) OVER next_billed AS next_arr,
+             lead(p.term_end) OVER next_billed AS next_term_end,
+             CASE WHEN lead(p.previous_status) OVER next_billed = 'paused' THEN lead(p.previous_end) OVER next_billed END AS paused_until
+      FROM periods p
+      WHERE p.status <> 'paused'
+      WINDOW next_billed AS (PARTITION BY p.account_id, p.subscription_id ORDER BY p.period_start)
+    ),
+    -- The subscription as last seen (its last period, maybe paused): whether it was cancelled since, and when.
+    latest AS (
+      SELECT account_id, subscription_id, is_cancelled AS last_cancelled, canceled_at AS last_canceled_at, ended_at AS last_ended_at,
+             CASE WHEN status = 'paused' THEN effective_end END AS last_paused_until
+      FROM periods WHERE is_last
+    ),
+    -- A new subscription of the same account starting within the grace window around the end: a switch of plan.
+    switches AS (
+      SELECT DISTINCT ON (b.account_id, b.subscription_id, b.period_start)
+             b.account_id, b.subscription_id, b.period_start, f.period_start AS switch_start, f.arr_cents AS switch_arr, f.term_end AS switch_term_end
+      FROM billed b
+      JOIN periods f ON f.account_id = b.account_id AND f.nth = 1 AND f.status <> 'paused' AND f.subscription_id <> b.subscription_id
+        AND f.period_start BETWEEN b.effective_end - ${grace} AND b.effective_end + ${grace}
+      WHERE b.arr_cents > 0
+      ORDER BY b.account_id, b.subscription_id, b.period_start, f.period_start, f.subscription_id
+    ),
     ends AS (
-      SELECT p.account_id, p.effective_end AS renewal_date, p.arr_cents AS arr_before,
-             greatest(p.effective_end, held.until) AS hold_until,
-             nxt.period_start AS next_start, nxt.arr_cents AS next_arr,
+      SELECT b.account_id, b.effective_end AS renewal_date, b.arr_cents AS arr_before, b.next_start, b.next_arr,
+             greatest(b.effective_end, held.until) AS hold_until,
              -- The subscription went on: its next period starts within the grace window after the end (or
              -- after a pause), or it was never cancelled (a gap between loads is not a churn).
-             nxt.period_start IS NOT NULL AND (nxt.period_start <= greatest(p.effective_end, held.until) + ${grace} OR NOT p.is_cancelled) AS continues,
-             switched.period_start AS switch_start, switched.arr_cents AS switch_arr,
-             p.is_cancelled OR latest.is_cancelled AS cancelled,
-             CASE WHEN p.is_cancelled THEN coalesce(p.canceled_at, p.ended_at) ELSE coalesce(latest.canceled_at, latest.ended_at) END AS cancelled_at
-      FROM periods p
-      -- The same subscription's next billable period (paused periods in between hold the renewal open).
-      LEFT JOIN LATERAL (
-        SELECT q.period_start, ${annualCents('q')} AS arr_cents FROM subscription_periods q
-        WHERE q.account_id = p.account_id AND q.subscription_id = p.subscription_id AND q.period_start > p.period_start AND q.status <> 'paused'
-        ORDER BY q.period_start LIMIT 1
-      ) nxt ON true
-      LEFT JOIN LATERAL (
-        SELECT max(x.period_end) AS until FROM subscription_periods x
-        WHERE x.account_id = p.account_id AND x.subscription_id = p.subscription_id AND x.status = 'paused'
-          AND x.period_start > p.period_start AND (nxt.period_start IS NULL OR x.period_start < nxt.period_start)
-      ) held ON true
-      -- A new subscription of the same account starting within the grace window around the end: a switch of plan.
-      LEFT JOIN LATERAL (
-        SELECT q.period_start, ${annualCents('q')} AS arr_cents FROM subscription_periods q
-        WHERE q.account_id = p.account_id AND q.subscription_id <> p.subscription_id AND q.status <> 'paused'
-          AND q.period_start BETWEEN p.effective_end - ${grace} AND p.effective_end + ${grace}
-          AND NOT EXISTS (SELECT 1 FROM subscription_periods e WHERE e.account_id = q.account_id AND e.subscription_id = q.subscription_id AND e.period_start < q.period_start)
-        ORDER BY q.period_start, q.subscription_id LIMIT 1
-      ) switched ON true
-      -- The subscription as last seen: whether it was cancelled since, and when.
-      LEFT JOIN LATERAL (
-        SELECT ${isCancelled('l')} AS is_cancelled, l.canceled_at, l.ended_at FROM subscription_periods l
-        WHERE l.account_id = p.account_id AND l.subscription_id = p.subscription_id
-        ORDER BY l.period_start DESC LIMIT 1
-      ) latest ON true
+             b.next_start IS NOT NULL AND (b.next_start <= greatest(b.effective_end, held.until) + ${grace} OR NOT b.is_cancelled) AS continues,
+             s.switch_start, s.switch_arr,
+             b.is_cancelled OR coalesce(l.last_cancelled, false) AS cancelled, b.term_end, b.next_term_end, s.switch_term_end,
+             CASE WHEN b.is_cancelled THEN coalesce(b.canceled_at, b.ended_at) ELSE coalesce(l.last_canceled_at, l.last_ended_at) END AS cancelled_at
+      FROM billed b
+      -- Only the last billable period of a subscription can be followed by nothing but pauses.
+      LEFT JOIN latest l ON b.next_start IS NULL AND l.account_id = b.account_id AND l.subscription_id = b.subscription_id
+      CROSS JOIN LATERAL (SELECT coalesce(b.paused_until, l.last_paused_until) AS until) held
+      LEFT JOIN switches s ON s.account_id = b.account_id AND s.subscription_id = b.subscription_id AND s.period_start = b.period_start
       -- Trials and free plans (no ARR) and paused periods end in no renewal.
-      WHERE p.arr_cents > 0 AND p.status <> 'paused'
+      WHERE b.arr_cents > 0
     ),
     decided AS (
       SELECT account_id, renewal_date, arr_before,
@@ -104,6 +115,9 @@ function periodsWithFollowers(graceDays: number, today: string) {
                WHEN hold_until + ${grace} <= ${today}::date THEN (hold_until + ${grace})::timestamp AT TIME ZONE 'UTC'
              END AS decided_at
       FROM ends
+      -- Inside a contract term (a monthly invoice of an annual commitment) a period end is no renewal: what
+      -- follows it, on the same subscription or a replacement, carries the same term.
+      WHERE NOT (term_end IS NOT NULL AND CASE WHEN continues THEN next_term_end = term_end ELSE switch_term_end = term_end END IS TRUE)
     )`;
 }
 
@@ -158,8 +172,8 @@ export async function deriveRenewals(db: Db, settings: DeriveSettings): Promise<
 }
 
 /**
- * Accounts with subscription periods take their current state from them: renewal_date = the latest end
- * among live subscriptions' current periods (else the last end), arr_cents = the live subscriptions'
+ * Accounts with subscription periods take their current state from them: renewal_date = the latest term end
+ * (the period end without a term) among live subscriptions' current periods (else the last one), arr_cents = the live subscriptions'
  * ARR (kept when none is live), status = active / inactive (all live ones paused) / churned (none live).
  * A subscription is live when its latest period is not cancelled-and-over, and has not ended more than the
  * grace window ago. A renewal date not after the account's contract_start is left as it was (CHECK).
@@ -170,7 +184,7 @@ export async function updateAccountsFromSubscriptions(db: Db, settings: DeriveSe
   const today = sql`${utcDay(settings.now)}::date`;
   const result = await sql`
     WITH latest AS (
-      SELECT DISTINCT ON (account_id, subscription_id) account_id, subscription_id, period_end, status, ended_at, cancel_at_period_end,
+      SELECT DISTINCT ON (account_id, subscription_id) account_id, subscription_id, period_end, coalesce(term_end, period_end) AS renews_on, status, ended_at, cancel_at_period_end,
              ${annualCents('subscription_periods')} AS arr_cents
       FROM subscription_periods
       ORDER BY account_id, subscription_id, period_start DESC
@@ -184,7 +198,7 @@ export async function updateAccountsFromSubscriptions(db: Db, settings: DeriveSe
     ),
     current_state AS (
       SELECT account_id,
-             coalesce(max(period_end) FILTER (WHERE live), max(period_end)) AS renewal_date,
+             coalesce(max(renews_on) FILTER (WHERE live), max(renews_on)) AS renewal_date,
              sum(arr_cents) FILTER (WHERE live)::bigint AS live_arr,
              CASE WHEN bool_or(live AND status <> 'paused') THEN 'active' WHEN bool_or(live) THEN 'inactive' ELSE 'churned' END AS status
       FROM judged
@@ -210,13 +224,19 @@ export interface TypicalPeriod {
 }
 
 /**
- * The typical billing period in the data, in days: the median length of paid subscription periods, or,
+ * The typical renewal period in the data, in days: the median length of paid subscription terms (a period
+ * without a term_end is its own term; periods of one term are measured from the first seen), or,
  * without periods, the median gap between an account's consecutive renewals. Undefined without either.
  */
 export async function typicalPeriodDays(db: Db): Promise<TypicalPeriod | undefined> {
   const periods = await sql<{ days: number | null; n: number }>`
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY period_end - period_start) AS days, count(*)::int AS n
-    FROM subscription_periods WHERE amount_cents > 0`.execute(db);
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS days, count(*)::int AS n
+    FROM (
+      -- One length per contract term: the months of an annual commitment are one year-long term.
+      SELECT coalesce(term_end, period_end) - min(period_start) AS days FROM subscription_periods
+      WHERE amount_cents > 0
+      GROUP BY account_id, subscription_id, coalesce(term_end, period_end)
+    ) terms`.execute(db);
   const fromPeriods = periods.rows[0];
   if (fromPeriods && fromPeriods.n > 0 && fromPeriods.days !== null) return { days: Number(fromPeriods.days), basis: 'subscription periods', count: fromPeriods.n };
   const gaps = await sql<{ days: number | null; n: number }>`

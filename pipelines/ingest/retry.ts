@@ -16,7 +16,7 @@ import { loadRecords, type LoadSummary } from './load.ts';
 import { csvMapper, jsonMapper, type MappingConfig } from './mapping.ts';
 import { jsonBatch, type RecordSource } from './records.ts';
 import { effectiveSource, shapeOf, type NamedSource } from './run.ts';
-import { sampleFormatSources } from './sample-format.ts';
+import { sampleFormatSources, subscriptionsFormatSource } from './sample-format.ts';
 
 export interface RetryOptions {
   readonly logger: Logger;
@@ -59,7 +59,7 @@ function rawMapper(source: SourceConfig, spec: EntitySpec, mapping: MappingConfi
 
 export async function retryRejects(db: Kysely<DB>, config: RadarConfig, options: RetryOptions): Promise<RetrySummary[]> {
   const rejects = await openRejects(db, options.only);
-  const known = new Map<string, NamedSource>([...sampleFormatSources(), ...Object.entries(config.sources).map(([name, source]) => ({ name, source }))].map((named) => [named.name, named]));
+  const known = new Map<string, NamedSource>([...sampleFormatSources(), subscriptionsFormatSource(), ...Object.entries(config.sources).map(([name, source]) => ({ name, source }))].map((named) => [named.name, named]));
   const bySource = new Map<string, typeof rejects>();
   for (const reject of rejects) {
     const group = bySource.get(reject.source) ?? [];

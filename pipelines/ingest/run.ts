@@ -15,7 +15,7 @@ import type { MappingConfig } from './mapping.ts';
 import { openFileSource, expandFiles } from './file-source.ts';
 import { loadRecords, type LoadSummary } from './load.ts';
 import type { RecordSource } from './records.ts';
-import { sampleFormatSources } from './sample-format.ts';
+import { sampleFormatSources, subscriptionsFormatSource } from './sample-format.ts';
 import { sourceShape, type SourceShape } from './stager.ts';
 import { SEGMENT_TRACK_MAPPING } from './usage-events.ts';
 import { deriveFromSubscriptions } from './subscriptions.ts';
@@ -134,12 +134,20 @@ export async function ingestConfigured(db: Kysely<DB>, config: RadarConfig, opti
   return summaries;
 }
 
-/** Loads a folder laid out like `radar sample` output. Entities without a file are skipped. */
+/** Loads a folder laid out like `radar sample` output (with its billing export, if any). Entities without a file are skipped. */
 export async function ingestDirectory(db: Kysely<DB>, dir: string, options: Omit<IngestOptions, 'baseDir'>): Promise<LoadSummary[]> {
   const summaries: LoadSummary[] = [];
+  let billingExport = false;
   for (const named of sampleFormatSources()) {
     if (named.source.kind !== 'file') continue;
+    if (named.source.entity === 'renewals') {
+      const billing = subscriptionsFormatSource();
+      billingExport = (await expandFiles(billing.source.path, dir)).length > 0;
+      if (billingExport) summaries.push(await ingestSource(db, billing, { ...options, baseDir: dir }));
+    }
     const files = await expandFiles(named.source.path, dir);
+    // Renewals derived from a billing export need no renewals file.
+    if (files.length === 0 && billingExport && named.source.entity === 'renewals') continue;
     if (files.length === 0) {
       if (named.source.entity === 'accounts') throw new RadarError('source_unavailable', `${dir}: no accounts file (accounts.csv) — every other file references it`);
       options.logger.warn({ event: 'ingest_file_missing', dir, entity: named.source.entity });

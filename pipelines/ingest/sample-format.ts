@@ -23,3 +23,11 @@ export function sampleFormatSources(): Array<{ name: string; source: FileSource 
     source: fileSourceSchema.parse({ kind: 'file', entity, ...settings }),
   }));
 }
+
+/**
+ * A billing export in the folder (`radar sample --subscriptions` writes one): loaded just before the renewals
+ * file, so renewals are derived from it, and a renewals file, if there is one too, wins for its dates.
+ */
+export function subscriptionsFormatSource(): { name: string; source: FileSource } {
+  return { name: 'dir-subscriptions', source: fileSourceSchema.parse({ kind: 'file', entity: 'subscriptions', path: 'subscriptions.{csv,csv.gz,ndjson,ndjson.gz}' }) };
+}

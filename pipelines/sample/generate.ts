@@ -135,7 +135,7 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
   );
   await write(renewalsFile, decided);
   if (options.subscriptions) {
-    await writeFile(join(options.outDir, SUBSCRIPTIONS_FILE), subscriptionsCsv(lives, window));
+    await writeFile(join(options.outDir, SUBSCRIPTIONS_FILE), subscriptionsCsv(lives, window, seed));
     progress(`wrote ${SUBSCRIPTIONS_FILE}`);
   }
   // Exports list records in time order, with ids assigned in that order.

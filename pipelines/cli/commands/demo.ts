@@ -11,7 +11,8 @@ export function registerDemoCommand(program: Command, context: CliContext): void
     .option('--seed <n>', 'random seed', (value) => Number.parseInt(value, 10), 42)
     .option('--end <YYYY-MM-DD>', "the demo's today (default: today, UTC)")
     .option('--history-days <n>', 'days of daily runs replayed up to --end (default 84: 12 weeks)', (value) => Number.parseInt(value, 10))
-    .action(async (options: { accounts: number; seed: number; end?: string; historyDays?: number }) => {
+    .option('--from-subscriptions', "derive the renewals from the sample's billing export (subscriptions.csv) instead of loading its renewals file")
+    .action(async (options: { accounts: number; seed: number; end?: string; historyDays?: number; fromSubscriptions?: boolean }) => {
       if (options.historyDays !== undefined && (!Number.isInteger(options.historyDays) || options.historyDays < 1 || options.historyDays > 365)) {
         throw new RadarError('usage', `--history-days must be a whole number from 1 to 365, got ${String(options.historyDays)}`);
       }
@@ -22,6 +23,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
         end: parseDay(options.end ?? new Date().toISOString().slice(0, 10), '--end'),
         dataDir: context.environment.RADAR_DATA_DIR ?? '.radar',
         historyDays: options.historyDays,
+        fromSubscriptions: Boolean(options.fromSubscriptions),
       });
     });
 }

@@ -38,7 +38,7 @@ export function registerSampleCommands(program: Command, context: CliContext): v
     .option('--seed <n>', 'random seed: the same seed writes the same bytes', integerOption('--seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), 42)
     .option('--out <dir>', 'output directory', '.radar/sample')
     .option('--end <YYYY-MM-DD>', "the sample's today (default: today, UTC)", dateOption)
-    .option('--subscriptions', 'also write subscriptions.csv, a billing export of the contract terms to derive renewals from')
+    .option('--subscriptions', 'also write subscriptions.csv, a billing export to derive renewals from (small accounts billed monthly, the rest annually; docs/subscriptions.md)')
     .action(async (options: SampleCommandOptions) => {
       const outDir = resolve(options.out);
       const end = options.end ?? new Date().toISOString().slice(0, 10);
