@@ -12,6 +12,7 @@ import { serverConfigSchema } from './server.ts';
 import { fedMetricNames, fedSignalNames, type FedNames, type SourceConfig } from './sources.ts';
 import { sourcesConfigSchema } from './sources.ts';
 import { subscriptionsConfigSchema } from './subscriptions.ts';
+import { forecastConfigSchema } from './forecast.ts';
 
 const indicatorsConfigSchema = z
   .object({
@@ -63,6 +64,7 @@ export const radarConfigSchema = z
     schedules: schedulesConfigSchema.prefault({}).describe('Cron expressions of the scheduled jobs.'),
     report: reportConfigSchema.prefault({}).describe('The weekly leadership report.'),
     server: serverConfigSchema.prefault({}).describe('`radar serve`: the Slack interactivity and slash command endpoint.'),
+    forecast: forecastConfigSchema.prefault({}).describe('The renewal forecast (docs/forecast.md).'),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -35,7 +35,7 @@ describe('Poisson-binomial', () => {
     for (const n of [1, 3, 6, 10, 12]) {
       const renew = Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === 1 && n > 2 ? 0 : random.next()));
       const exact = new Array<number>(n + 1).fill(0);
-      for (const outcome of enumerate(renew)) exact[outcome.count] += outcome.probability;
+      for (const outcome of enumerate(renew)) exact[outcome.count]! += outcome.probability;
       const pmf = poissonBinomial(renew);
       pmf.forEach((p, k) => expect(p).toBeCloseTo(exact[k]!, 12));
     }
@@ -47,7 +47,7 @@ describe('Poisson-binomial', () => {
     const pmf = poissonBinomial(renew);
     const runs = 40_000;
     const counts = new Float64Array(runs);
-    for (let s = 0; s < runs; s++) for (const q of renew) counts[s] += random.next() < q ? 1 : 0;
+    for (let s = 0; s < runs; s++) for (const q of renew) counts[s]! += random.next() < q ? 1 : 0;
     counts.sort();
     for (const q of [0.025, 0.1, 0.5, 0.9, 0.975]) expect(Math.abs(pmfQuantile(pmf, q) - sampleQuantile(counts, q))).toBeLessThanOrEqual(1);
     const mean = renew.reduce((a, b) => a + b, 0);

@@ -83,7 +83,7 @@ export function simulateRenewedSums(trials: readonly WeightedTrial[], options: {
     for (let t = 0; t < trials.length; t++) {
       const trial = trials[t]!;
       if (random.next() >= trial.renewProbability) continue;
-      for (const g of members[t]!) sums[g]![s] += trial.weight;
+      for (const g of members[t]!) sums[g]![s]! += trial.weight;
     }
   }
   for (const values of sums) values.sort();
@@ -101,6 +101,8 @@ export interface ForecastAccount {
   readonly arrCents: number;
   /** From the latest score on or before the as-of day; null when the account has none. */
   readonly churnProbability: number | null;
+  /** The renewal was already decided by the as-of day: a certain outcome, not a forecast. */
+  readonly decided?: 'renewed' | 'churned';
 }
 
 export interface GroupForecast {
@@ -119,6 +121,9 @@ export interface GroupForecast {
   readonly grossRevenueRetention: number | null;
 }
 
+/** Where an account's churn probability comes from. */
+export type ForecastSource = 'score' | 'segment_rate' | 'decided';
+
 export interface Contributor {
   readonly accountId: number;
   readonly name: string;
@@ -127,16 +132,17 @@ export interface Contributor {
   readonly renewalDate: string;
   readonly arrCents: number;
   readonly churnProbability: number;
-  readonly source: 'score' | 'segment_rate';
+  readonly source: ForecastSource;
   /** churn probability × ARR, rounded to cents. */
   readonly expectedLossCents: number;
 }
 
 export interface PeriodForecast {
   readonly total: GroupForecast;
-  /** Accounts with a score, and those counted at their segment's historical rate. */
+  /** Accounts with a score, those counted at their segment's historical rate, and renewals already decided. */
   readonly scored: GroupForecast;
   readonly unscored: GroupForecast;
+  readonly decided: GroupForecast;
   readonly segments: readonly GroupForecast[];
   readonly csms: readonly GroupForecast[];
   /** Every account in the forecast, largest expected loss first (so the top contributors lead). */
@@ -174,8 +180,10 @@ function groupForecast(key: string, members: readonly Contributor[], sortedSums:
 
 export function forecastPeriod(accounts: readonly ForecastAccount[], options: ForecastOptions): PeriodForecast {
   const contributors: Contributor[] = accounts.map((account) => {
-    const scored = account.churnProbability !== null;
-    const churnProbability = scored ? account.churnProbability! : (options.segmentChurnRates.get(account.segment) ?? options.fallbackChurnRate);
+    const source: ForecastSource = account.decided ? 'decided' : account.churnProbability !== null ? 'score' : 'segment_rate';
+    const churnProbability = account.decided
+      ? account.decided === 'churned' ? 1 : 0
+      : (account.churnProbability ?? options.segmentChurnRates.get(account.segment) ?? options.fallbackChurnRate);
     return {
       accountId: account.accountId,
       name: account.name,
@@ -184,7 +192,7 @@ export function forecastPeriod(accounts: readonly ForecastAccount[], options: Fo
       renewalDate: account.renewalDate,
       arrCents: account.arrCents,
       churnProbability,
-      source: scored ? 'score' : 'segment_rate',
+      source,
       expectedLossCents: Math.round(churnProbability * account.arrCents),
     };
   });
@@ -201,6 +209,7 @@ export function forecastPeriod(accounts: readonly ForecastAccount[], options: Fo
     total: group('*', '*', contributors),
     scored: group('source:score', 'scored', contributors.filter((c) => c.source === 'score')),
     unscored: group('source:segment_rate', 'unscored', contributors.filter((c) => c.source === 'segment_rate')),
+    decided: group('source:decided', 'decided', contributors.filter((c) => c.source === 'decided')),
     segments: byKey('segment', (c) => c.segment),
     csms: byKey('csm', (c) => c.csm ?? NO_CSM),
     accounts: [...contributors].sort((a, b) => b.expectedLossCents - a.expectedLossCents || a.accountId - b.accountId),
