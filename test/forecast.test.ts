@@ -16,6 +16,10 @@ import { intervalAt } from '../pipelines/forecast/maths.ts';
 import { parseForecastPeriod } from '../pipelines/forecast/periods.ts';
 import { computeForecast, forecastChecks, makeForecast, makeUpcomingForecasts } from '../pipelines/forecast/run.ts';
 import { forecastLines } from '../pipelines/forecast/text.ts';
+import { buildWeeklyFigures } from '../pipelines/report/build.ts';
+import { renderHtml, renderMarkdown } from '../pipelines/report/render.ts';
+import { weeklySummaryMessage } from '../pipelines/report/slack.ts';
+import { buildReportView } from '../pipelines/report/view.ts';
 import { listForecasts } from '../sql/forecasts.ts';
 import type { DB } from '../sql/schema.ts';
 import { describeEachBackend } from './support/database.ts';
@@ -156,5 +160,33 @@ describeEachBackend('renewal forecast', (context) => {
     expect(lines).toContain('  renewed ARR:   expected $2,250.00; 80% $0.00 … $4,000.00; 95% $0.00 … $4,000.00');
     expect(lines).toContain('  renewed logos: expected 1.3 of 3 (41.7%); 80% 0 … 2; 95% 0 … 2');
     expect(lines).toContain("    1. Account F2 (smb, renews 2027-01-20): $1,500.00 = 50.0% × $3,000.00 (segment's rate)");
+  });
+
+  it('the weekly report: the next quarter, each closed month beside its actual, and the Slack headline', async () => {
+    // Week 2027-W05 ends Sunday 2027-02-07. January's forecast made at its start is the one kept on
+    // 2026-12-31 (the daily forecasts above): F1 churned on 12-28 and F3 earlier (certain), F2 scored
+    // 0.05 → expected $2,850; its 80% interval is $3,000 … $3,000 (F2 renews with 0.95 > 0.9), 95% $0 … $3,000.
+    // F2 renewed: actual $3,000, inside both.
+    const figures = await buildWeeklyFigures(context().db, { week: '2027-W05', config: config.config, now: new Date('2027-02-08T08:00:00Z') });
+    expect(figures.forecast!.upcoming.map((u) => [u.figures.period.id, u.stored])).toEqual([
+      ['2027-Q2', false],
+      ['2027-03', false],
+      ['2027-04', false],
+      ['2027-05', false],
+    ]);
+    expect(figures.forecast!.calibration).toEqual({ months: 1, inside80: 1, inside95: 1 });
+    const view = buildReportView(figures);
+    const section = view.sections.find((s) => s.id === 'forecast')!;
+    expect(section.title).toBe('Next quarter: renewal forecast for 2027-Q2');
+    const rows = new Map(section.tables.flatMap((table) => table.rows.map((row) => [row.key, row.cells])));
+    expect(rows.get('forecastCheck.2027-01')).toEqual(['2027-01', '2026-12-31', '3', '$2,850.00', '$3,000.00 … $3,000.00', '$3,000.00', 'yes', 'yes', 'not kept', 'not kept', 'not kept']);
+    expect(section.tables.find((t) => t.id === 'forecast-vs-actual')!.caption).toBe('Forecast at the start of each closed month vs actual: actual inside the 80% interval in 1 of 1 month (95%: 1 of 1)');
+    const html = renderHtml(view);
+    expect(html).toContain('<svg id="chart-forecast"');
+    expect(html).toMatch(/<svg id="chart-forecast".*?<circle class="actual"/s);
+    expect(html).not.toMatch(/NaN|undefined/);
+    expect(renderMarkdown(view)).toContain('Forecast at the start of each closed month vs actual');
+    // 2027-Q2: only H1 ($500, 2027-06-01, unscored): smb has 2 churned of 4 decided by then → (2+1)/(4+2) = 0.5.
+    expect(weeklySummaryMessage(figures).text).toContain('Forecast 2027-Q2: renewed ARR $250.00 of $500.00 due (80%: $0.00 … $500.00), GRR 50.0%; past forecasts: actual inside the 80% interval in 1 of 1 month (95%: 1 of 1).');
   });
 });

@@ -7,7 +7,7 @@ import type { RadarConfig } from '../../config/schema.ts';
 import { insertForecast, listForecasts, periodOutcomes, renewalsDecidedInPeriod, segmentRenewalHistory, type StoredForecastRow } from '../../sql/forecasts.ts';
 import { renewingAccounts } from '../../sql/report.ts';
 import type { DB, Json } from '../../sql/schema.ts';
-import { daysBetween } from '../report/period.ts';
+import { addDays, daysBetween } from '../report/period.ts';
 import { forecastPeriod, intervalAt, type ForecastAccount, type PeriodForecast } from './maths.ts';
 import { upcomingPeriods, type ForecastPeriod } from './periods.ts';
 
@@ -146,7 +146,11 @@ export interface ForecastCheck {
   /** Null while some renewals are undecided. */
   readonly inside80: boolean | null;
   readonly inside95: boolean | null;
+  /** The forecasts made about 30, 60 and 90 days before the period (the latest made in the week up to T−L), when kept. */
+  readonly earlier: readonly { readonly leadDays: number; readonly asOf: string | null; readonly expectedRenewedCents: number | null }[];
 }
+
+export const EARLIER_LEADS = [30, 60, 90] as const;
 
 /**
  * For each closed period (ended by `asOf`) with a stored forecast made at its start (the latest made on
@@ -156,6 +160,8 @@ export interface ForecastCheck {
 export async function forecastChecks(db: Kysely<DB>, options: { asOf: string; kind: ForecastPeriod['kind']; maxLeadDays?: number }): Promise<ForecastCheck[]> {
   const stored = await listForecasts(db, { scope: FORECAST_SCOPE, madeBy: options.asOf });
   const byPeriod = new Map<string, StoredForecastRow>();
+  const all = new Map<string, StoredForecastRow[]>();
+  for (const row of stored) all.set(row.period, [...(all.get(row.period) ?? []), row]);
   for (const row of stored) {
     const figures = row.figures as unknown as ForecastFigures;
     if (figures.period.kind !== options.kind || row.periodTo >= options.asOf || row.asOf >= row.periodFrom) continue;
@@ -189,6 +195,11 @@ export async function forecastChecks(db: Kysely<DB>, options: { asOf: string; ki
       undecided,
       inside80: undecided > 0 ? null : actualRenewedCents >= r80.low && actualRenewedCents <= r80.high,
       inside95: undecided > 0 ? null : actualRenewedCents >= r95.low && actualRenewedCents <= r95.high,
+      earlier: EARLIER_LEADS.map((leadDays) => {
+        const by = addDays(period.from, -leadDays);
+        const made = (all.get(row.period) ?? []).filter((other) => other.asOf <= by && other.asOf > addDays(by, -7)).at(-1);
+        return { leadDays, asOf: made?.asOf ?? null, expectedRenewedCents: made ? (made.figures as unknown as ForecastFigures).forecast.total.expectedRenewedCents : null };
+      }),
     });
   }
   return checks;
