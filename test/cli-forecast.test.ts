@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startupBudgetMs } from './support/budget.ts';
 import { runRadar } from './support/cli.ts';
 
 interface Printed {
@@ -50,5 +51,5 @@ describe('radar forecast (CLI)', () => {
     const bad = await runRadar(['forecast', '--period', '2026-Q7'], environment);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--period must be a quarter like 2027-Q1 or a month like 2027-01, got "2026-Q7"');
-  });
+  }, 7 * startupBudgetMs()); // six processes, each opening the embedded database
 });
