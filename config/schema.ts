@@ -13,6 +13,7 @@ import { fedMetricNames, fedSignalNames, type FedNames, type SourceConfig } from
 import { sourcesConfigSchema } from './sources.ts';
 import { subscriptionsConfigSchema } from './subscriptions.ts';
 import { tuneConfigSchema } from './tune.ts';
+import { forecastConfigSchema } from './forecast.ts';
 
 const indicatorsConfigSchema = z
   .object({
@@ -65,6 +66,7 @@ export const radarConfigSchema = z
     report: reportConfigSchema.prefault({}).describe('The weekly leadership report.'),
     server: serverConfigSchema.prefault({}).describe('`radar serve`: the Slack interactivity and slash command endpoint.'),
     tune: tuneConfigSchema.prefault({}).describe('`radar tune`: how thresholds are suggested from past renewals (docs/tuning.md).'),
+    forecast: forecastConfigSchema.prefault({}).describe('The renewal forecast (docs/forecast.md).'),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseConfig, type LoadedConfig } from '../config/load.ts';
 import { formatOutcomeReport, runOutcomes } from '../alerts/report.ts';
 import { trainModel } from '../models/registry.ts';
+import { makeUpcomingForecasts } from './forecast/run.ts';
 import { replayHistory, type DayReplayed } from './demo/history.ts';
 import { DEFAULT_CSM_POLICY, SIMULATED_CSM } from './demo/simulated-csms.ts';
 import type { JobDeps } from './jobs/deps.ts';
@@ -73,6 +74,9 @@ async function step<T>(context: CliContext, timings: { phase: string; ms: number
 export function reportWeekOf(end: string): string {
   return isoWeekOf(addDays(end, -new Date(`${end}T00:00:00Z`).getUTCDay()));
 }
+
+/** 'YYYY-MM' of the month `months` after the one holding `day`. */
+const monthOf = (day: string, months: number) => new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1 + months, 1)).toISOString().slice(0, 7);
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -149,6 +153,20 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
   context.out.line(
     `  (simulated: CSMs complete ${Math.round(policy.doneShare * 100)}% of playbook tasks, seed ${options.seed}, recorded as completed by "${SIMULATED_CSM}"; in real use tasks are done in Slack or with \`radar tasks done\`)`,
   );
+  // The forecast-vs-actual needs forecasts made at the start of closed months: the ones the daily run
+  // would have kept at the month ends before the replay. No score existed then, so every open renewal
+  // counts at its segment's churn rate over the renewals decided by that day (docs/forecast.md).
+  const monthEnds = [3, 2, 1].map((back) => addDays(`${monthOf(from, -back + 1)}-01`, -1));
+  await step(
+    context,
+    timings,
+    `keeping the forecasts the daily run would have made on ${monthEnds.join(', ')} (before any score: every renewal at its segment's rate)`,
+    async () => {
+      for (const asOf of monthEnds) await makeUpcomingForecasts(db, { asOf, config, configHash: version });
+      return monthEnds.length;
+    },
+    (days) => `${days * 4} forecasts kept (\`radar forecast --as-of ${monthEnds.at(-1)} --period ${monthOf(from, 0)}\`)`,
+  );
   const history = await step(
     context,
     timings,
@@ -157,7 +175,7 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
     (summary) =>
       `${summary.alerts} alerts written to ${outboxDir} (dry run, no SLACK_BOT_TOKEN), ${summary.holdout} held out as the control group, ${summary.escalated} tasks escalated; simulated CSMs did ${summary.tasksDone} of ${summary.tasksCreated} tasks; ${summary.outcomesLinked} alerts linked to a decided renewal (\`radar alerts list\`, \`radar tasks list\`)`,
   );
-  for (const phase of ['indicators', 'score', 'alerts', 'escalations', 'csms', 'outcomes'] as const) timings.push({ phase: `replay: ${phase}`, ms: history.ms[phase] });
+  for (const phase of ['indicators', 'score', 'alerts', 'escalations', 'forecast', 'csms', 'outcomes'] as const) timings.push({ phase: `replay: ${phase}`, ms: history.ms[phase] });
   clock = new Date();
 
   await step(

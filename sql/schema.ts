@@ -288,6 +288,18 @@ export const schemaColumns = {
     revoked_at: optional('timestamp with time zone'),
     last_used_at: optional('timestamp with time zone'),
   },
+  forecasts: {
+    forecast_id: defaulted('bigint'),
+    as_of: required('date'),
+    period: required('text'),
+    period_from: required('date'),
+    period_to: required('date'),
+    scope: defaulted('text'),
+    model_version: optional('text'),
+    config_hash: required('text'),
+    figures: required('jsonb'),
+    created_at: defaulted('timestamp with time zone'),
+  },
 } as const satisfies Record<string, Record<string, ColumnSpec>>;
 
 // ---- Types derived from the map -------------------------------------------------------------

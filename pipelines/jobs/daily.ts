@@ -10,6 +10,7 @@ import { undeliveredError } from '../../alerts/deliver.ts';
 import { runAlerts } from '../../alerts/run.ts';
 import { computeIndicators, parseDay } from '../../indicators/compute.ts';
 import { scoreAccounts } from '../../models/score.ts';
+import { makeUpcomingForecasts } from '../forecast/run.ts';
 import { ingestSource, orderSources } from '../ingest/run.ts';
 import type { DailyStep, JobDeps } from './deps.ts';
 
@@ -29,6 +30,8 @@ export interface DailyStepResults {
   readonly score: { readonly modelVersion: string; readonly accounts: number; readonly written: number; readonly tiers: Readonly<Record<string, number>>; readonly warnings: readonly string[] };
   readonly alerts: { readonly scored: number; readonly alerts: number; readonly queued: number; readonly holdout: number; readonly riskReduced: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
   readonly escalations: { readonly escalated: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
+  /** Forecasts stored as of the day (the next quarter, the next three months); a re-run stores none. */
+  readonly forecast: { readonly made: number; readonly periods: readonly string[] };
 }
 
 export interface StepRecord<S extends DailyStep = DailyStep> {
@@ -87,6 +90,11 @@ const stepRunners: { readonly [S in DailyStep]: (deps: JobDeps, asOf: string) =>
     const result = await runEscalation(deps.db, { ...alertOptions(deps), asOf });
     return { escalated: result.escalated, sent: result.delivery.sent + result.delivery.recovered, dryRun: result.delivery.dryRun, failed: result.delivery.failed, deferred: result.delivery.deferred };
   },
+  // Last: a forecast is kept as made, so it is made from the day's scores (see docs/forecast.md).
+  forecast: async (deps, asOf) => {
+    const made = await makeUpcomingForecasts(deps.db, { asOf, config: deps.loaded.config, configHash: deps.loaded.version });
+    return { made: made.filter((m) => m.created).length, periods: made.map((m) => m.period) };
+  },
 };
 
 export function alertOptions(deps: JobDeps) {
@@ -132,7 +140,7 @@ export async function runDaily(deps: JobDeps, asOfText: string, options: { onSte
   const asOf = parseDay(asOfText, 'as-of date');
   const started = performance.now();
   const steps: StepRecord[] = [];
-  for (const step of ['ingest', 'indicators', 'score', 'alerts', 'escalations'] as const) {
+  for (const step of ['ingest', 'indicators', 'score', 'alerts', 'escalations', 'forecast'] as const) {
     const record = await runStep(deps, step, asOf);
     steps.push(record);
     options.onStep?.(record);

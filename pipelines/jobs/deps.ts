@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../../config/load.ts';
 import type { DB } from '../../sql/schema.ts';
 import type { Logger } from '../log.ts';
 
-export const DAILY_STEPS = ['ingest', 'indicators', 'score', 'alerts', 'escalations'] as const;
+export const DAILY_STEPS = ['ingest', 'indicators', 'score', 'alerts', 'escalations', 'forecast'] as const;
 export type DailyStep = (typeof DAILY_STEPS)[number];
 
 export interface JobDeps {

@@ -6,6 +6,7 @@ import type { RadarConfig } from '../../config/schema.ts';
 import { alertFunnel, decidedRenewals, listSegments, modelsByVersion, renewingAccounts, saveCases, scoredRenewals, taskStatus } from '../../sql/report.ts';
 import type { DB } from '../../sql/schema.ts';
 import { ingestStatus } from '../ingest/status.ts';
+import { forecastReportFigures, type ForecastReportFigures } from '../forecast/report.ts';
 import {
   atRiskSnapshot,
   funnelFigures,
@@ -52,6 +53,8 @@ export interface WeeklyFigures {
   readonly notRisk: readonly NotRiskRateRow[];
   readonly modelHealth: ModelHealth;
   readonly freshness: readonly FreshnessFigure[];
+  /** The renewal forecast and its track record (absent in reports saved before it existed). */
+  readonly forecast?: ForecastReportFigures;
 }
 
 export interface WeeklyReportOptions {
@@ -123,5 +126,6 @@ export async function buildWeeklyFigures(db: Kysely<DB>, options: WeeklyReportOp
       lastRunStatus: status.lastRun?.status ?? null,
       lastRunStartedAt: status.lastRun ? new Date(status.lastRun.started_at).toISOString() : null,
     })),
+    forecast: await forecastReportFigures(db, { asOf, config }),
   };
 }

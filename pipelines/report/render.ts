@@ -43,6 +43,9 @@ svg .series { stroke: var(--accent); stroke-width: 2.5; }
 svg .point { fill: var(--accent); }
 svg .bar { fill: var(--accent); }
 svg .diagonal { stroke: #9aa3b2; stroke-dasharray: 4 4; }
+svg .band { fill: #c9d8f5; }
+svg .expected { stroke: var(--accent); stroke-width: 3; }
+svg .actual { fill: var(--risk); }
 footer { color: var(--muted); font-size: 12px; margin-top: 32px; }
 @media print {
   @page { size: A4 landscape; margin: 12mm; }

@@ -5,6 +5,7 @@ import { mrkdwnEscape } from '../../alerts/mrkdwn.ts';
 import { SHOWN } from '../../alerts/view.ts';
 import type { WeeklyFigures } from './build.ts';
 import { money, percent } from './format.ts';
+import { forecastHeadline } from '../forecast/view.ts';
 
 export type SlackSummary = BlockKitMessage;
 
@@ -18,6 +19,7 @@ export function weeklySummaryMessage(figures: WeeklyFigures, options: { topAccou
     `Quarter to date: GRR ${percent(quarterToDate.grossRevenueRetention)}, NRR ${percent(quarterToDate.netRevenueRetention)} over ${quarterToDate.decided} renewals.`,
     `At risk, renewing in ${figures.horizonDays} days: ${m(figures.atRisk.atRiskCents)} across ${figures.atRisk.atRiskAccounts} accounts (expected loss ${m(figures.atRisk.expectedLossCents)}).`,
   ];
+  if (figures.forecast) lines.push(forecastHeadline(figures.forecast, figures.currency));
   if (stale.length > 0) lines.push(`Stale data: ${stale.map((source) => mrkdwnEscape(source, SHOWN.id)).join(', ')}.`);
   const title = `Weekly retention report ${figures.week}`;
   // `text` is the notification and fallback, parsed as mrkdwn like the section: the same escaped lines.

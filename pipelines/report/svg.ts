@@ -3,7 +3,7 @@
 // zeros, draws its zero line with one label and a "no data" note, never NaN or a column of "$0"; a
 // missing point (null) is a gap in the line, not a zero.
 import type { CalibrationBin } from '../../models/metrics.ts';
-import type { ChartDatum, ViewChart } from './view.ts';
+import type { ChartDatum, IntervalDatum, ViewChart } from './view.ts';
 
 export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -144,6 +144,45 @@ function calibrationPlot(id: string, title: string, bins: readonly CalibrationBi
   return parts.join('');
 }
 
+/** Per period: the 80% interval as a band, the expected value as a tick, the actual (once known) as a dot. */
+function intervalChart(id: string, title: string, rows: readonly IntervalDatum[], axisLabel: (value: number) => string): string {
+  const width = 520;
+  const height = 260;
+  const left = 70;
+  const right = 20;
+  const top = 20;
+  const bottom = 58;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const note = emptyNote(rows.flatMap((row) => [row.high, row.actual]));
+  const max = niceMax(Math.max(0, ...rows.flatMap((row) => [row.high, row.actual ?? 0])));
+  const slot = plotW / Math.max(1, rows.length);
+  const x = (i: number) => left + slot * (i + 0.5);
+  const y = (value: number) => top + plotH - (value / max) * plotH;
+  const band = Math.min(36, slot * 0.5);
+  const parts = [open(id, title, width, height)];
+  for (const tick of note ? ticks(max, axisLabel).slice(0, 1) : ticks(max, axisLabel)) {
+    parts.push(`<line class="grid" x1="${left}" x2="${width - right}" y1="${n(y(tick.value))}" y2="${n(y(tick.value))}"/>`);
+    if (tick.label !== undefined) parts.push(`<text class="axis" x="${left - 6}" y="${n(y(tick.value) + 4)}" text-anchor="end">${escapeXml(tick.label)}</text>`);
+  }
+  rows.forEach((row, i) => {
+    const cx = x(i);
+    parts.push(`<g><title>${escapeXml(`${row.label}: ${row.display}`)}</title>`);
+    parts.push(`<rect class="band" x="${n(cx - band / 2)}" y="${n(y(row.high))}" width="${n(band)}" height="${n(Math.max(1, y(row.low) - y(row.high)))}"/>`);
+    parts.push(`<line class="expected" x1="${n(cx - band / 2)}" x2="${n(cx + band / 2)}" y1="${n(y(row.expected))}" y2="${n(y(row.expected))}"/>`);
+    if (row.actual !== null) parts.push(`<circle class="actual" cx="${n(cx)}" cy="${n(y(row.actual))}" r="5"/>`);
+    parts.push('</g>');
+    parts.push(`<text class="axis" x="${n(cx)}" y="${height - bottom + 16}" text-anchor="middle">${escapeXml(row.label)}</text>`);
+  });
+  const legendY = height - 12;
+  parts.push(`<rect class="band" x="${left}" y="${legendY - 9}" width="14" height="10"/><text class="axis" x="${left + 18}" y="${legendY}">80% interval</text>`);
+  parts.push(`<line class="expected" x1="${left + 110}" x2="${left + 124}" y1="${legendY - 4}" y2="${legendY - 4}"/><text class="axis" x="${left + 128}" y="${legendY}">expected</text>`);
+  parts.push(`<circle class="actual" cx="${left + 200}" cy="${legendY - 4}" r="4.5"/><text class="axis" x="${left + 208}" y="${legendY}">actual</text>`);
+  if (note) parts.push(`<text class="empty" x="${left + plotW / 2}" y="${top + plotH / 2}" text-anchor="middle">${escapeXml(note)}</text>`);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
 export function renderChart(chart: ViewChart): string {
   switch (chart.kind) {
     case 'line':
@@ -152,5 +191,7 @@ export function renderChart(chart: ViewChart): string {
       return barChart(chart.id, chart.title, chart.bars, chart.axisLabel);
     case 'calibration':
       return calibrationPlot(chart.id, chart.title, chart.bins);
+    case 'intervals':
+      return intervalChart(chart.id, chart.title, chart.rows, chart.axisLabel);
   }
 }

@@ -5,6 +5,7 @@ import { LEAD_SCORE_WINDOW_DAYS } from '../../sql/report.ts';
 import type { WeeklyFigures } from './build.ts';
 import type { FunnelFigures, RenewalFigures } from './figures.ts';
 import { count, decimal, money, moneyShort, percent, points, share } from './format.ts';
+import { forecastSection } from '../forecast/view.ts';
 
 export interface ViewRow {
   /** Stable id of the row, e.g. 'renewals.grr'. */
@@ -34,7 +35,18 @@ export interface ChartDatum {
 export type ViewChart =
   | { readonly kind: 'line'; readonly id: string; readonly title: string; readonly points: readonly ChartDatum[]; readonly axisLabel: (value: number) => string }
   | { readonly kind: 'bars'; readonly id: string; readonly title: string; readonly bars: readonly ChartDatum[]; readonly axisLabel: (value: number) => string }
-  | { readonly kind: 'calibration'; readonly id: string; readonly title: string; readonly bins: readonly CalibrationBin[] };
+  | { readonly kind: 'calibration'; readonly id: string; readonly title: string; readonly bins: readonly CalibrationBin[] }
+  | { readonly kind: 'intervals'; readonly id: string; readonly title: string; readonly rows: readonly IntervalDatum[]; readonly axisLabel: (value: number) => string };
+
+/** One period of an interval chart: the 80% range, the expected value and (once known) the actual. */
+export interface IntervalDatum {
+  readonly label: string;
+  readonly low: number;
+  readonly high: number;
+  readonly expected: number;
+  readonly actual: number | null;
+  readonly display: string;
+}
 
 export interface ViewSection {
   readonly id: string;
@@ -213,6 +225,7 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
         { kind: 'bars', id: 'chart-segment', title: `At-risk ARR by segment`, bars: atRisk.bySegment.map((bucket) => (scored ? { label: bucket.segment, value: bucket.atRiskCents, display: m(bucket.atRiskCents) } : { label: bucket.segment, value: null, display: NOT_SCORED })), axisLabel: axis },
       ],
     },
+    ...(figures.forecast ? [forecastSection(figures.forecast, c, figures.forecast.topContributors)] : []),
     {
       id: 'top-accounts',
       title: 'Top at-risk accounts',

@@ -1,0 +1,134 @@
+// The forecast maths against brute force (every outcome enumerated) on small cases and against a
+// plain simulation on large ones; hand-computed values where a person can check them.
+import { describe, expect, it } from 'vitest';
+import { Random } from '../sample/random.ts';
+import { countIntervals, forecastPeriod, intervalAt, pmfQuantile, poissonBinomial, sampleQuantile, simulateRenewedSums, type ForecastAccount } from './maths.ts';
+import { parseForecastPeriod, upcomingPeriods } from './periods.ts';
+
+/** Every one of the 2ⁿ outcomes with its probability: renewed count and renewed weight. */
+function enumerate(renew: readonly number[], weights: readonly number[] = renew.map(() => 0)) {
+  const outcomes: { count: number; weight: number; probability: number }[] = [];
+  for (let mask = 0; mask < 2 ** renew.length; mask++) {
+    let probability = 1;
+    let count = 0;
+    let weight = 0;
+    renew.forEach((q, i) => {
+      const renewed = (mask >> i) & 1;
+      probability *= renewed ? q : 1 - q;
+      count += renewed;
+      weight += renewed ? weights[i]! : 0;
+    });
+    outcomes.push({ count, weight, probability });
+  }
+  return outcomes;
+}
+
+describe('Poisson-binomial', () => {
+  it('two fair coins: 1/4, 1/2, 1/4; the 80% interval is 0 … 2', () => {
+    const pmf = poissonBinomial([0.5, 0.5]);
+    expect([...pmf]).toEqual([0.25, 0.5, 0.25]);
+    expect(intervalAt(countIntervals(pmf), 0.8)).toEqual({ level: 0.8, low: 0, high: 2 });
+  });
+
+  it('equals brute-force enumeration on small cases, certain outcomes included', () => {
+    const random = new Random([1, 2, 3, 4]);
+    for (const n of [1, 3, 6, 10, 12]) {
+      const renew = Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === 1 && n > 2 ? 0 : random.next()));
+      const exact = new Array<number>(n + 1).fill(0);
+      for (const outcome of enumerate(renew)) exact[outcome.count]! += outcome.probability;
+      const pmf = poissonBinomial(renew);
+      pmf.forEach((p, k) => expect(p).toBeCloseTo(exact[k]!, 12));
+    }
+  });
+
+  it('matches a simulation of 400 accounts: quantiles within one logo, mean within 0.1', () => {
+    const random = new Random([9, 8, 7, 6]);
+    const renew = Array.from({ length: 400 }, () => 0.5 + 0.5 * random.next());
+    const pmf = poissonBinomial(renew);
+    const runs = 40_000;
+    const counts = new Float64Array(runs);
+    for (let s = 0; s < runs; s++) for (const q of renew) counts[s]! += random.next() < q ? 1 : 0;
+    counts.sort();
+    for (const q of [0.025, 0.1, 0.5, 0.9, 0.975]) expect(Math.abs(pmfQuantile(pmf, q) - sampleQuantile(counts, q))).toBeLessThanOrEqual(1);
+    const mean = renew.reduce((a, b) => a + b, 0);
+    expect(Math.abs(counts.reduce((a, b) => a + b, 0) / runs - mean)).toBeLessThan(0.1);
+    expect(pmf.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('rejects a probability outside [0, 1], naming it', () => {
+    expect(() => poissonBinomial([0.5, 1.5])).toThrow('probability 1 must be in [0, 1], got 1.5');
+  });
+});
+
+describe('renewed ARR by seeded simulation', () => {
+  it('matches the enumerated distribution of the weighted sum (8 accounts), and a seed reproduces it', () => {
+    const renew = [0.9, 0.8, 0.5, 0.95, 0.7, 0.6, 0.99, 0.85];
+    const weights = [100_00, 250_00, 900_00, 40_00, 333_00, 120_00, 75_00, 610_00];
+    const exact = enumerate(renew, weights).sort((a, b) => a.weight - b.weight);
+    const exactQuantile = (q: number) => {
+      let cumulative = 0;
+      for (const outcome of exact) if ((cumulative += outcome.probability) >= q - 1e-12) return outcome.weight;
+      return exact.at(-1)!.weight;
+    };
+    const trials = renew.map((q, i) => ({ renewProbability: q, weight: weights[i]! }));
+    const sums = simulateRenewedSums(trials, { simulations: 50_000, seed: 7 }).get('*')!;
+    // The distribution is discrete with well-separated atoms at these quantiles, so the simulated
+    // nearest-rank quantile lands on the same atom.
+    for (const q of [0.1, 0.5, 0.9]) expect(sampleQuantile(sums, q)).toBe(exactQuantile(q));
+    expect([...simulateRenewedSums(trials, { simulations: 1000, seed: 7 }).get('*')!]).toEqual([...simulateRenewedSums(trials, { simulations: 1000, seed: 7 }).get('*')!]);
+    expect([...simulateRenewedSums(trials, { simulations: 1000, seed: 8 }).get('*')!]).not.toEqual([...simulateRenewedSums(trials, { simulations: 1000, seed: 7 }).get('*')!]);
+  });
+});
+
+describe('forecastPeriod', () => {
+  const account = (id: number, segment: string, csm: string | null, arrCents: number, churnProbability: number | null): ForecastAccount => ({
+    accountId: id,
+    name: `Account ${id}`,
+    segment,
+    csm,
+    renewalDate: '2027-01-15',
+    arrCents,
+    churnProbability,
+  });
+
+  it('scored accounts use their score, unscored ones their segment rate; groups add up', () => {
+    const forecast = forecastPeriod(
+      [account(1, 'smb', 'ann@x.io', 1000_00, 0.2), account(2, 'smb', null, 3000_00, null), account(3, 'ent', 'ann@x.io', 10_000_00, 0.5), account(4, 'mid', 'bo@x.io', 500_00, null)],
+      { segmentChurnRates: new Map([['smb', 0.1]]), fallbackChurnRate: 0.3, simulations: 2000, seed: 1 },
+    );
+    // Expected renewed logos: 0.8 + 0.9 + 0.5 + 0.7 = 2.9; ARR: 800 + 2700 + 5000 + 350 = $8,850.
+    expect(forecast.total.expectedRenewedLogos).toBeCloseTo(2.9, 12);
+    expect(forecast.total.expectedRenewedCents).toBe(8850_00);
+    expect(forecast.total.arrDueCents).toBe(14_500_00);
+    expect(forecast.total.grossRevenueRetention).toBeCloseTo(8850 / 14_500, 12);
+    expect(forecast.scored).toMatchObject({ accounts: 2, expectedRenewedCents: 5800_00 });
+    expect(forecast.unscored).toMatchObject({ accounts: 2, expectedRenewedCents: 3050_00 });
+    expect(forecast.segments.map((s) => [s.key, s.accounts])).toEqual([['ent', 1], ['mid', 1], ['smb', 2]]);
+    expect(forecast.csms.map((s) => [s.key, s.expectedRenewedCents])).toEqual([['(no CSM)', 2700_00], ['ann@x.io', 5800_00], ['bo@x.io', 350_00]]);
+    // Largest expected loss first: 5000, 300, 200, 150 dollars.
+    expect(forecast.accounts.map((a) => [a.accountId, a.expectedLossCents, a.source])).toEqual([[3, 5000_00, 'score'], [2, 300_00, 'segment_rate'], [1, 200_00, 'score'], [4, 150_00, 'segment_rate']]);
+    // One account at 50%: its segment's renewed ARR is 0 or $5,000, so the 80% interval is exactly that.
+    expect(intervalAt(forecast.segments[0]!.renewedCents, 0.8)).toMatchObject({ low: 0, high: 10_000_00 });
+    const ann = forecast.csms[1]!;
+    expect(intervalAt(ann.renewedLogos, 0.95)).toMatchObject({ low: 0, high: 2 });
+  });
+
+  it('no accounts: zeros and n/a rates, not NaN', () => {
+    const forecast = forecastPeriod([], { segmentChurnRates: new Map(), fallbackChurnRate: 0.2, simulations: 10, seed: 1 });
+    expect(forecast.total).toMatchObject({ accounts: 0, arrDueCents: 0, expectedRenewedCents: 0, logoRetention: null, grossRevenueRetention: null });
+    expect(intervalAt(forecast.total.renewedCents, 0.8)).toMatchObject({ low: 0, high: 0 });
+  });
+});
+
+describe('forecast periods', () => {
+  it('parses quarters and months, and names the rule on bad input', () => {
+    expect(parseForecastPeriod('2027-Q1')).toEqual({ id: '2027-Q1', kind: 'quarter', from: '2027-01-01', to: '2027-03-31' });
+    expect(parseForecastPeriod('2028-02')).toEqual({ id: '2028-02', kind: 'month', from: '2028-02-01', to: '2028-02-29' });
+    expect(() => parseForecastPeriod('2027-Q5')).toThrow('--period must be a quarter like 2027-Q1 or a month like 2027-01, got "2027-Q5"');
+  });
+
+  it('as of a day: the next quarter and the next three months', () => {
+    expect(upcomingPeriods('2026-11-30').map((p) => p.id)).toEqual(['2027-Q1', '2026-12', '2027-01', '2027-02']);
+    expect(upcomingPeriods('2026-12-31').map((p) => p.id)).toEqual(['2027-Q1', '2027-01', '2027-02', '2027-03']);
+  });
+});

@@ -1,0 +1,224 @@
+// The renewal forecast's maths. Pure: accounts in, figures out; no database, no clock.
+//
+// Each renewal is one independent Bernoulli trial: renewed with probability 1 − p (p = the account's
+// churn probability from its latest score, or its segment's historical churn rate when it has no score).
+// - Renewed logos: the exact distribution of the count, Poisson-binomial, by dynamic programming (O(n²)).
+// - Renewed ARR: a sum of unequal weights has no tractable exact distribution, so it is simulated with a
+//   fixed seed (same accounts + same seed → the same interval, byte for byte).
+// Intervals are equal-tailed: the 80% interval runs from the 10th to the 90th percentile.
+import { Random } from '../sample/random.ts';
+
+export const INTERVAL_LEVELS = [0.8, 0.95] as const;
+
+/** P(exactly k renewed) for k = 0 … n, for independent trials renewing with `renewProbabilities[i]`. */
+export function poissonBinomial(renewProbabilities: readonly number[]): Float64Array {
+  const pmf = new Float64Array(renewProbabilities.length + 1);
+  pmf[0] = 1;
+  renewProbabilities.forEach((q, i) => {
+    if (!(q >= 0 && q <= 1)) throw new RangeError(`probability ${i} must be in [0, 1], got ${q}`);
+    // Backwards so pmf[k − 1] is still the previous step's value when pmf[k] is updated.
+    for (let k = i + 1; k >= 1; k--) pmf[k] = pmf[k]! * (1 - q) + pmf[k - 1]! * q;
+    pmf[0] = pmf[0]! * (1 - q);
+  });
+  return pmf;
+}
+
+/** The smallest k whose cumulative probability reaches `quantile` (a 1e-12 slack absorbs rounding). */
+export function pmfQuantile(pmf: ArrayLike<number>, quantile: number): number {
+  let cumulative = 0;
+  for (let k = 0; k < pmf.length; k++) {
+    cumulative += pmf[k]!;
+    if (cumulative >= quantile - 1e-12) return k;
+  }
+  return pmf.length - 1;
+}
+
+/** Nearest-rank quantile of ascending samples. */
+export function sampleQuantile(sorted: ArrayLike<number>, quantile: number): number {
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(quantile * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export interface Interval {
+  readonly level: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+const tails = (level: number) => [(1 - level) / 2, 1 - (1 - level) / 2] as const;
+
+export function countIntervals(pmf: ArrayLike<number>): Interval[] {
+  return INTERVAL_LEVELS.map((level) => {
+    const [low, high] = tails(level);
+    return { level, low: pmfQuantile(pmf, low), high: pmfQuantile(pmf, high) };
+  });
+}
+
+export function sampleIntervals(sorted: ArrayLike<number>): Interval[] {
+  return INTERVAL_LEVELS.map((level) => {
+    const [low, high] = tails(level);
+    return { level, low: sampleQuantile(sorted, low), high: sampleQuantile(sorted, high) };
+  });
+}
+
+export interface WeightedTrial {
+  readonly renewProbability: number;
+  /** Integer cents. */
+  readonly weight: number;
+  /** The groups (segment, CSM…) this trial also counts in. */
+  readonly groups?: readonly string[];
+}
+
+/**
+ * Sorted simulated sums of the renewed weights, for the whole set ('*') and every group, from the same
+ * draws (so a group's interval and the total's come from one joint simulation).
+ */
+export function simulateRenewedSums(trials: readonly WeightedTrial[], options: { readonly simulations: number; readonly seed: number }): Map<string, Float64Array> {
+  const keys = ['*', ...new Set(trials.flatMap((trial) => trial.groups ?? []))];
+  const index = new Map(keys.map((key, i) => [key, i]));
+  const members = trials.map((trial) => [0, ...(trial.groups ?? []).map((group) => index.get(group)!)]);
+  const sums = keys.map(() => new Float64Array(options.simulations));
+  const random = new Random([options.seed >>> 0, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35]);
+  for (let s = 0; s < options.simulations; s++) {
+    for (let t = 0; t < trials.length; t++) {
+      const trial = trials[t]!;
+      if (random.next() >= trial.renewProbability) continue;
+      for (const g of members[t]!) sums[g]![s]! += trial.weight;
+    }
+  }
+  for (const values of sums) values.sort();
+  return new Map(keys.map((key, i) => [key, sums[i]!]));
+}
+
+// ---- The forecast of one period ---------------------------------------------------------------
+
+export interface ForecastAccount {
+  readonly accountId: number;
+  readonly name: string;
+  readonly segment: string;
+  readonly csm: string | null;
+  readonly renewalDate: string;
+  readonly arrCents: number;
+  /** From the latest score on or before the as-of day; null when the account has none. */
+  readonly churnProbability: number | null;
+  /** The renewal was already decided by the as-of day: a certain outcome, not a forecast. */
+  readonly decided?: 'renewed' | 'churned';
+}
+
+export interface GroupForecast {
+  /** '*' (all), a segment, a CSM ('(no CSM)' when none), 'scored' or 'unscored'. */
+  readonly key: string;
+  readonly accounts: number;
+  readonly arrDueCents: number;
+  readonly expectedRenewedLogos: number;
+  readonly renewedLogos: readonly Interval[];
+  /** Whole cents (rounded). */
+  readonly expectedRenewedCents: number;
+  readonly renewedCents: readonly Interval[];
+  /** expected renewed logos ÷ accounts (null without accounts). */
+  readonly logoRetention: number | null;
+  /** Gross revenue retention if nobody downgrades: expected renewed ARR ÷ ARR due. */
+  readonly grossRevenueRetention: number | null;
+}
+
+/** Where an account's churn probability comes from. */
+export type ForecastSource = 'score' | 'segment_rate' | 'decided';
+
+export interface Contributor {
+  readonly accountId: number;
+  readonly name: string;
+  readonly segment: string;
+  readonly csm: string | null;
+  readonly renewalDate: string;
+  readonly arrCents: number;
+  readonly churnProbability: number;
+  readonly source: ForecastSource;
+  /** churn probability × ARR, rounded to cents. */
+  readonly expectedLossCents: number;
+}
+
+export interface PeriodForecast {
+  readonly total: GroupForecast;
+  /** Accounts with a score, those counted at their segment's historical rate, and renewals already decided. */
+  readonly scored: GroupForecast;
+  readonly unscored: GroupForecast;
+  readonly decided: GroupForecast;
+  readonly segments: readonly GroupForecast[];
+  readonly csms: readonly GroupForecast[];
+  /** Every account in the forecast, largest expected loss first (so the top contributors lead). */
+  readonly accounts: readonly Contributor[];
+}
+
+export interface ForecastOptions {
+  /** Churn rate per segment for unscored accounts; `fallbackChurnRate` for a segment with no history. */
+  readonly segmentChurnRates: ReadonlyMap<string, number>;
+  readonly fallbackChurnRate: number;
+  readonly simulations: number;
+  readonly seed: number;
+}
+
+export const NO_CSM = '(no CSM)';
+
+function groupForecast(key: string, members: readonly Contributor[], sortedSums: Float64Array): GroupForecast {
+  const renew = members.map((member) => 1 - member.churnProbability);
+  const pmf = poissonBinomial(renew);
+  const expectedRenewedLogos = renew.reduce((a, b) => a + b, 0);
+  const arrDueCents = members.reduce((total, member) => total + member.arrCents, 0);
+  const expectedRenewedCents = Math.round(members.reduce((total, member, i) => total + member.arrCents * renew[i]!, 0));
+  return {
+    key,
+    accounts: members.length,
+    arrDueCents,
+    expectedRenewedLogos,
+    renewedLogos: countIntervals(pmf),
+    expectedRenewedCents,
+    renewedCents: sampleIntervals(sortedSums),
+    logoRetention: members.length === 0 ? null : expectedRenewedLogos / members.length,
+    grossRevenueRetention: arrDueCents === 0 ? null : expectedRenewedCents / arrDueCents,
+  };
+}
+
+export function forecastPeriod(accounts: readonly ForecastAccount[], options: ForecastOptions): PeriodForecast {
+  const contributors: Contributor[] = accounts.map((account) => {
+    const source: ForecastSource = account.decided ? 'decided' : account.churnProbability !== null ? 'score' : 'segment_rate';
+    const churnProbability = account.decided
+      ? account.decided === 'churned' ? 1 : 0
+      : (account.churnProbability ?? options.segmentChurnRates.get(account.segment) ?? options.fallbackChurnRate);
+    return {
+      accountId: account.accountId,
+      name: account.name,
+      segment: account.segment,
+      csm: account.csm,
+      renewalDate: account.renewalDate,
+      arrCents: account.arrCents,
+      churnProbability,
+      source,
+      expectedLossCents: Math.round(churnProbability * account.arrCents),
+    };
+  });
+  const groupsOf = (c: Contributor) => [`source:${c.source}`, `segment:${c.segment}`, `csm:${c.csm ?? NO_CSM}`];
+  const sums = simulateRenewedSums(
+    contributors.map((c) => ({ renewProbability: 1 - c.churnProbability, weight: c.arrCents, groups: groupsOf(c) })),
+    options,
+  );
+  const empty = new Float64Array([0]);
+  const group = (key: string, label: string, members: readonly Contributor[]) => groupForecast(label, members, sums.get(key) ?? empty);
+  const byKey = (prefix: string, keyOf: (c: Contributor) => string) =>
+    [...new Set(contributors.map(keyOf))].sort().map((value) => group(`${prefix}:${value}`, value, contributors.filter((c) => keyOf(c) === value)));
+  return {
+    total: group('*', '*', contributors),
+    scored: group('source:score', 'scored', contributors.filter((c) => c.source === 'score')),
+    unscored: group('source:segment_rate', 'unscored', contributors.filter((c) => c.source === 'segment_rate')),
+    decided: group('source:decided', 'decided', contributors.filter((c) => c.source === 'decided')),
+    segments: byKey('segment', (c) => c.segment),
+    csms: byKey('csm', (c) => c.csm ?? NO_CSM),
+    accounts: [...contributors].sort((a, b) => b.expectedLossCents - a.expectedLossCents || a.accountId - b.accountId),
+  };
+}
+
+/** The interval at a level (0.8 or 0.95). */
+export function intervalAt(intervals: readonly Interval[], level: number): Interval {
+  const found = intervals.find((interval) => interval.level === level);
+  if (!found) throw new RangeError(`no ${level} interval`);
+  return found;
+}
