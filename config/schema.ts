@@ -9,6 +9,7 @@ import { reportConfigSchema } from './report.ts';
 import { routingConfigSchema } from './routing.ts';
 import { schedulesConfigSchema } from './schedules.ts';
 import { serverConfigSchema } from './server.ts';
+import { jobsConfigSchema } from './jobs.ts';
 import { fedMetricNames, fedSignalNames, type FedNames, type SourceConfig } from './sources.ts';
 import { sourcesConfigSchema } from './sources.ts';
 import { subscriptionsConfigSchema } from './subscriptions.ts';
@@ -63,6 +64,7 @@ export const radarConfigSchema = z
     schedules: schedulesConfigSchema.prefault({}).describe('Cron expressions of the scheduled jobs.'),
     report: reportConfigSchema.prefault({}).describe('The weekly leadership report.'),
     server: serverConfigSchema.prefault({}).describe('`radar serve`: the Slack interactivity and slash command endpoint.'),
+    jobs: jobsConfigSchema.prefault({}).describe('How the daily run is split across workers; see docs/scaling.md.'),
   })
   .strict()
   .superRefine((config, ctx) => {
