@@ -9,6 +9,7 @@ import { reportConfigSchema } from './report.ts';
 import { routingConfigSchema } from './routing.ts';
 import { schedulesConfigSchema } from './schedules.ts';
 import { serverConfigSchema } from './server.ts';
+import { jobsConfigSchema } from './jobs.ts';
 import { fedMetricNames, fedSignalNames, type FedNames, type SourceConfig } from './sources.ts';
 import { sourcesConfigSchema } from './sources.ts';
 import { subscriptionsConfigSchema } from './subscriptions.ts';
@@ -67,6 +68,7 @@ export const radarConfigSchema = z
     server: serverConfigSchema.prefault({}).describe('`radar serve`: the Slack interactivity and slash command endpoint.'),
     tune: tuneConfigSchema.prefault({}).describe('`radar tune`: how thresholds are suggested from past renewals (docs/tuning.md).'),
     forecast: forecastConfigSchema.prefault({}).describe('The renewal forecast (docs/forecast.md).'),
+    jobs: jobsConfigSchema.prefault({}).describe('How the daily run is split across workers; see docs/scaling.md.'),
   })
   .strict()
   .superRefine((config, ctx) => {

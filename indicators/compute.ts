@@ -10,6 +10,7 @@ import {
   countComputedRows,
   inIndicatorShards,
   evaluateIndicatorValues,
+  scopeAccountIds,
   writeIndicatorValues,
   type ComputedIndicatorValue,
   type ConfiguredIndicator,
@@ -113,4 +114,9 @@ export async function countIndicatorRows(db: Kysely<DB>, options: ComputeIndicat
 export async function evaluateIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputedIndicatorValue[]> {
   const parts = await inIndicatorShards(db, specFor(options), options.shards ?? 1, evaluateIndicatorValues);
   return parts.flat();
+}
+
+/** The ids of the accounts in scope as of the day (∩ options.accountIds), ascending: accounts and renewals only, a few ms. */
+export async function scopeAccounts(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<number[]> {
+  return scopeAccountIds(db, specFor(options));
 }

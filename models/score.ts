@@ -4,7 +4,7 @@
 // training, evaluated as of D, so only facts known on D are used.
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
-import { configuredIndicators, evaluateIndicators, parseDay } from '../indicators/compute.ts';
+import { configuredIndicators, evaluateIndicators, parseDay, readIndicatorValues, scopeAccounts, type ComputedIndicatorValue } from '../indicators/compute.ts';
 import type { ConfiguredIndicator } from '../indicators/statement.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
@@ -60,6 +60,12 @@ export interface ScoreOptions {
   /** A stored model version; default the promoted model, else the newest (with a warning). */
   readonly modelVersion?: string | undefined;
   readonly accountIds?: readonly number[] | undefined;
+  /**
+   * 'evaluate' (default) computes the indicators again; 'stored' reads the indicator_values the
+   * indicators step wrote for the day in one pass (the daily run: the same values, without a second
+   * computation), evaluating only in-scope accounts that have none stored.
+   */
+  readonly indicatorSource?: 'evaluate' | 'stored' | undefined;
 }
 
 export interface ScoreResult {
@@ -75,6 +81,18 @@ export interface ScoreResult {
   readonly scores: AccountScore[];
 }
 
+/** The in-scope accounts' stored values (ordered by account), plus evaluated ones for accounts with none stored. */
+async function storedValues(db: Kysely<DB>, scope: Parameters<typeof evaluateIndicators>[1], wanted: ReadonlySet<string>): Promise<ComputedIndicatorValue[]> {
+  const ids = await scopeAccounts(db, scope);
+  if (ids.length === 0) return [];
+  const stored = (await readIndicatorValues(db, scope.asOf, ids)).filter((value) => wanted.has(value.indicator));
+  const have = new Set(stored.map((value) => value.accountId));
+  const missing = ids.filter((id) => !have.has(id));
+  const evaluated = missing.length > 0 ? await evaluateIndicators(db, { ...scope, accountIds: missing }) : [];
+  const values: ComputedIndicatorValue[] = [...stored, ...evaluated];
+  return evaluated.length > 0 ? values.sort((a, b) => a.accountId - b.accountId || a.indicator.localeCompare(b.indicator)) : values;
+}
+
 export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Promise<ScoreResult> {
   const { config } = options;
   const asOf = parseDay(options.asOf, 'as-of date');
@@ -84,7 +102,8 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   if (stored.leadDays !== config.leadDays) warnings.push(`model ${stored.version} was trained with leadDays ${stored.leadDays}, the config says ${config.leadDays}`);
   const configured = configuredIndicators(config);
   const indicators = configured.map((item) => item.definition.id);
-  const values = await evaluateIndicators(db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds });
+  const scope = { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds } as const;
+  const values = options.indicatorSource === 'stored' ? await storedValues(db, scope, new Set(indicators)) : await evaluateIndicators(db, scope);
   const rows = indicatorRows(values, indicators);
   const scores = scoreRows(stored.model, rows, indicators, config.model.tiers, configured);
   const written = await upsertRiskScores(

@@ -208,7 +208,8 @@ export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds
     .orderBy('indicator');
   if (accountIds) {
     if (accountIds.length === 0) return [];
-    query = query.where('account_id', 'in', [...accountIds]);
+    // One array parameter: an IN list takes one parameter per id, and Postgres stops at 65,535.
+    query = query.where(sql<boolean>`account_id = ANY(${[...accountIds]}::bigint[])`);
   }
   const rows = await query.execute();
   return rows.map((row) => ({

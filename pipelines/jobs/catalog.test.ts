@@ -20,6 +20,7 @@ describe('job catalog', () => {
     expect(jobs.ingest.jobId({ source: 'billing' }, at, 'UTC')).toBe('ingest/billing/2026-11-21T06.00');
     expect(jobs.escalations.jobId({ asOf: '2026-11-21' }, at, 'UTC')).toBe('escalations/2026-11-21');
     expect(jobs['weekly-report'].jobId({ week: '2026-W47' }, at, 'UTC')).toBe('weekly-report/2026-W47');
+    expect(jobs['daily-shard'].jobId({ asOf: '2026-11-21', shard: 0, shards: 4 }, at, 'UTC')).toBe('daily/2026-11-21/shard-1-of-4');
     for (const name of JOB_NAMES) expect(jobs[name].jobId({ source: 'billing' } as never, at, 'UTC')).not.toContain(':');
   });
 
@@ -29,6 +30,8 @@ describe('job catalog', () => {
     expect(jobs.ingest.payload.safeParse({}).success).toBe(false);
     expect(jobs['weekly-report'].payload.safeParse({ week: '2026-W54' }).success).toBe(false);
     expect(jobs.daily.payload.parse({})).toEqual({});
+    expect(jobs['daily-shard'].payload.safeParse({ asOf: '2026-11-21', shard: 4, shards: 4 }).success).toBe(false);
+    expect(jobs['daily-shard'].payload.safeParse({ asOf: '2026-11-21', shard: 3, shards: 4 }).success).toBe(true);
   });
 
   it('retries with exponential backoff', () => {
@@ -63,6 +66,6 @@ describe('job catalog', () => {
   it('parses --queues and names the known ones on a typo', () => {
     expect(parseQueueList(undefined)).toEqual(JOB_NAMES);
     expect(parseQueueList('daily, ingest,daily')).toEqual(['daily', 'ingest']);
-    expect(() => parseQueueList('daily,reports')).toThrow(/unknown queue reports \(known: ingest, daily, escalations, weekly-report\)/);
+    expect(() => parseQueueList('daily,reports')).toThrow(/unknown queue reports \(known: ingest, daily, daily-shard, escalations, weekly-report\)/);
   });
 });

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { RadarConfig } from '../../config/schema.ts';
 import { parseDay } from '../../indicators/compute.ts';
+import { shardJobId } from './shards.ts';
 import { dayInZone, minuteInZone } from './time.ts';
 
 export interface RetryPolicy {
@@ -54,6 +55,21 @@ const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'must be an
 /** Absent in scheduler ticks: the handler takes the day of the tick in `schedules.timezone`. */
 const asOfPayload = z.object({ asOf: day.optional().describe('The as-of day; default the day of the tick.') }).strict();
 
+/** What a sharded daily job keeps between its two runs (before and after its shard jobs): set by the job itself. */
+const dailyFlowState = z
+  .object({
+    asOf: day,
+    shards: z.number().int().min(2),
+    ingest: z.object({ step: z.literal('ingest'), ms: z.number(), result: z.record(z.string(), z.unknown()) }),
+    startedAt: z.number(),
+  })
+  .strict();
+
+const shardPayload = z
+  .object({ asOf: day, shard: z.number().int().min(0), shards: z.number().int().min(1).max(256) })
+  .strict()
+  .refine((payload) => payload.shard < payload.shards, { message: 'shard must be below shards', path: ['shard'] });
+
 export const jobs = {
   ingest: declare({
     description: 'Ingest one configured source (sources with their own `schedule`; the daily run ingests every source).',
@@ -66,13 +82,21 @@ export const jobs = {
     jobId: ({ source }, atMs, timezone) => `ingest/${source}/${minuteInZone(atMs, timezone)}`,
   }),
   daily: declare({
-    description: 'The daily run for one as-of day: ingest every source → indicators → score → alerts → escalations.',
-    payload: asOfPayload,
+    description: 'The daily run for one as-of day: ingest every source → indicators → score → alerts → escalations (with jobs.shards > 1, indicators and score as daily-shard child jobs).',
+    payload: asOfPayload.extend({ flow: dailyFlowState.optional().describe('Internal: set once the shard jobs are enqueued.') }).strict(),
     retry: { attempts: 3, backoff: { type: 'exponential', delayMs: 5 * 60_000 } },
     schedules: (config) => [{ schedulerId: 'daily', cron: config.schedules.daily, data: {} }],
     jobId: ({ asOf }, atMs, timezone) => `daily/${asOf ?? dayInZone(atMs, timezone)}`,
     // Daily runs of different days do not commute (cooldowns, weekly budgets): one at a time, in order.
     globalConcurrency: 1,
+  }),
+  'daily-shard': declare({
+    description: "Indicators and scores of one account shard for a day: a child of the day's daily job, which runs alerts once every shard is done.",
+    payload: shardPayload,
+    // A failed shard retries alone; once out of attempts it fails the day's job (failParentOnFailure).
+    retry: { attempts: 3, backoff: { type: 'exponential', delayMs: 30_000 } },
+    schedules: () => [],
+    jobId: ({ asOf, shard, shards }) => shardJobId(asOf, { index: shard, count: shards }),
   }),
   escalations: declare({
     description: 'Escalate tasks still open past their due day (once per task).',

@@ -4,15 +4,18 @@
 // sources resume from their watermark), indicator values and risk scores are upserts, alerts and
 // escalations are unique by dedup key, and delivery re-checks Slack before re-posting.
 //
-// One function, run by `radar run` in-process and by the BullMQ `daily` job alike.
+// One function, run by `radar run` in-process and by the BullMQ `daily` job alike. With `jobs.shards`
+// > 1, indicators and scoring run per account shard (runShard): in-process one shard after another,
+// on BullMQ as child jobs of the day's job (flow.ts), then alerts and escalations once for the day.
 import { runEscalation } from '../../alerts/escalate.ts';
 import { undeliveredError } from '../../alerts/deliver.ts';
 import { runAlerts } from '../../alerts/run.ts';
-import { computeIndicators, parseDay } from '../../indicators/compute.ts';
+import { computeIndicators, parseDay, scopeAccounts } from '../../indicators/compute.ts';
 import { scoreAccounts } from '../../models/score.ts';
 import { makeUpcomingForecasts } from '../forecast/run.ts';
 import { ingestSource, orderSources } from '../ingest/run.ts';
 import type { DailyStep, JobDeps } from './deps.ts';
+import { inShard, type ShardRef } from './shards.ts';
 
 export interface IngestStepResult {
   readonly sources: number;
@@ -69,15 +72,18 @@ async function ingestAll(deps: JobDeps): Promise<IngestStepResult> {
   return { ...totals, failed };
 }
 
-const stepRunners: { readonly [S in DailyStep]: (deps: JobDeps, asOf: string) => Promise<DailyStepResults[S]> } = {
+type StepRunner<S extends DailyStep> = (deps: JobDeps, asOf: string, accountIds: readonly number[] | undefined) => Promise<DailyStepResults[S]>;
+
+const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
   ingest: (deps) => ingestAll(deps),
-  indicators: async (deps, asOf) => {
+  indicators: async (deps, asOf, accountIds) => {
     const { config } = deps.loaded;
-    const result = await computeIndicators(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays });
+    const result = await computeIndicators(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, ...(accountIds ? { accountIds } : {}) });
     return { accounts: result.accounts, written: result.written, warning: result.flags.warning, critical: result.flags.critical };
   },
-  score: async (deps, asOf) => {
-    const result = await scoreAccounts(deps.db, { config: deps.loaded.config, asOf });
+  score: async (deps, asOf, accountIds) => {
+    // The indicators step has just stored the day's values: read them instead of computing them again.
+    const result = await scoreAccounts(deps.db, { config: deps.loaded.config, asOf, accountIds, indicatorSource: 'stored' });
     for (const warning of result.warnings) deps.logger.warn({ event: 'score_warning', asOf, warning });
     return { modelVersion: result.modelVersion, accounts: result.accounts, written: result.written, tiers: result.tiers, warnings: result.warnings };
   },
@@ -111,14 +117,74 @@ export function alertOptions(deps: JobDeps) {
   };
 }
 
-/** Runs one named step (the escalations job runs the last step alone). */
-export async function runStep<S extends DailyStep>(deps: JobDeps, step: S, asOf: string): Promise<StepRecord<S>> {
-  await deps.hooks?.beforeStep?.(step, asOf);
+/** Runs one named step (the escalations job runs the last step alone); `shard` narrows indicators and score. */
+export async function runStep<S extends DailyStep>(deps: JobDeps, step: S, asOf: string, shard?: ShardSelection): Promise<StepRecord<S>> {
+  await deps.hooks?.beforeStep?.(step, asOf, shard?.shard);
   const started = performance.now();
-  const result = await stepRunners[step](deps, asOf);
+  const result = await stepRunners[step](deps, asOf, shard?.accountIds);
   const ms = Math.round(performance.now() - started);
-  deps.logger.info({ event: 'daily_step_done', step, asOf, ms, result });
+  deps.logger.info({ event: 'daily_step_done', step, asOf, ms, result, ...(shard ? { shard: shard.shard } : {}) });
   return { step, ms, result };
+}
+
+interface ShardSelection {
+  readonly shard: ShardRef;
+  readonly accountIds: readonly number[] | undefined;
+}
+
+/** One shard's indicators and scores for the day (a BullMQ child job's result: plain JSON). */
+/** The steps that run once per day after every shard finished, in-process and on a BullMQ flow alike. */
+export const STEPS_AFTER_SHARDS = ['alerts', 'escalations', 'forecast'] as const;
+
+export interface ShardResult {
+  readonly shard: ShardRef;
+  readonly indicators: StepRecord<'indicators'>;
+  readonly score: StepRecord<'score'>;
+}
+
+/** Indicators, then scores, for the in-scope accounts of one shard. One shard = every account, as before sharding. */
+export async function runShard(deps: JobDeps, asOf: string, shard: ShardRef): Promise<ShardResult> {
+  const { config } = deps.loaded;
+  // The shard's accounts are fixed before either step, so both steps cover the same accounts.
+  const accountIds = shard.count === 1 ? undefined : inShard(await scopeAccounts(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays }), shard);
+  const selection = { shard, accountIds };
+  const indicators = await runStep(deps, 'indicators', asOf, selection);
+  const score = await runStep(deps, 'score', asOf, selection);
+  return { shard, indicators, score };
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+
+/** The shards' results as the day's indicators and score records (ms: summed work, whatever ran in parallel). */
+export function mergeShards(results: readonly ShardResult[]): [StepRecord<'indicators'>, StepRecord<'score'>] {
+  const ordered = [...results].sort((a, b) => a.shard.index - b.shard.index);
+  const ind = ordered.map((r) => r.indicators);
+  const sco = ordered.map((r) => r.score);
+  const tiers: Record<string, number> = {};
+  for (const record of sco) for (const [tier, count] of Object.entries(record.result.tiers)) tiers[tier] = (tiers[tier] ?? 0) + count;
+  return [
+    {
+      step: 'indicators',
+      ms: sum(ind.map((r) => r.ms)),
+      result: {
+        accounts: sum(ind.map((r) => r.result.accounts)),
+        written: sum(ind.map((r) => r.result.written)),
+        warning: sum(ind.map((r) => r.result.warning)),
+        critical: sum(ind.map((r) => r.result.critical)),
+      },
+    },
+    {
+      step: 'score',
+      ms: sum(sco.map((r) => r.ms)),
+      result: {
+        modelVersion: sco[0]?.result.modelVersion ?? '',
+        accounts: sum(sco.map((r) => r.result.accounts)),
+        written: sum(sco.map((r) => r.result.written)),
+        tiers,
+        warnings: [...new Set(sco.flatMap((r) => r.result.warnings))],
+      },
+    },
+  ];
 }
 
 /**
@@ -140,11 +206,16 @@ export async function runDaily(deps: JobDeps, asOfText: string, options: { onSte
   const asOf = parseDay(asOfText, 'as-of date');
   const started = performance.now();
   const steps: StepRecord[] = [];
-  for (const step of ['ingest', 'indicators', 'score', 'alerts', 'escalations', 'forecast'] as const) {
-    const record = await runStep(deps, step, asOf);
-    steps.push(record);
-    options.onStep?.(record);
-  }
+  const record = (done: StepRecord) => {
+    steps.push(done);
+    options.onStep?.(done);
+  };
+  record(await runStep(deps, 'ingest', asOf));
+  const count = deps.loaded.config.jobs.shards;
+  const shards: ShardResult[] = [];
+  for (let index = 0; index < count; index += 1) shards.push(await runShard(deps, asOf, { index, count }));
+  for (const merged of mergeShards(shards)) record(merged);
+  for (const step of STEPS_AFTER_SHARDS) record(await runStep(deps, step, asOf));
   const ms = Math.round(performance.now() - started);
   deps.logger.info({ event: 'daily_done', asOf, ms });
   return { asOf, ms, steps };

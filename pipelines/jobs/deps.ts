@@ -6,6 +6,7 @@ import type { SlackApi } from '../../alerts/slack.ts';
 import type { LoadedConfig } from '../../config/load.ts';
 import type { DB } from '../../sql/schema.ts';
 import type { Logger } from '../log.ts';
+import type { ShardRef } from './shards.ts';
 
 export const DAILY_STEPS = ['ingest', 'indicators', 'score', 'alerts', 'escalations', 'forecast'] as const;
 export type DailyStep = (typeof DAILY_STEPS)[number];
@@ -23,7 +24,7 @@ export interface JobDeps {
   readonly now: () => Date;
   /** Test seams: called before each daily step, and around Slack delivery. */
   readonly hooks?: {
-    readonly beforeStep?: (step: DailyStep, asOf: string) => void | Promise<void>;
+    readonly beforeStep?: (step: DailyStep, asOf: string, shard?: ShardRef) => void | Promise<void>;
     readonly delivery?: DeliveryHooks;
   };
 }

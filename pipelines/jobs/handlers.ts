@@ -8,7 +8,8 @@ import { RadarError } from '../errors.ts';
 import type { JobName, JobPayload } from './catalog.ts';
 import { publishWeeklyReport } from '../report/publish.ts';
 import { undeliveredError } from '../../alerts/deliver.ts';
-import { alertOptions, dailyDeliveryError, runDaily } from './daily.ts';
+import { alertOptions, dailyDeliveryError, runDaily, runShard } from './daily.ts';
+import { runDailyFlow, type DailyFlowControl } from './flow.ts';
 import type { JobDeps } from './deps.ts';
 import { dayInZone } from './time.ts';
 
@@ -16,6 +17,8 @@ export interface JobContext {
   readonly deps: JobDeps;
   /** The instant the job is for: a scheduler tick's time, else when it was enqueued. */
   readonly atMs: number;
+  /** On a BullMQ worker: lets the daily job wait for its shard jobs. Absent in-process (shards run in a loop). */
+  readonly flow?: DailyFlowControl | undefined;
 }
 
 export type JobResult = Readonly<Record<string, unknown>>;
@@ -32,11 +35,19 @@ export const handlers = {
     if (summary.status === 'failed') throw new RadarError('ingest_failed', `${source}: ${summary.error ?? 'failed'}`);
     return { source, runId: summary.runId, rowsRead: summary.read, inserted: summary.inserted, updated: summary.updated, rejected: summary.rejected, ms: summary.durationMs };
   },
-  daily: async ({ asOf }, { deps, atMs }) => {
-    const result = await runDaily(deps, asOf ?? dayInZone(atMs, timezoneOf(deps)));
+  daily: async ({ asOf, flow: saved }, { deps, atMs, flow }) => {
+    const day = saved?.asOf ?? asOf ?? dayInZone(atMs, timezoneOf(deps));
+    const shards = saved?.shards ?? deps.loaded.config.jobs.shards;
+    const sharded = flow && shards > 1 ? await runDailyFlow(deps, day, shards, flow) : undefined;
+    const result = sharded ?? (await runDaily(deps, day));
     const undelivered = dailyDeliveryError(result);
     if (undelivered) throw undelivered;
-    return { asOf: result.asOf, ms: result.ms, steps: result.steps.map(({ step, ms, result: stepResult }) => ({ step, ms, result: stepResult })) };
+    const shardInfo = sharded ? { shards: sharded.shards, shardPhaseMs: sharded.shardPhaseMs } : {};
+    return { asOf: result.asOf, ms: result.ms, ...shardInfo, steps: result.steps.map(({ step, ms, result: stepResult }) => ({ step, ms, result: stepResult })) };
+  },
+  'daily-shard': async ({ asOf, shard, shards }, { deps }) => {
+    const result = await runShard(deps, asOf, { index: shard, count: shards });
+    return { ...result };
   },
   escalations: async ({ asOf }, { deps, atMs }) => {
     const day = asOf ?? dayInZone(atMs, timezoneOf(deps));

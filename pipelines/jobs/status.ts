@@ -7,6 +7,7 @@ import { ingestStatus } from '../ingest/status.ts';
 import { JOB_NAMES, type JobName } from './catalog.ts';
 import type { JobQueues } from './queues.ts';
 import { listSchedules, type SchedulerState } from './schedule.ts';
+import { shardJobId } from './shards.ts';
 
 export interface JobRun {
   readonly job: JobName;
@@ -32,10 +33,29 @@ export interface IngestFailure {
   readonly error: string | null;
 }
 
+/** One shard job of a sharded daily run (`removed`: gone from BullMQ's bounded history). */
+export interface ShardProgress {
+  readonly id: string;
+  readonly state: string;
+  readonly attempts: number;
+  readonly ms: number | undefined;
+  readonly accounts: number | undefined;
+  readonly reason?: string;
+}
+
+/** A sharded daily run (jobs.shards > 1) and each of its shard jobs. */
+export interface DayProgress {
+  readonly id: string;
+  readonly asOf: string;
+  readonly state: string;
+  readonly shards: ShardProgress[];
+}
+
 export interface RadarStatus {
   readonly prefix: string;
   readonly schedules: SchedulerState[];
   readonly queues: QueueStatus[];
+  readonly days: DayProgress[];
   readonly ingestFailures: IngestFailure[];
   readonly staleSources: string[];
 }
@@ -67,16 +87,48 @@ export async function readStatus(queues: JobQueues, db: Kysely<DB> | undefined, 
     const lastRun = candidates.sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0];
     queueStates.push({ job, counts, lastRun, failures: failed.map((stored) => runOf(job, stored, 'failed')) });
   }
+  const days = await readDayProgress(queues);
   const ingest = db ? await ingestStatus(db, config, now) : [];
   return {
     prefix: queues.settings.prefix,
     schedules,
     queues: queueStates,
+    days,
     ingestFailures: ingest.flatMap((source) =>
       source.lastRun && source.lastRun.status === 'failed' ? [{ source: source.source, startedAt: source.lastRun.started_at.toISOString(), error: source.lastRun.error }] : [],
     ),
     staleSources: ingest.filter((source) => source.stale).map((source) => source.source),
   };
+}
+
+/** The newest sharded daily runs (running, waiting for shards, or last finished) with their shards' progress. */
+async function readDayProgress(queues: JobQueues, limit = 3): Promise<DayProgress[]> {
+  const recent = await queues.queues.daily.getJobs(['active', 'waiting-children', 'waiting', 'completed', 'failed'], 0, limit - 1, false);
+  const days: DayProgress[] = [];
+  for (const job of recent) {
+    const flow = (job.data as { flow?: { asOf: string; shards: number } }).flow;
+    if (!flow || !job.id) continue;
+    const shards: ShardProgress[] = [];
+    for (let index = 0; index < flow.shards; index += 1) {
+      const id = shardJobId(flow.asOf, { index, count: flow.shards });
+      const shard = await queues.queues['daily-shard'].getJob(id);
+      if (!shard) {
+        shards.push({ id, state: 'removed', attempts: 0, ms: undefined, accounts: undefined });
+        continue;
+      }
+      const result = shard.returnvalue as { indicators?: { result?: { accounts?: number } } } | null;
+      shards.push({
+        id,
+        state: await shard.getState(),
+        attempts: shard.attemptsMade,
+        ms: shard.finishedOn && shard.processedOn ? shard.finishedOn - shard.processedOn : undefined,
+        accounts: result?.indicators?.result?.accounts,
+        ...(shard.failedReason ? { reason: shard.failedReason } : {}),
+      });
+    }
+    days.push({ id: job.id, asOf: flow.asOf, state: await job.getState(), shards });
+  }
+  return days;
 }
 
 const when = (ms: number | undefined, now: Date) => {
@@ -105,6 +157,17 @@ export function formatStatus(status: RadarStatus, now: Date): string[] {
       const outcome = run.state === 'completed' ? `ok ${brief(run.result)}` : `FAILED after ${run.attempts} attempt(s): ${run.reason}`;
       lines.push(`    last ${run.id} at ${run.finishedAt ?? '?'} in ${run.ms !== undefined ? `${(run.ms / 1000).toFixed(1)} s` : '?'}: ${outcome}`);
     } else lines.push('    never run');
+  }
+  if (status.days.length > 0) lines.push('', 'sharded daily runs:');
+  for (const day of status.days) {
+    const done = day.shards.filter((shard) => shard.state === 'completed').length;
+    lines.push(`  ${day.id} ${day.state}: ${done}/${day.shards.length} shards done`);
+    day.shards.forEach((shard, index) => {
+      const took = shard.ms !== undefined ? ` in ${(shard.ms / 1000).toFixed(1)} s` : '';
+      const accounts = shard.accounts !== undefined ? `, ${shard.accounts} accounts` : '';
+      const failed = shard.reason && shard.state !== 'completed' ? `: ${shard.reason}` : '';
+      lines.push(`    shard ${index + 1}/${day.shards.length} ${shard.state}, ${shard.attempts} attempt(s)${took}${accounts}${failed}`);
+    });
   }
   const failures = status.queues.flatMap((q) => q.failures);
   lines.push('', 'failures:');

@@ -9,6 +9,7 @@ import { RadarError } from '../errors.ts';
 import { isJobName, JOB_NAMES, jobs, type JobName, type JobPayload } from './catalog.ts';
 import type { JobDeps } from './deps.ts';
 import { BadPayloadError } from './errors.ts';
+import { bullmqFlowControl, openFlowProducer } from './flow.ts';
 import { handlers, missingHandlers, type Handler, type JobContext, type JobResult } from './handlers.ts';
 import { openQueues, pingRedis, redisConnection, type QueueSettings } from './queues.ts';
 import { restoreMissingSchedules } from './schedule.ts';
@@ -78,10 +79,12 @@ export async function startWorkers(deps: JobDeps, settings: QueueSettings, optio
     }
   };
   await restore('start');
+  // The sharded daily job adds its shard jobs through this (flow.ts).
+  const flows = openFlowProducer(settings);
   const workers = options.queues.map((queue) => {
     const connection = redisConnection(settings.redisUrl, 'worker');
     connection.on('error', (error) => logger.warn({ event: 'redis_error', queue, err: error }));
-    const worker = new Worker(queue, (job) => processJob(job.name, job.data, { deps, atMs: tickOf(job) }), {
+    const worker = new Worker(queue, (job, token) => processJob(job.name, job.data, { deps, atMs: tickOf(job), ...(job.name === 'daily' ? { flow: bullmqFlowControl(job, token, flows.producer, settings) } : {}) }), {
       connection,
       prefix: settings.prefix,
       concurrency: options.concurrency,
@@ -113,6 +116,7 @@ export async function startWorkers(deps: JobDeps, settings: QueueSettings, optio
       workers[0]?.connection.removeAllListeners('ready');
       await restoring;
       await Promise.all(workers.map(({ worker }) => worker.close()));
+      await flows.close();
       await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => connection.disconnect())));
       logger.info({ event: 'workers_closed', queues: options.queues });
     },

@@ -139,15 +139,19 @@ function traitsFor(rng: Random, segment: Segment): AccountTraits {
 }
 
 export function createAccounts(count: number, seed: number, window: SampleWindow): SampleAccount[] {
+  return [...eachAccount(count, seed, window)];
+}
+
+/** The accounts one at a time (each from its own random stream, so any one is the same however they are read). */
+export function* eachAccount(count: number, seed: number, window: SampleWindow): Generator<SampleAccount> {
   const csms = createCsms(count, seed);
-  const accounts: SampleAccount[] = [];
   for (let index = 0; index < count; index++) {
     const rng = randomStream(seed, 'account', index);
     const segment = rng.weighted(SEGMENT_SHARE);
     const plan = rng.weighted(PLAN_WEIGHTS[segment]);
     const team = csms.filter((csm) => csm.segment === segment);
     const arrDollars = Math.max(600, Math.round(rng.logNormal(ARR_MEDIAN_DOLLARS[segment], ARR_SPREAD[segment]) / 10) * 10);
-    accounts.push({
+    yield {
       index,
       id: accountId(index),
       name: companyName(rng),
@@ -161,9 +165,8 @@ export function createAccounts(count: number, seed: number, window: SampleWindow
       pricePerSeatCents: Math.round(SEAT_PRICE_DOLLARS[plan] * rng.between(0.8, 1.2) * 100),
       seatsKnown: rng.chance(0.9),
       traits: traitsFor(rng, segment),
-    });
+    };
   }
-  return accounts;
 }
 
 export function recordWindow(end: Day, years: number): SampleWindow {

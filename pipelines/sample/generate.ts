@@ -9,7 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { RadarError } from '../errors.ts';
 import { subscriptionsCsv, SUBSCRIPTIONS_FILE } from './subscriptions.ts';
-import { createAccounts, recordWindow, type SampleWindow } from './accounts.ts';
+import { eachAccount as sampleAccounts, recordWindow, type SampleWindow } from './accounts.ts';
+import { sortedInRuns } from './sorted-runs.ts';
 import { formatDay, parseDay } from './days.ts';
 import { linesWithFaults, type FileSpec, type PlantedFaults, type PlantingTally } from './faults.ts';
 import {
@@ -48,6 +49,8 @@ export interface SampleOptions {
   readonly signals?: boolean;
   /** Also write subscriptions.csv, the billing export renewals can be derived from (docs/subscriptions.md). */
   readonly subscriptions?: boolean;
+  /** Accounts whose tickets and invoices are sorted in memory at once before spilling to a temp file (sorted-runs.ts). */
+  readonly accountsPerSortRun?: number;
 }
 
 export interface SampleManifest {
@@ -64,7 +67,7 @@ export interface SampleManifest {
   readonly planted: { readonly rejects: number; readonly duplicates: number };
 }
 
-export const MAX_ACCOUNTS = 99_999;
+export const MAX_ACCOUNTS = 1_000_000;
 export const MAX_YEARS = 10;
 
 function validated(options: SampleOptions): SampleWindow {
@@ -91,19 +94,25 @@ function* chunked(lines: Iterable<string>, linesPerChunk = 4096): Generator<stri
   if (batch.length > 0) yield `${batch.join('\n')}\n`;
 }
 
-function withIds<T>(rows: T[], prefix: string, digits: number): WithExternalId<T>[] {
-  return rows.map((row, index) => ({ ...row, externalId: `${prefix}${String(index + 1).padStart(digits, '0')}` }));
+function* withIds<T>(rows: Iterable<T>, prefix: string, digits: number): Generator<WithExternalId<T>> {
+  let index = 0;
+  for (const row of rows) {
+    index += 1;
+    yield { ...row, externalId: `${prefix}${String(index).padStart(digits, '0')}` };
+  }
 }
 
-function* eachAccount<T>(lives: readonly AccountLife[], rowsOf: (life: AccountLife) => Iterable<T>): Generator<T> {
+function* eachAccount<T>(lives: Iterable<AccountLife>, rowsOf: (life: AccountLife) => Iterable<T>): Generator<T> {
   for (const life of lives) yield* rowsOf(life);
 }
 
-function* allUsage(lives: readonly AccountLife[], window: SampleWindow, seed: number, onProgress: (message: string) => void): Generator<UsageRow> {
-  const step = Math.max(1, Math.ceil(lives.length / 10));
-  for (const [index, life] of lives.entries()) {
+function* allUsage(lives: Iterable<AccountLife>, count: number, window: SampleWindow, seed: number, onProgress: (message: string) => void): Generator<UsageRow> {
+  const step = Math.max(1, Math.ceil(count / 10));
+  let index = 0;
+  for (const life of lives) {
     yield* usageRows(life, window, seed);
-    if ((index + 1) % step === 0 || index + 1 === lives.length) onProgress(`usage: ${index + 1}/${lives.length} accounts`);
+    index += 1;
+    if (index % step === 0 || index === count) onProgress(`usage: ${index}/${count} accounts`);
   }
 }
 
@@ -114,8 +123,13 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
   await mkdir(options.outDir, { recursive: true });
 
   const market = createMarket(seed, window);
-  const lives = createAccounts(options.accounts, seed, window).map((account) => liveAccount(account, market, window, seed));
-  progress(`planned ${lives.length} accounts`);
+  // Accounts are generated again for each file rather than held: at 1M accounts their lives alone
+  // would take gigabytes. Each is a pure function of (seed, index), so every pass sees the same ones.
+  const lives = function* (): Generator<AccountLife> {
+    for (const account of sampleAccounts(options.accounts, seed, window)) yield liveAccount(account, market, window, seed);
+  };
+  const runGroups = options.accountsPerSortRun ?? 20_000;
+  progress(`planned ${options.accounts} accounts`);
 
   const faults: PlantedFaults = { rejects: [], duplicates: [] };
   const rows: Partial<Record<SampleFile | SignalFile, number>> = {};
@@ -128,25 +142,26 @@ export async function writeSampleCompany(options: SampleOptions): Promise<Sample
     rows[spec.file as SampleFile | SignalFile] = tally.rows;
     progress(`wrote ${spec.file} (${tally.rows} rows)`);
   };
-  await write(accountsFile, lives);
+  await write(accountsFile, lives());
   await write(marketEventsFile, market.events);
-  const decided: RenewalRow[] = lives.flatMap((life) =>
-    life.periods.filter((period) => period.known && period.renewal >= window.start).map((period) => ({ account: life.account, period })),
+  const decided = eachAccount(lives(), (life) =>
+    life.periods.filter((period) => period.known && period.renewal >= window.start).map((period): RenewalRow => ({ account: life.account, period })),
   );
   await write(renewalsFile, decided);
   if (options.subscriptions) {
-    await writeFile(join(options.outDir, SUBSCRIPTIONS_FILE), subscriptionsCsv(lives, window, seed));
+    await writeFile(join(options.outDir, SUBSCRIPTIONS_FILE), subscriptionsCsv([...lives()], window, seed));
     progress(`wrote ${SUBSCRIPTIONS_FILE}`);
   }
   // Exports list records in time order, with ids assigned in that order.
-  const contacts: SupportContact[] = lives.flatMap((life) => supportContacts(life, window, seed)).sort((a, b) => a.openedAt - b.openedAt);
+  const perAccount = <T>(rowsOf: (life: AccountLife) => T[]) => (function* () { for (const life of lives()) yield rowsOf(life); })();
+  const contacts = sortedInRuns(perAccount((life) => supportContacts(life, window, seed)), (contact: SupportContact) => contact.openedAt, runGroups);
   await write(supportFile, withIds(contacts, 'ZD-', 7));
-  const bills: Invoice[] = lives.flatMap((life) => invoices(life, window, seed)).sort((a, b) => a.issuedOn - b.issuedOn);
+  const bills = sortedInRuns(perAccount((life) => invoices(life, window, seed)), (bill: Invoice) => bill.issuedOn, runGroups);
   await write(invoicesFile, withIds(bills, 'INV-', 7));
-  await write(usageFile, allUsage(lives, window, seed, progress), true);
+  await write(usageFile, allUsage(lives(), options.accounts, window, seed, progress), true);
   if (options.signals !== false) {
-    await write(eventsFile, eachAccount(lives, (life) => productEvents(life, window, seed)), true);
-    await write(npsFile, eachAccount(lives, (life) => npsResponses(life, seed)));
+    await write(eventsFile, eachAccount(lives(), (life) => productEvents(life, window, seed)), true);
+    await write(npsFile, eachAccount(lives(), (life) => npsResponses(life, seed)));
   } else {
     for (const file of SIGNAL_FILES) rows[file] = 0;
   }
