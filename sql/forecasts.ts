@@ -2,10 +2,8 @@
 // period, each segment's history), where it is kept (`forecasts`, written once, never updated) and
 // what happened afterwards (the outcomes of the forecast's renewals). Every query is as of a day.
 import { sql } from 'kysely';
-import type { Queryable } from './report.ts';
+import { endOf, type Queryable } from './report.ts';
 import type { Json } from './schema.ts';
-
-const endOf = (day: string) => sql`((${day}::date + 1)::timestamp AT TIME ZONE 'UTC')`;
 
 export interface DecidedInPeriodRow {
   readonly accountId: number;

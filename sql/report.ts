@@ -9,7 +9,7 @@ export type Queryable = Kysely<DB> | Transaction<DB>;
 
 /** Midnight UTC starting a 'YYYY-MM-DD' day, as timestamptz. */
 const startOf = (day: string) => sql`(${day}::date::timestamp AT TIME ZONE 'UTC')`;
-const endOf = (day: string) => sql`((${day}::date + 1)::timestamp AT TIME ZONE 'UTC')`;
+export const endOf = (day: string) => sql`((${day}::date + 1)::timestamp AT TIME ZONE 'UTC')`;
 
 export interface ReportRenewalRow {
   readonly renewalId: number;
