@@ -1,5 +1,6 @@
 // The decisions of one alert run, as pure functions of the scores, the alert history and the config.
 import type { PlaybooksConfig } from '../config/playbooks.ts';
+import type { Json } from '../sql/schema.ts';
 import { daysBetween, addDays } from './dates.ts';
 import { tierRank, type Tier } from './tiers.ts';
 
@@ -75,6 +76,17 @@ export function applyBudget<T extends BudgetCandidate>(candidates: readonly T[],
     queued.push(...ranked.slice(room));
   }
   return { send, queued };
+}
+
+/** Parses risk_scores.drivers defensively: the scorer writes it, we only read it. */
+export function parseDrivers(value: Json): Driver[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry) => {
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [];
+    const { indicator, contribution, sentence } = entry as Record<string, Json>;
+    if (typeof indicator !== 'string' || typeof contribution !== 'number') return [];
+    return [{ indicator, contribution, sentence: typeof sentence === 'string' ? sentence : indicator }];
+  });
 }
 
 /** Drivers that push risk up, largest first, at most `top`. */

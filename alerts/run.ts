@@ -11,7 +11,9 @@ import { insertTasks } from '../sql/tasks.ts';
 import { weekStart } from './dates.ts';
 import { deliverOutbox, type DeliverySummary, type SendingOptions } from './deliver.ts';
 import { isHoldout } from './holdout.ts';
-import { applyBudget, cooldownDecision, riskDedupKey, riskReduced, selectPlaybooks, topDrivers, type Driver, type PreviousAlert } from './plan.ts';
+import { applyBudget, cooldownDecision, parseDrivers, riskDedupKey, riskReduced, selectPlaybooks, topDrivers, type Driver, type PreviousAlert } from './plan.ts';
+
+export { parseDrivers };
 import { createRenderer, type Renderer } from './render.ts';
 import { knownSlackId, meetsThreshold, normaliseEmail, routeAccount, type Route } from './routing.ts';
 import { asTier, isTier, type Tier } from './tiers.ts';
@@ -44,17 +46,6 @@ export interface AlertRunSummary {
   digests: number;
   riskReduced: number;
   delivery: DeliverySummary;
-}
-
-/** Parses risk_scores.drivers defensively: the scorer writes it, we only read it. */
-export function parseDrivers(value: Json): Driver[] {
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((entry) => {
-    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [];
-    const { indicator, contribution, sentence } = entry as Record<string, Json>;
-    if (typeof indicator !== 'string' || typeof contribution !== 'number') return [];
-    return [{ indicator, contribution, sentence: typeof sentence === 'string' ? sentence : indicator }];
-  });
 }
 
 /**

@@ -19,6 +19,7 @@ import { registerIngestCommands } from './commands/ingest.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerModelCommands } from './commands/models.ts';
 import { registerReportCommands } from './commands/report.ts';
+import { registerReviewCommands } from './commands/review.ts';
 import { registerSampleCommands } from './commands/sample.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerTuneCommands } from './commands/tune.ts';
@@ -37,6 +38,7 @@ const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
   registerServeCommands,
   registerDemoCommand,
   registerTuneCommands,
+  registerReviewCommands,
   registerTokenCommands,
   registerForecastCommands,
 ];

@@ -64,7 +64,7 @@ export interface ReportView {
 }
 
 /** The definitions printed in the report (and carried in the JSON). */
-export function definitions(figures: Pick<WeeklyFigures, 'horizonDays' | 'atRiskTiers' | 'modelHealth' | 'trend'>): Record<string, string[]> {
+export function definitions(figures: Pick<WeeklyFigures, 'horizonDays' | 'atRiskTiers' | 'modelHealth' | 'trend' | 'periods'>): Record<string, string[]> {
   const tiers = figures.atRiskTiers.join(' and ');
   return {
     renewals: [
@@ -91,6 +91,7 @@ export function definitions(figures: Pick<WeeklyFigures, 'horizonDays' | 'atRisk
       'With a task done: delivered alerts with at least one playbook task completed by the week’s Sunday. With an outcome: delivered alerts whose renewal (linked by radar outcomes) was decided by then; saved = renewed or expanded.',
       'Save rate = saved ÷ decided, per account renewal decided in the period (an account alerted several times counts once); alerted = at least one delivered alert, holdout = only holdout alerts. Lift = alerted − holdout, in percentage points.',
       'Not a risk: delivered risk alerts dated in the trailing 12 months that a CSM rejected with the “Not a risk” button in Slack, per tier — feedback on the model: a high rate at a tier means its alerts are noise to the people who get them.',
+      `Review: radar review --from ${figures.periods.thisWeek.from} --to ${figures.periods.thisWeek.to} breaks this week’s alerts down by tier, playbook and CSM (save rate against the holdout, lead time, tasks done, “Not a risk” reasons) and names the indicators behind the false alarms; --from ${figures.periods.quarterToDate.from} for the quarter to date.`,
     ],
     modelHealth: [
       `Renewals decided in the ${figures.modelHealth.period.from} … ${figures.modelHealth.period.to} window. Each takes the last score dated at least ${figures.modelHealth.leadDays} days (leadDays) before its renewal date, within ${LEAD_SCORE_WINDOW_DAYS} days of that point — the score CSMs had when there was time to act; failing that, the latest score dated before the decision (and not after the renewal date). Renewals with neither are unscored and left out.`,
