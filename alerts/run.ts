@@ -11,7 +11,7 @@ import { insertTasks } from '../sql/tasks.ts';
 import { weekStart } from './dates.ts';
 import { deliverOutbox, type DeliverySummary, type SendingOptions } from './deliver.ts';
 import { isHoldout } from './holdout.ts';
-import { applyBudget, cooldownDecision, parseDrivers, riskDedupKey, riskReduced, selectPlaybooks, topDrivers, type Driver, type PreviousAlert } from './plan.ts';
+import { applyBudget, cooldownDecision, parseDrivers, riskDedupKey, riskReduced, selectPlaybooks, topDrivers, type PreviousAlert } from './plan.ts';
 
 export { parseDrivers };
 import { createRenderer, type Renderer } from './render.ts';
