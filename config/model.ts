@@ -1,15 +1,31 @@
 import { z } from 'zod';
 
+const cutoff = (tier: string, fallback: number) => z.number().gt(0).lt(1).default(fallback).describe(`Churn probability from which an account is ${tier} risk.`);
+
+/** high above medium, critical above high; issues name the key under `path`. */
+function checkTierOrder(tiers: { medium: number; high: number; critical: number }, ctx: z.RefinementCtx, path: readonly (string | number)[] = []): void {
+  if (tiers.high <= tiers.medium) ctx.addIssue({ code: 'custom', path: [...path, 'high'], message: `must be greater than medium (${tiers.medium})` });
+  if (tiers.critical <= tiers.high) ctx.addIssue({ code: 'custom', path: [...path, 'critical'], message: `must be greater than high (${tiers.high})` });
+}
+
+/** A segment names all three cut-offs (no defaults: half a segment entry is more likely a mistake than a wish). */
+const segmentCutoff = (tier: string) => z.number().gt(0).lt(1).describe(`Churn probability from which an account of this segment is ${tier} risk.`);
+const segmentCutoffs = z.object({ medium: segmentCutoff('medium'), high: segmentCutoff('high'), critical: segmentCutoff('critical') }).strict();
+
 const tierCutoffs = z
   .object({
-    medium: z.number().gt(0).lt(1).default(0.15).describe('Churn probability from which an account is medium risk.'),
-    high: z.number().gt(0).lt(1).default(0.3).describe('Churn probability from which an account is high risk.'),
-    critical: z.number().gt(0).lt(1).default(0.5).describe('Churn probability from which an account is critical risk.'),
+    medium: cutoff('medium', 0.15),
+    high: cutoff('high', 0.3),
+    critical: cutoff('critical', 0.5),
+    segments: z
+      .record(z.string().min(1), segmentCutoffs)
+      .optional()
+      .describe('Per account segment (accounts.segment): its own medium/high/critical cut-offs, used instead of the ones above when scoring accounts of that segment. All three keys are required.'),
   })
   .strict()
   .superRefine((tiers, ctx) => {
-    if (tiers.high <= tiers.medium) ctx.addIssue({ code: 'custom', path: ['high'], message: `must be greater than medium (${tiers.medium})` });
-    if (tiers.critical <= tiers.high) ctx.addIssue({ code: 'custom', path: ['critical'], message: `must be greater than high (${tiers.high})` });
+    checkTierOrder(tiers, ctx);
+    for (const [segment, levels] of Object.entries(tiers.segments ?? {})) checkTierOrder(levels, ctx, ['segments', segment]);
   });
 
 export const modelConfigSchema = z

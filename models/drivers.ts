@@ -94,6 +94,15 @@ function missingSentence(indicator: string, detail: IndicatorDetail): string {
   }
 }
 
+/**
+ * The sentence, followed by "(enterprise thresholds)" when the account's segment has its own levels for the
+ * indicator (indicators.<id>.segments): the flag a CSM or the scorecard sees was set by those.
+ */
+export function withSegmentThresholds(sentence: string, configured: ConfiguredIndicator | undefined, segment: string | null): string {
+  if (segment === null || configured?.config.segments?.[segment] === undefined) return sentence;
+  return `${sentence} (${segment} thresholds)`;
+}
+
 /** The top `count` risk-raising contributions, as drivers; contributions ≤ 0 never appear. */
 export function topDrivers(
   contributions: readonly { indicator: string; contribution: number }[],

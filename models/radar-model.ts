@@ -54,12 +54,22 @@ export interface ModelFitOptions {
   readonly calibrationBins?: number;
 }
 
-/** 'low' below medium, then the highest cut-off the probability reaches (cut-offs inclusive). */
-export function tierFor(probability: number, tiers: TierCutoffs): Tier {
-  if (probability >= tiers.critical) return 'critical';
-  if (probability >= tiers.high) return 'high';
-  if (probability >= tiers.medium) return 'medium';
+/**
+ * 'low' below medium, then the highest cut-off the probability reaches (cut-offs inclusive). An account
+ * whose `segment` has its own cut-offs (model.tiers.segments) is tiered by those.
+ */
+export function tierFor(probability: number, tiers: TierCutoffs, segment?: string | null): Tier {
+  const cutoffs = tierCutoffsFor(tiers, segment);
+  if (probability >= cutoffs.critical) return 'critical';
+  if (probability >= cutoffs.high) return 'high';
+  if (probability >= cutoffs.medium) return 'medium';
   return 'low';
+}
+
+/** The cut-offs that apply to an account of `segment`, and the segment when they are its own. */
+export function tierCutoffsFor(tiers: TierCutoffs, segment?: string | null): { medium: number; high: number; critical: number; segment: string | null } {
+  const own = segment === null || segment === undefined ? undefined : tiers.segments?.[segment];
+  return own ? { ...own, segment: segment! } : { medium: tiers.medium, high: tiers.high, critical: tiers.critical, segment: null };
 }
 
 /** Units of every configured indicator (custom ones are not in the built-in registry). */

@@ -8,7 +8,8 @@ import { configuredIndicators, evaluateIndicators, parseDay, readIndicatorValues
 import type { ConfiguredIndicator } from '../indicators/statement.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
-import { driverSentence, topDrivers, type Driver } from './drivers.ts';
+import { accountSegments } from '../sql/tune.ts';
+import { driverSentence, topDrivers, withSegmentThresholds, type Driver } from './drivers.ts';
 import { indicatorRows, type AccountIndicators } from './features.ts';
 import { indicatorContributions, predictRows, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
 import { loadModel, modelForScoring, type StoredModel } from './registry.ts';
@@ -23,22 +24,29 @@ export interface AccountScore {
   readonly missingIndicators: string[];
 }
 
-/** Scores indicator rows with a model (pure). `configured`: definitions that word their own drivers (custom indicators). */
+/**
+ * Scores indicator rows with a model (pure). `configured`: the indicators with their config sections
+ * (custom ones word their own drivers). `segments`: account id → segment, for the segment's own tier
+ * cut-offs (model.tiers.segments) and to name the segment whose thresholds flag a driver's indicator.
+ */
 export function scoreRows(
   model: RadarModel,
   rows: readonly AccountIndicators[],
   indicators: readonly string[],
   tiers: TierCutoffs,
   configured: readonly ConfiguredIndicator[] = [],
+  segments: ReadonlyMap<number, string> = new Map(),
 ): AccountScore[] {
   const byId = new Map(configured.map((item) => [item.definition.id, item]));
   const probabilities = predictRows(model, rows, indicators);
   const scorecard = scorecardRows(model, rows, indicators);
   return rows.map((row, i) => {
     const parts = indicatorContributions(model, row, indicators);
+    const segment = segments.get(row.accountId) ?? null;
     const describe = (id: string) => {
       const index = indicators.indexOf(id);
-      return driverSentence(id, row.values[index] ?? null, row.details[index] ?? {}, byId.get(id));
+      const sentence = driverSentence(id, row.values[index] ?? null, row.details[index] ?? {}, byId.get(id));
+      return withSegmentThresholds(sentence, byId.get(id), segment);
     };
     const used = new Set([...model.plan.indicators, ...model.scorecard.indicators]);
     const missingIndicators = indicators.filter((id, index) => used.has(id) && (row.values[index] === null || row.values[index] === undefined));
@@ -46,7 +54,7 @@ export function scoreRows(
     return {
       accountId: row.accountId,
       probability,
-      tier: tierFor(probability, tiers),
+      tier: tierFor(probability, tiers, segment),
       scorecardProbability: scorecard[i]!,
       drivers: topDrivers(parts, describe, 3),
       missingIndicators,
@@ -105,7 +113,10 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   const scope = { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds } as const;
   const values = options.indicatorSource === 'stored' ? await storedValues(db, scope, new Set(indicators)) : await evaluateIndicators(db, scope);
   const rows = indicatorRows(values, indicators);
-  const scores = scoreRows(stored.model, rows, indicators, config.model.tiers, configured);
+  // Segments matter only when some levels or cut-offs are per segment: skip the read otherwise.
+  const perSegment = config.model.tiers.segments !== undefined || configured.some((item) => item.config.segments !== undefined);
+  const segments = perSegment ? await accountSegments(db, rows.map((row) => row.accountId)) : new Map<number, string>();
+  const scores = scoreRows(stored.model, rows, indicators, config.model.tiers, configured, segments);
   const written = await upsertRiskScores(
     db,
     scores.map(

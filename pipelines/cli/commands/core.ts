@@ -27,7 +27,7 @@ export function registerCoreCommands(program: Command, context: CliContext): voi
   config
     .command('check')
     .argument('[file]', 'config file (default: --config, RADAR_CONFIG or config/radar.yaml)')
-    .option('--data', 'also compare the config with the data in the database (lead days vs the typical billing period)')
+    .option('--data', 'also compare the config with the data in the database (lead days vs the typical billing period; segment names per-segment levels and cut-offs use must exist)')
     .description('Validate a config file; exits 2 naming each bad key and the rule it broke')
     .action(async (file: string | undefined, options: { data?: boolean }) => {
       const { loadConfig } = await import('../../../config/load.ts');
@@ -35,8 +35,18 @@ export function registerCoreCommands(program: Command, context: CliContext): voi
       let typical: Awaited<ReturnType<typeof import('../../../sql/subscriptions.ts').typicalPeriodDays>> | undefined;
       const warnings: string[] = [];
       if (options.data) {
-        const [{ typicalPeriodDays }, { leadDaysWarning }] = await Promise.all([import('../../../sql/subscriptions.ts'), import('../../../models/cadence.ts')]);
-        typical = await typicalPeriodDays(await context.database());
+        const [{ typicalPeriodDays }, { leadDaysWarning }, { listSegments }, { unknownSegmentProblems }, { RadarError }] = await Promise.all([
+          import('../../../sql/subscriptions.ts'),
+          import('../../../models/cadence.ts'),
+          import('../../../sql/report.ts'),
+          import('../../../config/segments.ts'),
+          import('../../errors.ts'),
+        ]);
+        const db = await context.database();
+        // A segment no account has matches nothing: an error naming the key, like any other config error.
+        const problems = unknownSegmentProblems(loaded.config, await listSegments(db));
+        if (problems.length > 0) throw new RadarError('config_invalid', `${loaded.file}: ${problems.length} unknown segment${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`, { file: loaded.file, problems });
+        typical = await typicalPeriodDays(db);
         const warning = leadDaysWarning(loaded.config.leadDays, typical);
         if (warning !== undefined) warnings.push(warning);
       }
