@@ -158,7 +158,7 @@ describeEachBackend('review', (context) => {
     const text = reviewLines(review).join('\n');
     expect(text).toContain('alerts dated 2026-01-01 to 2026-01-31: 5 sent, 2 held out');
     expect(text).toMatch(/^ {2}usageDecline +4 +2 +1 +3 +75\.0% {2}\(customer_fine 1\)$/m);
-    expect(text).toMatch(/^ {2}all +5 +3 +2 +1 {2}66\.7% \(20\.8%–93\.9%\) +50\.0% \(9\.5%–90\.5%\) of 2 +16\.7 \(-44\.6 to 65\.5\) +55 +3\/6 +2 \(customer_fine 1, data_wrong 1\)$/m);
+    expect(text).toMatch(/^ {2}all +5 +3 +2 +0 +1 {2}66\.7% \(20\.8%–93\.9%\) +50\.0% \(9\.5%–90\.5%\) of 2 +16\.7 \(-44\.6 to 65\.5\) +55 +3\/6 +2 \(customer_fine 1, data_wrong 1\)$/m);
   });
 
   it('is empty, not wrong, for a range without alerts', async () => {
