@@ -12,7 +12,9 @@ import { segmentKeys, unknownSegmentProblems } from '../config/segments.ts';
 import { configuredIndicators } from '../indicators/compute.ts';
 import type { Flag } from '../indicators/types.ts';
 import { fitRadarModel, tierFor } from '../models/radar-model.ts';
-import { scoreRows, type AccountScore } from '../models/score.ts';
+import { trainModel } from '../models/registry.ts';
+import { scoreAccounts, scoreRows, type AccountScore } from '../models/score.ts';
+import type { TrainingSet } from '../models/training-set.ts';
 import { registerCoreCommands } from '../pipelines/cli/commands/core.ts';
 import { createContext } from '../pipelines/cli/context.ts';
 import { silentLogger } from '../pipelines/log.ts';
@@ -119,6 +121,35 @@ describeEachBackend('per-segment config in the database', (context) => {
     expect(text).not.toContain('(s&m thresholds)');
   });
 
+  it('scores an account of a segment with its own cut-offs and says whose levels flagged a driver (radar score)', async () => {
+    const { db } = context();
+    const { config } = parseConfig(SEGMENTED);
+    const indicators = configuredIndicators(config).map((item) => item.definition.id);
+    const at = indicators.indexOf('tenure');
+    const flag = (tenure: number): Flag => (tenure <= 180 ? 'critical' : tenure <= 365 ? 'warning' : 'ok');
+    // The same 40 training rows as segmentedScores(), in the shape of a training set over every configured indicator.
+    const rows = Array.from({ length: 40 }, (_, i) => {
+      const tenure = 60 + i * 40;
+      const label = (i % 4 === 0 || tenure < 400 ? 1 : 0) as 0 | 1;
+      return {
+        renewalId: i + 1, accountId: i + 1, renewalDate: '2025-06-01', asOf: '2025-03-03', decidedAt: '2025-06-01T00:00:00Z', outcome: label ? 'churned' : 'renewed', label, arrBeforeCents: 100,
+        values: indicators.map((_, k) => (k === at ? tenure : null)), flags: indicators.map((_, k): Flag => (k === at ? flag(tenure) : 'no-data')), details: indicators.map(() => ({})),
+      };
+    });
+    const trainingSet = { indicators, leadDays: 90, rows, skipped: { notActiveAtAsOf: 0, asOfNotBeforeCutoff: 0 } } as unknown as TrainingSet;
+    await trainModel(db, { config, configVersion: 'segments', asOf: '2025-12-31', promote: true, trainingSet });
+    // Two accounts 600 days into their contract on 2026-01-05, renewing within the horizon: one s&m, one enterprise.
+    const small = await addAccount(db, { externalId: 'score-sm', segment: 's&m', renewalDate: '2026-03-01' });
+    const large = await addAccount(db, { externalId: 'score-ent', segment: 'enterprise', renewalDate: '2026-03-01' });
+    await db.updateTable('accounts').set({ contract_start: '2024-05-15' }).where('account_id', 'in', [small, large]).execute(); // 2024-05-15 + 600 days = 2026-01-05
+    const result = await scoreAccounts(db, { config, asOf: '2026-01-05', accountIds: [small, large] });
+    const byAccount = new Map(result.scores.map((score) => [score.accountId, score]));
+    const expected = segmentedScores();
+    expect(byAccount.get(small)).toMatchObject({ tier: 'critical', drivers: [{ indicator: 'tenure', sentence: 'Customer for 1.6 years (s&m thresholds)' }] });
+    expect(byAccount.get(large)).toMatchObject({ tier: 'high', drivers: [{ indicator: 'tenure', sentence: 'Customer for 1.6 years' }] });
+    expect(byAccount.get(small)!.probability).toBeCloseTo(expected.probability, 6);
+  });
+
   it('radar config check --data rejects a segment no account has, naming the key', async () => {
     const run = async (yaml: string) => {
       const file = join(dir, `radar-${Math.random().toString(36).slice(2)}.yaml`);
@@ -131,10 +162,10 @@ describeEachBackend('per-segment config in the database', (context) => {
       await program.parseAsync(['node', 'radar', 'config', 'check', '--data']);
       return printed;
     };
-    // The database has one account, of segment s&m.
+    // The accounts above are of segments s&m and enterprise.
     expect(await run("model:\n  tiers:\n    segments:\n      's&m': { medium: 0.05, high: 0.1, critical: 0.2 }\n")).toContain(': ok');
     await expect(run('indicators:\n  tenure:\n    segments:\n      smb: { warning: 700, critical: 500 }\n')).rejects.toThrow(
-      /indicators\.tenure\.segments\.smb: no account has segment "smb" \(segments in the data: s&m\)/,
+      /indicators\.tenure\.segments\.smb: no account has segment "smb" \(segments in the data: enterprise, s&m\)/,
     );
     await expect(run('indicators:\n  tenure:\n    segments:\n      smb: { warning: 700, critical: 500 }\n')).rejects.toMatchObject({ code: 'config_invalid' });
   });
