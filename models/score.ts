@@ -8,7 +8,9 @@ import { configuredIndicators, evaluateIndicators, parseDay, readIndicatorValues
 import type { ConfiguredIndicator } from '../indicators/statement.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
+import { listSegments } from '../sql/report.ts';
 import { accountSegments } from '../sql/tune.ts';
+import { unknownSegmentProblems } from '../config/segments.ts';
 import { driverSentence, topDrivers, withSegmentThresholds, type Driver } from './drivers.ts';
 import { indicatorRows, type AccountIndicators } from './features.ts';
 import { indicatorContributions, predictRows, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
@@ -116,6 +118,8 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   // Segments matter only when some levels or cut-offs are per segment: skip the read otherwise.
   const perSegment = config.model.tiers.segments !== undefined || configured.some((item) => item.config.segments !== undefined);
   const segments = perSegment ? await accountSegments(db, rows.map((row) => row.accountId)) : new Map<number, string>();
+  // A per-segment entry whose segment no account has matches nothing: say so on every run (radar config check --data fails on it).
+  if (perSegment) warnings.push(...unknownSegmentProblems(config, await listSegments(db)));
   const scores = scoreRows(stored.model, rows, indicators, config.model.tiers, configured, segments);
   const written = await upsertRiskScores(
     db,

@@ -148,6 +148,12 @@ describeEachBackend('per-segment config in the database', (context) => {
     expect(byAccount.get(small)).toMatchObject({ tier: 'critical', drivers: [{ indicator: 'tenure', sentence: 'Customer for 1.6 years (s&m thresholds)' }] });
     expect(byAccount.get(large)).toMatchObject({ tier: 'high', drivers: [{ indicator: 'tenure', sentence: 'Customer for 1.6 years' }] });
     expect(byAccount.get(small)!.probability).toBeCloseTo(expected.probability, 6);
+    expect(result.warnings).toEqual([]);
+    // A segment no account has: scoring goes on and warns, naming the key.
+    const ghost = parseConfig({ ...SEGMENTED, model: { ...SEGMENTED.model, tiers: { ...SEGMENTED.model.tiers, segments: { ghost: { medium: 0.1, high: 0.2, critical: 0.3 } } } } }).config;
+    const warned = await scoreAccounts(db, { config: ghost, asOf: '2026-01-05', accountIds: [small, large] });
+    expect(warned.warnings).toContain('model.tiers.segments.ghost: no account has segment "ghost" (segments in the data: enterprise, s&m)');
+    expect(warned.scores.find((score) => score.accountId === small)!.tier).toBe('high');
   });
 
   it('radar config check --data rejects a segment no account has, naming the key', async () => {
