@@ -2,7 +2,12 @@
 // and decided renewals, read by sql/review.ts on both backends and summed up by alerts/review.ts.
 import type { Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
-import { reviewAlerts } from '../alerts/review.ts';
+import { Command } from 'commander';
+import { reviewAlerts, type Review } from '../alerts/review.ts';
+import { parseConfig } from '../config/load.ts';
+import { registerReviewCommands } from '../pipelines/cli/commands/review.ts';
+import { createContext } from '../pipelines/cli/context.ts';
+import { silentLogger } from '../pipelines/log.ts';
 import { reviewLines } from '../alerts/review-text.ts';
 import { reportPeriods } from '../pipelines/report/period.ts';
 import { definitions } from '../pipelines/report/view.ts';
@@ -159,6 +164,23 @@ describeEachBackend('review', (context) => {
     expect(text).toContain('alerts dated 2026-01-01 to 2026-01-31: 5 sent, 2 held out');
     expect(text).toMatch(/^ {2}usageDecline +4 +2 +1 +3 +75\.0% {2}\(customer_fine 1\)$/m);
     expect(text).toMatch(/^ {2}all +5 +3 +2 +0 +1 {2}66\.7% \(20\.8%–93\.9%\) +50\.0% \(9\.5%–90\.5%\) of 2 +16\.7 \(-44\.6 to 65\.5\) +55 +3\/6 +2 \(customer_fine 1, data_wrong 1\)$/m);
+  });
+
+  it('radar review prints the same review, as text and as JSON', async () => {
+    const run = async (args: string[], json: boolean) => {
+      let printed = '';
+      const program = new Command('radar').exitOverride();
+      const stdout = { write: (text: string) => ((printed += text), true) } as never;
+      const cli = createContext({ environment: { CI: false } as never, logger: silentLogger, configPath: () => '(defaults)', json: () => json, stdout });
+      registerReviewCommands(program, { ...cli, config: () => parseConfig({}), database: () => Promise.resolve(context().db), close: () => Promise.resolve() });
+      await program.parseAsync(['node', 'radar', 'review', ...args]);
+      return printed;
+    };
+    const data = JSON.parse(await run(['--from', RANGE.from, '--to', RANGE.to], true)) as Review;
+    expect(data.overall).toMatchObject({ alertsSent: 5, heldOut: 2, medianLeadDays: 55 });
+    expect(data.indicators.map((row) => [row.indicator, row.falseAlarms])).toEqual([['usageDecline', 3], ['supportChange', 1], ['paymentDelay', 0]]); // routing.topDrivers 3
+    expect(await run(['--from', RANGE.from, '--to', RANGE.to], false)).toContain('by playbook (holdout: all of it');
+    await expect(run(['--from', '2026-02-01', '--to', '2026-01-01'], false)).rejects.toThrow(/--from \(2026-02-01\) is after --to \(2026-01-01\)/);
   });
 
   it('is empty, not wrong, for a range without alerts', async () => {
