@@ -105,6 +105,8 @@ export interface AccountFilter {
   readonly after?: number;
   readonly externalId?: string;
   readonly limit: number;
+  /** Also read the indicator values of each score's day (default true; the score export needs none). */
+  readonly withIndicators?: boolean;
 }
 
 interface AccountSqlRow {
@@ -148,7 +150,7 @@ export async function apiAccounts(db: Queryable, filter: AccountFilter): Promise
     LIMIT ${filter.limit}`.execute(db);
   const scored = result.rows.filter((row) => row.score_as_of !== null);
   const indicators = new Map<number, ApiIndicatorValue[]>();
-  if (scored.length > 0) {
+  if (scored.length > 0 && filter.withIndicators !== false) {
     const pairs = sql.join(scored.map((row) => sql`(${row.account_id}::bigint, ${row.score_as_of}::date)`));
     const values = await sql<{ account_id: number; indicator: string; value: number | null; flag: string }>`
       SELECT account_id, indicator, value, flag FROM indicator_values
