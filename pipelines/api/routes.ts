@@ -301,7 +301,7 @@ export const routes: readonly Route[] = [
     summary: 'The weekly report as JSON: the view-model the HTML report renders, and its raw figures',
     params: s.weekParams, response: s.weeklyReportSchema,
     async handle({ db, config, params, now }) {
-      const [{ lastCompleteIsoWeek, parseIsoWeek }, { buildWeeklyFigures }, { buildReportView }] = await Promise.all([import('../report/period.ts'), import('../report/build.ts'), import('../report/view.ts')]);
+      const [{ lastCompleteIsoWeek, parseIsoWeek }, { buildWeeklyFigures }, { buildReportView, jsonReportView }] = await Promise.all([import('../report/period.ts'), import('../report/build.ts'), import('../report/view.ts')]);
       const week = params.week === 'latest' ? lastCompleteIsoWeek(dayOf(now)) : params.week;
       try {
         parseIsoWeek(week);
@@ -309,16 +309,14 @@ export const routes: readonly Route[] = [
         throw new ApiProblem(400, 'invalid-request', 'Invalid request', (error as Error).message, [{ path: 'path.week', message: (error as Error).message }]);
       }
       const figures = await buildWeeklyFigures(db, { week, config, now });
-      const view = buildReportView(figures);
       return {
         week,
         from: figures.periods.thisWeek.from,
         to: figures.periods.thisWeek.to,
         generatedAt: figures.generatedAt,
-        // Charts carry an axis formatter for the SVG; the JSON keeps their data.
-        view: { ...view, sections: view.sections.map((section) => ({ ...section, charts: section.charts.map(({ axisLabel: _axis, ...chart }: { axisLabel?: unknown } & (typeof section.charts)[number]) => chart) })) },
+        view: jsonReportView(buildReportView(figures)) as z.input<typeof s.reportViewSchema>,
         figures: JSON.parse(JSON.stringify(figures)) as Record<string, unknown>,
-      } as z.input<typeof s.weeklyReportSchema>;
+      };
     },
   }),
 ];
