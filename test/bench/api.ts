@@ -4,6 +4,7 @@
 // SELECT of the same rows through `pg` at the same concurrency (no HTTP, no validation, no JSON).
 // The load generator is autocannon (the Node.js HTTP benchmarking library: keep-alive connections,
 // HDR-histogram latencies) in its own worker thread, so it does not share the server's event loop.
+// Then `radar export scores` of every account, beside one bare SELECT of the same rows.
 //   BENCH_ACCOUNTS (10000), BENCH_CONNECTIONS (10), BENCH_SECONDS (10 per measurement)
 import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
@@ -12,6 +13,7 @@ import { sql, type Kysely } from 'kysely';
 import { createRenderer } from '../../alerts/render.ts';
 import { startServer } from '../../alerts/serve/server.ts';
 import { createApiHandler } from '../../pipelines/api/handler.ts';
+import { scoreExportLines } from '../../pipelines/export/scores.ts';
 import { encodeCursor } from '../../pipelines/api/routes.ts';
 import { createToken } from '../../pipelines/api/tokens.ts';
 import { createLogger } from '../../pipelines/log.ts';
@@ -88,20 +90,21 @@ async function loadPg(pool: pg.Pool, text: string, values: readonly unknown[]): 
 
 // The rows of the API's account page: each account, its latest score on or before the day (the promoted
 // model's first) and that day's indicator values — the same data sql/api.ts apiAccounts reads, in one SELECT.
-const BARE_SELECT = `
+const bareSelect = (withIndicators: boolean) => `
   SELECT a.account_id, a.external_id, a.name, a.segment, a.arr_cents, a.currency, a.csm_email, a.renewal_date, a.status,
-         s.as_of, s.probability, s.tier, s.model_version, s.drivers, iv.values
+         s.as_of, s.probability, s.tier, s.model_version, s.drivers${withIndicators ? ', iv.values' : ''}
   FROM accounts a
   LEFT JOIN LATERAL (
     SELECT rs.as_of, rs.probability, rs.tier, rs.model_version, rs.drivers
     FROM risk_scores rs LEFT JOIN models m ON m.version = rs.model_version
     WHERE rs.account_id = a.account_id AND rs.as_of <= $1::date
     ORDER BY rs.as_of DESC, m.is_promoted DESC NULLS LAST, rs.scored_at DESC LIMIT 1) s ON true
-  LEFT JOIN LATERAL (
+  ${withIndicators ? `LEFT JOIN LATERAL (
     SELECT json_agg(json_build_object('indicator', v.indicator, 'value', v.value, 'flag', v.flag) ORDER BY v.indicator) AS values
-    FROM indicator_values v WHERE v.account_id = a.account_id AND v.as_of = s.as_of) iv ON true
+    FROM indicator_values v WHERE v.account_id = a.account_id AND v.as_of = s.as_of) iv ON true` : ''}
   WHERE a.account_id > $2 AND ($3::text IS NULL OR a.external_id = $3)
   ORDER BY a.account_id LIMIT $4`;
+const BARE_SELECT = bareSelect(true);
 
 const fmt = (value: number, digits = 1) => value.toFixed(digits);
 
@@ -148,6 +151,16 @@ try {
     console.log(`\n${ACCOUNTS} accounts, ${CONNECTIONS} connections, ${SECONDS} s each; Postgres at ${BENCH_DATABASE_URL.replace(/\/\/[^@]*@/, '//***@')}`);
     printTable(rows);
     console.log('\nAPI ÷ pg: the share of the bare SELECT\'s throughput the API reaches (1.00 = HTTP, auth, validation and JSON cost nothing).');
+
+    // radar export scores as of the day, every account, CSV into a sink; beside one bare SELECT of the same rows (without indicator values).
+    let bytes = 0;
+    const exportStarted = performance.now();
+    for await (const chunk of scoreExportLines(db, { asOf: AS_OF, format: 'csv' })) bytes += chunk.length;
+    const exportSeconds = (performance.now() - exportStarted) / 1000;
+    const selectStarted = performance.now();
+    const all = await pool.query(bareSelect(false), [AS_OF, 0, null, ACCOUNTS + 1]);
+    const selectSeconds = (performance.now() - selectStarted) / 1000;
+    console.log(`\nradar export scores (csv, ${ACCOUNTS} accounts, ${Math.round(bytes / 1024)} KiB): ${fmt(exportSeconds, 2)} s, ${Math.round(ACCOUNTS / exportSeconds)} accounts/s; one bare SELECT of the ${all.rowCount} rows: ${fmt(selectSeconds, 2)} s (export ÷ SELECT time ${fmt(exportSeconds / selectSeconds, 2)})`);
   } finally {
     await server.close();
   }
