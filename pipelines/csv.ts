@@ -32,3 +32,12 @@ export function csvLineOf(record: Readonly<Record<string, Cell>>, columns: reado
   }
   return line;
 }
+
+/**
+ * A text cell safe to open in a spreadsheet: text starting with = + - @ (or a tab or carriage return,
+ * which some spreadsheets skip before reading a formula) is prefixed with ' so it is shown, not run
+ * (OWASP "CSV injection"). Only for exports meant for people's spreadsheets: it changes the text.
+ */
+export function spreadsheetText(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}

@@ -8,7 +8,7 @@ import type { DB, Json } from './schema.ts';
 export type Queryable = Kysely<DB> | Transaction<DB>;
 
 /** Midnight UTC starting a 'YYYY-MM-DD' day, as timestamptz. */
-const startOf = (day: string) => sql`(${day}::date::timestamp AT TIME ZONE 'UTC')`;
+export const startOf = (day: string) => sql`(${day}::date::timestamp AT TIME ZONE 'UTC')`;
 export const endOf = (day: string) => sql`((${day}::date + 1)::timestamp AT TIME ZONE 'UTC')`;
 
 export interface ReportRenewalRow {

@@ -8,6 +8,7 @@ import { createApiHandler } from '../pipelines/api/handler.ts';
 import { createToken } from '../pipelines/api/tokens.ts';
 import type { Scope } from '../pipelines/api/schemas.ts';
 import { createLogger } from '../pipelines/log.ts';
+import { recordOutcomes } from '../sql/alerts.ts';
 import type { DB } from '../sql/schema.ts';
 import { addAccount, addScore, DRIVERS, resetAlertTables, testConfig } from './alerts-fixtures.ts';
 
@@ -90,7 +91,8 @@ export async function startApiServer(db: Kysely<DB>, api: Partial<{ rateLimitPer
     },
   });
   const logger = createLogger({ level: 'info', destination: sink });
-  const config = testConfig().config.server;
+  const radarConfig = testConfig().config;
+  const config = radarConfig.server;
   const serverConfig = { ...config, port: 0, host: '127.0.0.1', api: { ...config.api, ...api } };
   const server = await startServer({
     db,
@@ -100,7 +102,7 @@ export async function startApiServer(db: Kysely<DB>, api: Partial<{ rateLimitPer
     renderer: createRenderer(),
     logger,
     now: () => NOW,
-    api: ({ refresh }) => createApiHandler({ db, server: serverConfig, logger, now: () => NOW, changed: refresh }),
+    api: ({ refresh }) => createApiHandler({ db, server: serverConfig, config: radarConfig, logger, now: () => NOW, changed: refresh }),
   });
   return {
     server,
@@ -114,4 +116,49 @@ export async function startApiServer(db: Kysely<DB>, api: Partial<{ rateLimitPer
 
 export async function tokenFor(db: Kysely<DB>, name: string, scopes: readonly Scope[]): Promise<string> {
   return (await createToken(db, { name, scopes, now: NOW })).token;
+}
+
+/**
+ * Decided renewals behind /api/v1/outcomes and /save-rate, linked by the real `radar outcomes` step
+ * (recordOutcomes), on top of seedApiWorld (whose alerts have no renewal and stay unlinked):
+ *   O1 alerted (medium 01-05, high 01-12; 2 tasks, 1 done) renewed   2026-01-20
+ *   O2 alerted critical                                   churned   2026-02-10
+ *   O3 alerted medium                                     expanded  2026-04-15
+ *   O4 holdout high                                       churned   2026-01-25
+ *   O5 holdout medium                                     renewed   2026-02-05
+ *   O6 alerted high                                       downgraded 2026-02-20
+ *   O7 alert failed (never delivered)                     renewed   2026-01-22 — not a case
+ */
+export async function seedOutcomes(db: Kysely<DB>): Promise<Record<'O1' | 'O2' | 'O3' | 'O4' | 'O5' | 'O6' | 'O7', number>> {
+  const plan = [
+    ['O1', [['2026-01-05', 'medium'], ['2026-01-12', 'high']], 'alerted', 'renewed', '2026-01-20', 'lee@vendor.example'],
+    ['O2', [['2026-01-20', 'critical']], 'alerted', 'churned', '2026-02-10', 'dana@vendor.example'],
+    ['O3', [['2026-03-01', 'medium']], 'alerted', 'expanded', '2026-04-15', 'dana@vendor.example'],
+    ['O4', [['2026-01-02', 'high']], 'holdout', 'churned', '2026-01-25', 'dana@vendor.example'],
+    ['O5', [['2026-01-10', 'medium']], 'holdout', 'renewed', '2026-02-05', 'dana@vendor.example'],
+    ['O6', [['2026-01-30', 'high']], 'alerted', 'downgraded', '2026-02-20', 'dana@vendor.example'],
+    ['O7', [['2026-01-03', 'high']], 'failed', 'renewed', '2026-01-22', 'dana@vendor.example'],
+  ] as const;
+  const renewals: Record<string, number> = {};
+  for (const [name, alerts, group, outcome, decided, csm] of plan) {
+    const accountId = await addAccount(db, { externalId: name, name: `${name} Ltd`, csmEmail: csm, arrCents: 1_000_000 });
+    for (const [asOf, tier] of alerts) {
+      const alertId = await addAlert(db, accountId, `risk:${name}:${asOf}`, tier, 0.5, asOf);
+      if (group !== 'alerted') await db.updateTable('alerts').set(group === 'holdout' ? { status: 'holdout', is_holdout: true } : { status: 'failed' }).where('alert_id', '=', alertId).execute();
+      if (name === 'O1' && tier === 'high') {
+        const done = await addTask(db, alertId, accountId, 'Call the sponsor', csm, '2026-01-14');
+        await addTask(db, alertId, accountId, 'Review usage', csm, '2026-01-16');
+        await db.updateTable('tasks').set({ status: 'done', completed_at: new Date('2026-01-13T10:00:00Z'), completed_by: 'ULEE' }).where('task_id', '=', done).execute();
+      }
+    }
+    const arrAfter = outcome === 'churned' ? 0 : outcome === 'downgraded' ? 600_000 : outcome === 'expanded' ? 1_500_000 : 1_000_000;
+    const row = await db
+      .insertInto('renewals')
+      .values({ account_id: accountId, renewal_date: decided, outcome, arr_before_cents: 1_000_000, arr_after_cents: arrAfter, decided_at: new Date(`${decided}T15:00:00Z`) })
+      .returning('renewal_id')
+      .executeTakeFirstOrThrow();
+    renewals[name] = row.renewal_id;
+  }
+  await recordOutcomes(db, new Date('2026-06-01T00:00:00Z'), NOW);
+  return renewals as Record<'O1' | 'O2' | 'O3' | 'O4' | 'O5' | 'O6' | 'O7', number>;
 }

@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { routes } from '../pipelines/api/routes.ts';
-import { seedApiWorld, startApiServer, tokenFor, type ApiServer, type ApiWorld } from './api-fixtures.ts';
+import { seedApiWorld, seedOutcomes, startApiServer, tokenFor, type ApiServer, type ApiWorld } from './api-fixtures.ts';
 import { describeEachBackend } from './support/database.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
@@ -28,6 +28,7 @@ describeEachBackend('OpenAPI document', (context) => {
   beforeAll(async () => {
     const { db } = context();
     world = await seedApiWorld(db);
+    await seedOutcomes(db);
     token = await tokenFor(db, 'crm-sync', ['read', 'tasks:write', 'alerts:write']);
     api = await startApiServer(db);
     const served = await fetch(`${api.server.url}/api/v1/openapi.json`);
@@ -72,6 +73,9 @@ describeEachBackend('OpenAPI document', (context) => {
       'GET /api/v1/tasks/{id}': { url: `/api/v1/tasks/${world.tasks.acmeCall}` },
       'POST /api/v1/tasks/{id}/complete': { url: `/api/v1/tasks/${world.tasks.acmeCall}/complete`, body: { note: 'done' } },
       'POST /api/v1/alerts/{id}/snooze': { url: `/api/v1/alerts/${world.alerts.beta}/snooze`, body: {} },
+      'GET /api/v1/outcomes': { url: '/api/v1/outcomes?limit=3' },
+      'GET /api/v1/save-rate': { url: '/api/v1/save-rate?byTier=true' },
+      'GET /api/v1/reports/weekly/{week}': { url: '/api/v1/reports/weekly/2026-W04' },
       'POST /api/v1/alerts/{id}/not-a-risk': { url: `/api/v1/alerts/${world.alerts.acme}/not-a-risk`, body: { reason: 'customer_fine', note: 'sponsor confirmed' } },
     };
     expect(Object.keys(calls).sort()).toEqual(routes.map((route) => `${route.method} ${route.path}`).sort());

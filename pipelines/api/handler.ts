@@ -9,6 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import type { z } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import { BodyTooLarge, readBody } from '../../alerts/serve/server.ts';
+import type { RadarConfig } from '../../config/schema.ts';
 import type { ServerConfig } from '../../config/server.ts';
 import { apiTokenByHash, appliedMigrations, touchApiToken, type ApiTokenRow } from '../../sql/api.ts';
 import { readMigrations } from '../../sql/migrate.ts';
@@ -22,6 +23,8 @@ import { hashToken } from './tokens.ts';
 export interface ApiOptions {
   readonly db: Kysely<DB>;
   readonly server: Pick<ServerConfig, 'api' | 'bodyLimitBytes'>;
+  /** The whole config, for the routes that compute (the weekly report). */
+  readonly config: RadarConfig;
   readonly logger: Logger;
   readonly now?: () => Date;
   /** Called after a write changed an alert (or one of its tasks), to re-render its Slack message. */
@@ -172,7 +175,7 @@ export function createApiHandler(options: ApiOptions): ApiHandler {
       if (!parsed.success) throw invalid(parsed.error, 'body');
       body = parsed.data;
     }
-    const result = await route.handle({ query: query.data, params: params.data, body, db, now: at, token, maxPageSize: config.maxPageSize, changed: options.changed ?? (() => undefined) });
+    const result = await route.handle({ query: query.data, params: params.data, body, db, config: options.config, now: at, token, maxPageSize: config.maxPageSize, changed: options.changed ?? (() => undefined) });
     // The response schema is checked too: a row the schema does not describe is a bug, not an answer.
     const checked = route.response.safeParse(result);
     if (!checked.success) {

@@ -5,8 +5,12 @@ import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { completeTaskOnce, markNotRiskOnce, snoozeAlertOnce } from '../../alerts/serve/act.ts';
 import { dayOf } from '../../alerts/dates.ts';
+import type { OutcomeReport } from '../../alerts/outcomes.ts';
 import { accountIdByExternalId, apiAccountHistory, apiAccounts, apiAlerts, apiTasks, type ApiAccountRow, type ApiAlertRow, type ApiTaskRow, type ApiTokenRow } from '../../sql/api.ts';
+import { outcomeCases, type OutcomeCaseRow } from '../../sql/api-outcomes.ts';
 import type { DB } from '../../sql/schema.ts';
+import type { RadarConfig } from '../../config/schema.ts';
+import { saveRates, type SaveRateInterval } from './save-rate.ts';
 import * as s from './schemas.ts';
 
 export class ApiProblem extends Error {
@@ -26,6 +30,7 @@ export interface RouteContext<Q, P, B> {
   readonly params: P;
   readonly body: B;
   readonly db: Kysely<DB>;
+  readonly config: RadarConfig;
   readonly now: Date;
   readonly token: ApiTokenRow;
   readonly maxPageSize: number;
@@ -125,6 +130,17 @@ function task(row: ApiTaskRow): z.input<typeof s.taskSchema> {
     note: row.note, completedAt: iso(row.completedAt), completedBy: row.completedBy,
   };
 }
+
+function outcome(row: OutcomeCaseRow): z.input<typeof s.outcomeSchema> {
+  return {
+    renewalId: row.renewalId, account: row.externalId, accountName: row.name, segment: row.segment, csmEmail: row.csmEmail, renewalDate: row.renewalDate,
+    decidedAt: row.decidedAt.toISOString(), renewalOutcome: row.renewalOutcome as z.input<typeof s.outcomeSchema>['renewalOutcome'],
+    outcome: row.outcome as z.input<typeof s.outcomeSchema>['outcome'], group: row.holdout ? 'holdout' : 'alerted', tier: row.tier as z.input<typeof s.outcomeSchema>['tier'],
+    arrBeforeCents: row.arrBeforeCents, arrAfterCents: row.arrAfterCents, alerts: row.alerts, firstAlertOn: row.firstAlertOn, tasks: { total: row.tasksTotal, done: row.tasksDone },
+  };
+}
+
+const proportion = (group: OutcomeReport['treated']) => ({ decided: group.total, saved: group.successes, downgraded: group.downgraded, lost: group.lost, rate: group.rate, low: group.low, high: group.high });
 
 const notFound = (what: string) => new ApiProblem(404, 'not-found', 'Not found', `${what} does not exist`);
 
@@ -249,6 +265,58 @@ export const routes: readonly Route[] = [
       const { outcome } = await markNotRiskOnce(db, { key: `api:not_a_risk:${params.id}`, by: actorName(token), now }, params.id, { reason: body.reason, note: body.note?.trim() || null });
       if (outcome === 'recorded') changed(params.id);
       return { alert: alert(await oneAlert(db, params.id)), changed: outcome === 'recorded' };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/outcomes', operationId: 'listOutcomes', scope: 'read', etag: true,
+    summary: 'Decided renewals of alerted and held-out accounts (linked by radar outcomes), by renewal id',
+    query: s.outcomesQuery, response: s.outcomePageSchema,
+    async handle({ db, query, maxPageSize }) {
+      const size = pageSize(query.limit, maxPageSize);
+      const after = decodeCursor(query.cursor);
+      const { limit: _limit, cursor: _cursor, ...filter } = query;
+      const rows = await outcomeCases(db, { ...filter, ...(after !== undefined ? { after } : {}), limit: size + 1 });
+      const page = paged(rows, size, (row) => row.renewalId);
+      return { items: page.rows.map(outcome), nextCursor: page.nextCursor };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/save-rate', operationId: 'getSaveRates', scope: 'read', etag: true,
+    summary: 'Save rate of alerted accounts vs the holdout, with 95 % intervals and the lift, per period (and tier)',
+    query: s.saveRateQuery, response: s.saveRatesSchema,
+    async handle({ db, query }) {
+      const interval: SaveRateInterval = query.interval ?? 'quarter';
+      const cases = await outcomeCases(db, { from: query.from, to: query.to, csm: query.csm });
+      const groups = saveRates(cases, { interval, byTier: query.byTier === 'true', from: query.from, to: query.to });
+      return {
+        interval,
+        items: groups.map(({ period, tier, report }) => ({
+          period, tier: tier as z.input<typeof s.saveRateRowSchema>['tier'], alerted: proportion(report.treated), holdout: proportion(report.control), lift: report.lift, tasks: report.tasks,
+        })),
+      };
+    },
+  }),
+  route({
+    method: 'GET', path: '/api/v1/reports/weekly/{week}', operationId: 'getWeeklyReport', scope: 'read',
+    summary: 'The weekly report as JSON: the view-model the HTML report renders, and its raw figures',
+    params: s.weekParams, response: s.weeklyReportSchema,
+    async handle({ db, config, params, now }) {
+      const [{ lastCompleteIsoWeek, parseIsoWeek }, { buildWeeklyFigures }, { buildReportView, jsonReportView }] = await Promise.all([import('../report/period.ts'), import('../report/build.ts'), import('../report/view.ts')]);
+      const week = params.week === 'latest' ? lastCompleteIsoWeek(dayOf(now)) : params.week;
+      try {
+        parseIsoWeek(week);
+      } catch (error) {
+        throw new ApiProblem(400, 'invalid-request', 'Invalid request', (error as Error).message, [{ path: 'path.week', message: (error as Error).message }]);
+      }
+      const figures = await buildWeeklyFigures(db, { week, config, now });
+      return {
+        week,
+        from: figures.periods.thisWeek.from,
+        to: figures.periods.thisWeek.to,
+        generatedAt: figures.generatedAt,
+        view: jsonReportView(buildReportView(figures)) as z.input<typeof s.reportViewSchema>,
+        figures: JSON.parse(JSON.stringify(figures)) as Record<string, unknown>,
+      };
     },
   }),
 ];

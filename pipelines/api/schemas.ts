@@ -131,3 +131,141 @@ export const taskWriteSchema = z.object({ task: taskSchema, changed: z.boolean()
 export const alertWriteSchema = z.object({ alert: alertSchema, changed: z.boolean() }).meta({ id: 'AlertWrite' });
 
 export const healthSchema = z.object({ ok: z.boolean(), database: z.boolean(), migrations: z.object({ expected: z.number().int(), applied: z.number().int(), pending: z.array(z.string()) }) }).meta({ id: 'Readiness' });
+
+// ---- Outcomes and save rates ------------------------------------------------------------------
+
+const GROUPS = ['alerted', 'holdout'] as const;
+const ALERT_OUTCOMES = ['saved', 'lost', 'downgraded'] as const;
+
+export const outcomeSchema = z
+  .object({
+    renewalId: z.number().int(),
+    account: z.string().meta({ description: "The account's external id." }),
+    accountName: z.string(),
+    segment: z.string(),
+    csmEmail: z.string().nullable(),
+    renewalDate: day,
+    decidedAt: instant,
+    renewalOutcome: z.enum(['renewed', 'churned', 'downgraded', 'expanded']),
+    outcome: z.enum(ALERT_OUTCOMES).meta({ description: 'renewed or expanded = saved, churned = lost.' }),
+    group: z.enum(GROUPS).meta({ description: 'alerted: at least one delivered risk alert; holdout: only holdout alerts (the control group).' }),
+    tier: z.enum(TIERS).nullable().meta({ description: 'The highest tier among the linked alerts.' }),
+    arrBeforeCents: z.number().int(),
+    arrAfterCents: z.number().int(),
+    alerts: z.number().int().meta({ description: 'Risk alerts linked to this renewal.' }),
+    firstAlertOn: day,
+    tasks: z.object({ total: z.number().int(), done: z.number().int() }),
+  })
+  .meta({ id: 'Outcome', description: 'The decided renewal of an alerted (or held-out) account.' });
+
+export const outcomePageSchema = page(outcomeSchema, 'OutcomePage');
+
+export const outcomesQuery = z
+  .object({
+    from: day.optional().meta({ description: 'Decided on or after this day (UTC).' }),
+    to: day.optional().meta({ description: 'Decided on or before this day (UTC).' }),
+    outcome: z.enum(ALERT_OUTCOMES).optional(),
+    group: z.enum(GROUPS).optional(),
+    tier,
+    csm,
+    limit,
+    cursor,
+  })
+  .strict();
+
+const rate = z.number().min(0).max(1).nullable();
+const proportionSchema = z
+  .object({
+    decided: z.number().int(),
+    saved: z.number().int(),
+    downgraded: z.number().int(),
+    lost: z.number().int(),
+    rate: rate.meta({ description: 'saved ÷ decided; null when nothing was decided.' }),
+    low: rate.meta({ description: '95 % Wilson interval, low end.' }),
+    high: rate,
+  })
+  .meta({ id: 'SaveRate' });
+
+export const saveRateRowSchema = z
+  .object({
+    period: z.object({ label: z.string().meta({ description: "'all', '2026-Q1' or '2026-01'." }), from: day.nullable(), to: day.nullable() }),
+    tier: z.enum(TIERS).nullable().meta({ description: 'With byTier=true; else null.' }),
+    alerted: proportionSchema,
+    holdout: proportionSchema,
+    lift: z
+      .object({ estimate: z.number().nullable(), low: z.number().nullable(), high: z.number().nullable(), method: z.string() })
+      .meta({ description: 'alerted − holdout save rate with its 95 % interval; null without decided accounts in both groups.' }),
+    tasks: z.object({ total: z.number().int(), done: z.number().int(), savedWithTaskDone: z.number().int() }).meta({ description: 'Playbook tasks of the alerted group.' }),
+  })
+  .meta({ id: 'SaveRateRow' });
+
+export const saveRatesSchema = z.object({ interval: z.enum(['all', 'quarter', 'month']), items: z.array(saveRateRowSchema) }).meta({ id: 'SaveRates' });
+
+export const saveRateQuery = z
+  .object({
+    from: day.optional().meta({ description: 'Renewals decided on or after this day (UTC).' }),
+    to: day.optional().meta({ description: 'Renewals decided on or before this day (UTC).' }),
+    interval: z.enum(['all', 'quarter', 'month']).optional().meta({ description: 'One row per calendar quarter (default), month, or one for all.' }),
+    byTier: z.enum(['true', 'false']).optional().meta({ description: 'Split each period by the highest alert tier.' }),
+    csm,
+  })
+  .strict();
+
+// ---- The weekly report ------------------------------------------------------------------------
+
+const chartDatum = z.object({ label: z.string(), value: z.number().nullable().meta({ description: 'null = no data (a gap, never 0).' }), display: z.string() });
+const chartSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('line'), id: z.string(), title: z.string(), points: z.array(chartDatum) }),
+    z.object({ kind: z.literal('bars'), id: z.string(), title: z.string(), bars: z.array(chartDatum) }),
+    z.object({
+      kind: z.literal('calibration'),
+      id: z.string(),
+      title: z.string(),
+      bins: z.array(z.object({ bin: z.number().int(), count: z.number().int(), minPredicted: z.number(), maxPredicted: z.number(), meanPredicted: z.number(), observedRate: z.number() })),
+    }),
+    z.object({
+      kind: z.literal('intervals'),
+      id: z.string(),
+      title: z.string(),
+      rows: z.array(z.object({ label: z.string(), low: z.number(), high: z.number(), expected: z.number(), actual: z.number().nullable(), display: z.string() })),
+    }),
+  ])
+  .meta({ id: 'ReportChart' });
+
+const tableSchema = z
+  .object({
+    id: z.string(),
+    caption: z.string(),
+    columns: z.array(z.string()),
+    rows: z.array(z.object({ key: z.string().meta({ description: "Stable id of the row, e.g. 'renewals.grr'." }), cells: z.array(z.string()), flagged: z.boolean().optional() })),
+    empty: z.string().optional().meta({ description: 'Shown instead of the table when it has no rows.' }),
+  })
+  .meta({ id: 'ReportTable' });
+
+export const reportViewSchema = z
+  .object({
+    title: z.string(),
+    subtitle: z.string(),
+    headline: z.array(z.object({ label: z.string(), value: z.string() })),
+    sections: z.array(z.object({ id: z.string(), title: z.string(), definitions: z.array(z.string()), tables: z.array(tableSchema), charts: z.array(chartSchema) })),
+  })
+  .meta({ id: 'ReportView', description: 'The view-model the HTML report renders: every figure formatted, in tables and charts.' });
+
+export const weeklyReportSchema = z
+  .object({
+    week: z.string(),
+    from: day,
+    to: day,
+    generatedAt: instant,
+    view: reportViewSchema,
+    figures: z.record(z.string(), z.unknown()).meta({ description: 'The raw figures behind the view, as `radar report weekly --format json` writes them (money in integer cents, rates 0–1).' }),
+  })
+  .meta({ id: 'WeeklyReport' });
+
+export const weekParams = z.object({
+  week: z
+    .string()
+    .regex(/^(latest|\d{4}-W\d{2})$/)
+    .meta({ description: "'latest' (the last complete ISO week) or an ISO week such as 2026-W02." }),
+});

@@ -13,6 +13,7 @@ import type { CliContext } from './context.ts';
 import { registerAlertCommands } from './commands/alerts.ts';
 import { registerCoreCommands } from './commands/core.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerExportCommands } from './commands/export.ts';
 import { registerForecastCommands } from './commands/forecast.ts';
 import { registerIndicatorCommands } from './commands/indicators.ts';
 import { registerIngestCommands } from './commands/ingest.ts';
@@ -41,6 +42,7 @@ const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
   registerReviewCommands,
   registerTokenCommands,
   registerForecastCommands,
+  registerExportCommands,
 ];
 
 interface GlobalOptions {

@@ -350,3 +350,24 @@ export function buildReportView(figures: WeeklyFigures): ReportView {
     sections,
   };
 }
+
+/** A chart as data: every field but the axis formatter the SVG renderer calls. */
+export type JsonChart = ViewChart extends infer C ? (C extends unknown ? Omit<C, 'axisLabel'> : never) : never;
+export type JsonReportView = Omit<ReportView, 'sections'> & { readonly sections: readonly (Omit<ViewSection, 'charts'> & { readonly charts: readonly JsonChart[] })[] };
+
+/** The view-model as JSON (the REST API's weekly report): the same tables and chart data, without functions. */
+export function jsonReportView(view: ReportView): JsonReportView {
+  return {
+    ...view,
+    sections: view.sections.map((section) => ({
+      ...section,
+      charts: section.charts.map((chart): JsonChart => {
+        if (chart.kind === 'line' || chart.kind === 'bars' || chart.kind === 'intervals') {
+          const { axisLabel: _axisLabel, ...data } = chart;
+          return data;
+        }
+        return chart;
+      }),
+    })),
+  };
+}

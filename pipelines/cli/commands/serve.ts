@@ -39,7 +39,7 @@ export function registerServeCommands(program: Command, context: CliContext): vo
         db,
         server: serverConfig,
         signingSecret,
-        api: ({ refresh }) => createApiHandler({ db, server: serverConfig, logger: context.logger, changed: refresh }),
+        api: ({ refresh }) => createApiHandler({ db, server: serverConfig, config: loaded.config, logger: context.logger, changed: refresh }),
         slack: token ? createInteractivityApi({ token, slackApiUrl: context.environment.SLACK_API_URL }) : null,
         renderer: rendererFor(loaded.config, loaded.baseDir),
         logger: context.logger,
