@@ -8,6 +8,7 @@ import { configuredIndicators, evaluateIndicators, parseDay, readIndicatorValues
 import type { ConfiguredIndicator } from '../indicators/statement.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
+import { recordTierChanges } from '../sql/webhooks.ts';
 import { driverSentence, topDrivers, type Driver } from './drivers.ts';
 import { indicatorRows, type AccountIndicators } from './features.ts';
 import { indicatorContributions, predictRows, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
@@ -106,21 +107,25 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   const values = options.indicatorSource === 'stored' ? await storedValues(db, scope, new Set(indicators)) : await evaluateIndicators(db, scope);
   const rows = indicatorRows(values, indicators);
   const scores = scoreRows(stored.model, rows, indicators, config.model.tiers, configured);
-  const written = await upsertRiskScores(
-    db,
-    scores.map(
-      (score): RiskScoreRow => ({
-        accountId: score.accountId,
-        asOf,
-        modelVersion: stored.version,
-        probability: score.probability,
-        tier: score.tier,
-        drivers: score.drivers.map((driver) => ({ ...driver })),
-        missingIndicators: score.missingIndicators,
-        scorecardProbability: score.scorecardProbability,
-      }),
-    ),
+  // The scores and their tier.changed webhook events (docs/api.md#webhooks) commit together.
+  const rowsToWrite = scores.map(
+    (score): RiskScoreRow => ({
+      accountId: score.accountId,
+      asOf,
+      modelVersion: stored.version,
+      probability: score.probability,
+      tier: score.tier,
+      drivers: score.drivers.map((driver) => ({ ...driver })),
+      missingIndicators: score.missingIndicators,
+      scorecardProbability: score.scorecardProbability,
+    }),
   );
+  // The scores and their tier.changed webhook events (docs/api.md#webhooks) commit together.
+  const written = await db.transaction().execute(async (trx) => {
+    const count = await upsertRiskScores(trx, rowsToWrite);
+    await recordTierChanges(trx, config.webhooks, { asOf, modelVersion: stored.version, accountIds: options.accountIds });
+    return count;
+  });
   const tiers = Object.fromEntries(TIERS.map((tier) => [tier, scores.filter((score) => score.tier === tier).length])) as Record<Tier, number>;
   return {
     asOf,

@@ -89,7 +89,7 @@ describeWithRedis(
       const daily = await waitForJobs(DAYS.map((day) => `daily/${day}`));
       const job = await daily.getJob(`daily/${DAYS[1]}`);
       expect(await job!.getState()).toBe('completed');
-      expect((job!.returnvalue as { steps: Array<{ step: string; ms: number }> }).steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'alerts', 'escalations', 'forecast']);
+      expect((job!.returnvalue as { steps: Array<{ step: string; ms: number }> }).steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'alerts', 'escalations', 'forecast', 'webhooks']);
       await daily.obliterate({ force: true });
       await daily.close();
       expect(await stopRadar(child)).toBe(0);

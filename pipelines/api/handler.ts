@@ -13,6 +13,7 @@ import type { ServerConfig } from '../../config/server.ts';
 import { apiTokenByHash, appliedMigrations, touchApiToken, type ApiTokenRow } from '../../sql/api.ts';
 import { readMigrations } from '../../sql/migrate.ts';
 import type { DB } from '../../sql/schema.ts';
+import type { WebhookSubscriber } from '../../sql/webhooks.ts';
 import type { Logger } from '../log.ts';
 import { openApiDocument } from './openapi.ts';
 import { createRateLimiter } from './rate-limit.ts';
@@ -26,6 +27,8 @@ export interface ApiOptions {
   readonly now?: () => Date;
   /** Called after a write changed an alert (or one of its tasks), to re-render its Slack message. */
   readonly changed?: (alertId: number) => void;
+  /** Webhook endpoints (config `webhooks`) a task completed through the API is announced to. */
+  readonly webhooks?: readonly WebhookSubscriber[];
 }
 
 /** Answers the request and returns true when the path is the API's; false leaves it to the caller. */
@@ -172,7 +175,7 @@ export function createApiHandler(options: ApiOptions): ApiHandler {
       if (!parsed.success) throw invalid(parsed.error, 'body');
       body = parsed.data;
     }
-    const result = await route.handle({ query: query.data, params: params.data, body, db, now: at, token, maxPageSize: config.maxPageSize, changed: options.changed ?? (() => undefined) });
+    const result = await route.handle({ query: query.data, params: params.data, body, db, now: at, token, maxPageSize: config.maxPageSize, changed: options.changed ?? (() => undefined), webhooks: options.webhooks ?? [] });
     // The response schema is checked too: a row the schema does not describe is a bug, not an answer.
     const checked = route.response.safeParse(result);
     if (!checked.success) {

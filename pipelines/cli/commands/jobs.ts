@@ -31,6 +31,8 @@ function describeStep(record: StepRecord): string {
       return `${r.escalated} tasks escalated`;
     case 'forecast':
       return `${r.made} forecasts stored (${(r.periods as string[]).join(', ')})`;
+    case 'webhooks':
+      return `${r.delivered} webhook events delivered, ${r.retrying} to retry, ${r.dead} dead-lettered${(r.withoutSecret as string[]).length ? `; no secret for ${(r.withoutSecret as string[]).join(', ')}` : ''}`;
   }
 }
 
