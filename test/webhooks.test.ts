@@ -3,13 +3,14 @@
 // before it succeeds (every event arrives once, signatures verify, per-account order holds), the
 // dead-letter list with `radar status`'s lines and replays, and two deliverers never sending one event twice.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { completeTaskOnce } from '../alerts/serve/act.ts';
 import { runAlerts } from '../alerts/run.ts';
 import { nextAttemptAt, retryDelayMs } from '../alerts/webhooks/backoff.ts';
 import { deliverWebhooks, type WebhookDeliveryOptions } from '../alerts/webhooks/deliver.ts';
-import { secretKey } from '../alerts/webhooks/sign.ts';
+import { secretKey, signatureHeaders } from '../alerts/webhooks/sign.ts';
 import { ConfigError } from '../config/errors.ts';
 import { parseConfig } from '../config/load.ts';
 import type { WebhookEndpoint } from '../config/webhooks.ts';
@@ -27,7 +28,7 @@ import {
 } from '../sql/webhooks.ts';
 import { addAccount, addScore, DRIVERS, MODEL, resetAlertTables, runOptions } from './alerts-fixtures.ts';
 import { describeEachBackend } from './support/database.ts';
-import { SECRETS, startReceiver, webhookConfig, type Receiver } from './webhooks-fixtures.ts';
+import { SECRETS, startReceiver, verifyStandardWebhook, webhookConfig, type Receiver } from './webhooks-fixtures.ts';
 
 const expectedId = (type: string, key: string) => `evt_${createHash('sha256').update(`${type}:${key}`).digest('hex').slice(0, 32)}`;
 
@@ -54,6 +55,15 @@ describe('webhook retry schedule and secrets', () => {
     expect(nextAttemptAt(now, 1, retry, 300)?.toISOString()).toBe('2026-01-15T12:05:00.000Z'); // Retry-After: 300 is later
     expect(nextAttemptAt(now, 1, retry, 1e9)?.toISOString()).toBe('2026-01-15T18:00:00.000Z'); // capped at maxDelaySeconds
     expect(nextAttemptAt(now, 10, retry)).toBeUndefined();
+  });
+
+  it('signs the example in docs/api.md as it shows', () => {
+    const docs = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
+    const example = /webhook-id: (\S+)\nwebhook-timestamp: (\d+)\nwebhook-signature: (\S+)\n\n(\{.*\})\n/.exec(docs)!;
+    const secret = /secret\n`(whsec_[^`]+)`/.exec(docs)![1]!;
+    const [, id, timestamp, signature, body] = example;
+    expect(signatureHeaders(secretKey(secret, 'DOCS'), id!, Number(timestamp), body!)['webhook-signature']).toBe(signature);
+    expect(verifyStandardWebhook(secret, { id: id!, timestamp: timestamp!, signature: signature! }, body!)).toBe(true);
   });
 
   it('accepts only whsec_ secrets of 24 to 64 bytes, naming the variable and never the value', () => {
