@@ -14,6 +14,7 @@ import { secretKey, signatureHeaders } from '../alerts/webhooks/sign.ts';
 import { ConfigError } from '../config/errors.ts';
 import { parseConfig } from '../config/load.ts';
 import type { WebhookEndpoint } from '../config/webhooks.ts';
+import { plannedSchedules } from '../pipelines/jobs/catalog.ts';
 import { formatStatus, type RadarStatus } from '../pipelines/jobs/status.ts';
 import { silentLogger } from '../pipelines/log.ts';
 import type { DB } from '../sql/schema.ts';
@@ -97,6 +98,10 @@ describe('webhook retry schedule and secrets', () => {
     const loaded = parseConfig({ webhooks: [twice, { ...twice, id: 'crm', preset: 'crm' }] });
     expect(loaded.config.webhooks.map((endpoint) => endpoint.events)).toEqual([['tier.changed', 'alert.created', 'task.completed', 'renewal.decided', 'forecast.published'], ['tier.changed']]);
     expect(loaded.config.webhooks[0]!.retry).toEqual({ maxAttempts: 10, firstDelaySeconds: 60, maxDelaySeconds: 21_600 });
+    // The outbox job is scheduled (every 5 minutes) only when endpoints are configured.
+    const webhookJobs = (config: typeof loaded.config) => plannedSchedules(config).filter((entry) => entry.job === 'webhooks');
+    expect(webhookJobs(loaded.config)).toEqual([{ job: 'webhooks', schedulerId: 'webhooks', cron: '*/5 * * * *', data: {} }]);
+    expect(webhookJobs(parseConfig({}).config)).toEqual([]);
   });
 });
 

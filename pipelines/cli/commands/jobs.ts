@@ -117,7 +117,7 @@ export function registerJobCommands(program: Command, context: CliContext, optio
   program
     .command('worker')
     .description('Process scheduled and queued jobs until SIGTERM/SIGINT (needs REDIS_URL); run as many as the load needs')
-    .option('--queues <list>', 'comma-separated queues to process (default: all): ingest, daily, escalations, weekly-report')
+    .option('--queues <list>', 'comma-separated queues to process (default: all): ingest, daily, escalations, weekly-report, webhooks')
     .option('--concurrency <n>', 'jobs at once per queue in this process', '1')
     .action(async (flags: { queues?: string; concurrency: string }) => {
       const [{ parseQueueList }, { startWorkers }, { depsFromContext }] = await Promise.all([import('../../jobs/queues.ts'), import('../../jobs/worker.ts'), import('../shell.ts')]);
