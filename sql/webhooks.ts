@@ -212,9 +212,7 @@ export async function claimDue(db: Kysely<DB>, options: { endpointIds: readonly 
         WHERE o.status = 'pending'
           AND o.endpoint_id IN (SELECT value FROM jsonb_array_elements_text(${JSON.stringify(options.endpointIds)}::jsonb))
           AND o.next_attempt_at <= ${options.now}::timestamptz
-          AND NOT EXISTS (
-            SELECT 1 FROM webhook_outbox e
-            WHERE e.status = 'pending' AND e.endpoint_id = o.endpoint_id AND e.account_id IS NOT DISTINCT FROM o.account_id AND e.outbox_id < o.outbox_id)
+          AND ${NO_EARLIER_PENDING}
         ORDER BY o.outbox_id
         LIMIT ${options.limit}::int
         FOR UPDATE OF o SKIP LOCKED
@@ -227,16 +225,25 @@ export async function claimDue(db: Kysely<DB>, options: { endpointIds: readonly 
   });
 }
 
-/** The earliest next attempt among pending rows of these endpoints (undefined: nothing pending). */
-export async function nextPendingAt(db: Queryable, endpointIds: readonly string[]): Promise<Date | undefined> {
+/** Rows of one endpoint and account wait for the earliest pending one (per-account order). */
+const NO_EARLIER_PENDING = sql`NOT EXISTS (
+  SELECT 1 FROM webhook_outbox e
+  WHERE e.status = 'pending' AND e.endpoint_id = o.endpoint_id AND e.account_id IS NOT DISTINCT FROM o.account_id AND e.outbox_id < o.outbox_id)`;
+
+/**
+ * When the next row of these endpoints can be claimed: the earliest next attempt among the rows no
+ * earlier pending row holds back (undefined: nothing pending). A held-back row waits for its
+ * predecessor, so it never makes a deliverer spin.
+ */
+export async function nextClaimableAt(db: Queryable, endpointIds: readonly string[]): Promise<Date | undefined> {
   if (endpointIds.length === 0) return undefined;
-  const row = await db
-    .selectFrom('webhook_outbox')
-    .select((eb) => eb.fn.min('next_attempt_at').as('next'))
-    .where('status', '=', 'pending')
-    .where('endpoint_id', 'in', [...endpointIds])
-    .executeTakeFirst();
-  return row?.next ? new Date(row.next) : undefined;
+  const result = await sql<{ next: Date | null }>`
+    SELECT min(o.next_attempt_at) AS next FROM webhook_outbox o
+    WHERE o.status = 'pending'
+      AND o.endpoint_id IN (SELECT value FROM jsonb_array_elements_text(${JSON.stringify(endpointIds)}::jsonb))
+      AND ${NO_EARLIER_PENDING}`.execute(db);
+  const next = result.rows[0]?.next;
+  return next ? new Date(next) : undefined;
 }
 
 export async function markDelivered(db: Queryable, outboxId: number, result: { status: number; now: Date }): Promise<void> {

@@ -67,7 +67,7 @@ describeWithRedis(
       for (const day of DAYS) {
         const result = await runRadarJob(['-c', setup.configFile, 'run', '--as-of', day], { ...env(target), REDIS_URL: '' });
         expect(result.code, result.stderr).toBe(0);
-        expect(result.stdout).toMatch(new RegExp(`daily run as of ${day}\\n  ingest .*\\n  indicators .*\\n  score .*\\n[\\s\\S]*  alerts .*\\n[\\s\\S]*  escalations .*\\n  forecast .*\\ndone in`));
+        expect(result.stdout).toMatch(new RegExp(`daily run as of ${day}\\n  ingest .*\\n  indicators .*\\n  score .*\\n[\\s\\S]*  alerts .*\\n[\\s\\S]*  escalations .*\\n  forecast .*\\n  webhooks .*\\ndone in`));
       }
       inProcess = await snapshot(target.db);
       expect(inProcess.scores.length).toBeGreaterThan(20);

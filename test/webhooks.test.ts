@@ -296,6 +296,30 @@ describeEachBackend('webhooks', (context) => {
     }
   });
 
+  it("holds an account's later event back while an earlier one waits for its retry, without waiting itself", async () => {
+    const { db } = context();
+    const endpoints = webhookConfig(receiver.url).config.webhooks.filter((endpoint) => endpoint.id === 'ops');
+    const acme = await addAccount(db, { externalId: 'ACME-1' });
+    const beta = await addAccount(db, { externalId: 'BETA-2' });
+    await addScore(db, acme, '2026-01-13', 0.3, 'medium');
+    await recordTierChanges(db, endpoints, { asOf: '2026-01-13', modelVersion: MODEL });
+    await addScore(db, acme, '2026-01-14', 0.6, 'high');
+    await addScore(db, beta, '2026-01-14', 0.6, 'high');
+    await recordTierChanges(db, endpoints, { asOf: '2026-01-14', modelVersion: MODEL });
+    // acme's first event failed once and is due again in an hour.
+    const [held] = await outboxRows(db);
+    await db.updateTable('webhook_outbox').set({ attempts: 1, next_attempt_at: new Date(Date.now() + 3_600_000), last_error: 'HTTP 500' }).where('outbox_id', '=', held!.outbox_id).execute();
+    const started = performance.now();
+    expect(await deliver(db, endpoints, { waitMs: 0 })).toEqual({ delivered: 1, retrying: 0, dead: 0, withoutSecret: [] });
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(receiver.requests.map((request) => bodyOf(request.body).externalId)).toEqual(['BETA-2']);
+    expect((await outboxRows(db)).map((row) => [bodyOf(JSON.stringify({ data: row.data })).externalId, row.status])).toEqual([
+      ['ACME-1', 'pending'],
+      ['ACME-1', 'pending'],
+      ['BETA-2', 'delivered'],
+    ]);
+  });
+
   it('leaves the events of an endpoint without its secret in the outbox', async () => {
     const { db } = context();
     const endpoints = webhookConfig(receiver.url).config.webhooks;

@@ -9,7 +9,7 @@ import { readSecret } from '../../config/environment.ts';
 import type { WebhookEndpoint } from '../../config/webhooks.ts';
 import type { Logger } from '../../pipelines/log.ts';
 import type { DB } from '../../sql/schema.ts';
-import { claimDue, markAttemptFailed, markDelivered, nextPendingAt, type OutboxRow } from '../../sql/webhooks.ts';
+import { claimDue, markAttemptFailed, markDelivered, nextClaimableAt, type OutboxRow } from '../../sql/webhooks.ts';
 import { nextAttemptAt } from './backoff.ts';
 import { webhookBody } from './payload.ts';
 import { secretKey, signatureHeaders } from './sign.ts';
@@ -124,9 +124,11 @@ export async function deliverWebhooks(db: Kysely<DB>, options: WebhookDeliveryOp
       await inPool(claimed, options.concurrency ?? 8, attempt);
       continue;
     }
-    const next = await nextPendingAt(db, endpointIds);
-    if (!next || next.getTime() > deadline) break;
-    await sleep(Math.max(10, next.getTime() - now().getTime()));
+    // Nothing claimable now: wait for the next retry if it falls due before the deadline, else stop.
+    const next = await nextClaimableAt(db, endpointIds);
+    const wakeAt = Math.max(next?.getTime() ?? Number.POSITIVE_INFINITY, now().getTime() + 10);
+    if (wakeAt > deadline) break;
+    await sleep(wakeAt - now().getTime());
   }
   return { ...totals, withoutSecret };
 }
