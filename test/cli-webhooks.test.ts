@@ -61,6 +61,6 @@ it('dead-letters, lists, replays and delivers an event', async () => {
 
   const { WH_OPS_SECRET: _secret, ...withoutSecret } = env;
   const missing = await runRadar(['webhooks', 'deliver'], withoutSecret);
-  expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('no secret for webhook endpoint(s) ops: set the variables their secretEnv names')]);
+  expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('no usable secret for webhook endpoint(s) ops: set the variables their secretEnv names')]);
   for (const run of [failed, dead, replayed, delivered, missing]) expect(run.stdout + run.stderr).not.toContain(SECRETS.WH_OPS_SECRET!.slice(6));
 });

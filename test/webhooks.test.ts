@@ -327,6 +327,8 @@ describeEachBackend('webhooks', (context) => {
     await addScore(db, acme, '2026-01-14', 0.6, 'high');
     await recordTierChanges(db, endpoints, { asOf: '2026-01-14', modelVersion: MODEL });
     const summary = await deliver(db, endpoints, { secret: (name) => (name === 'WH_OPS_SECRET' ? SECRETS[name] : undefined) });
+    // A malformed secret is skipped the same way.
+    expect(await deliver(db, endpoints, { secret: (name) => (name === 'WH_OPS_SECRET' ? SECRETS[name] : 'whsec_short') })).toEqual({ delivered: 0, retrying: 0, dead: 0, withoutSecret: ['crm'] });
     expect(summary).toEqual({ delivered: 1, retrying: 0, dead: 0, withoutSecret: ['crm'] });
     expect((await outboxRows(db)).map((row) => [row.endpoint_id, row.status, row.attempts])).toEqual([['crm', 'pending', 0], ['ops', 'delivered', 1]]);
   });

@@ -33,7 +33,7 @@ export interface WebhookDeliverySummary {
   /** Failed attempts that will be retried. */
   readonly retrying: number;
   readonly dead: number;
-  /** Endpoints skipped because their secret variable is unset (their events wait in the outbox). */
+  /** Endpoints skipped because their secret variable is unset or malformed (their events wait in the outbox). */
   readonly withoutSecret: readonly string[];
 }
 
@@ -86,13 +86,15 @@ export async function deliverWebhooks(db: Kysely<DB>, options: WebhookDeliveryOp
   const ready = new Map<string, { endpoint: WebhookEndpoint; key: Buffer }>();
   const withoutSecret: string[] = [];
   for (const endpoint of options.endpoints) {
-    const value = readVariable(endpoint.secretEnv);
-    if (value === undefined) {
+    // One endpoint's missing or malformed secret must not stop the others (nor fail the daily run).
+    try {
+      const value = readVariable(endpoint.secretEnv);
+      if (value === undefined) throw new Error(`${endpoint.secretEnv} is not set`);
+      ready.set(endpoint.id, { endpoint, key: secretKey(value, endpoint.secretEnv) });
+    } catch (error) {
       withoutSecret.push(endpoint.id);
-      logger.warn({ event: 'webhook_secret_missing', endpoint: endpoint.id, variable: endpoint.secretEnv });
-      continue;
+      logger.warn({ event: 'webhook_secret_unusable', endpoint: endpoint.id, variable: endpoint.secretEnv, reason: (error as Error).message });
     }
-    ready.set(endpoint.id, { endpoint, key: secretKey(value, endpoint.secretEnv) });
   }
   const endpointIds = [...ready.keys()];
   const totals = { delivered: 0, retrying: 0, dead: 0 };

@@ -46,9 +46,9 @@ export function registerWebhookCommands(program: Command, context: CliContext): 
       const summary = await deliverWebhooks(db, { endpoints: config.webhooks, logger: context.logger, now: () => new Date(), waitMs });
       context.out.data(summary, () => {
         context.out.line(`${summary.delivered} delivered, ${summary.retrying} to retry, ${summary.dead} dead-lettered`);
-        if (summary.withoutSecret.length > 0) context.out.line(`not sent (secret variable unset): ${summary.withoutSecret.join(', ')}`);
+        if (summary.withoutSecret.length > 0) context.out.line(`not sent (secret variable unset or malformed): ${summary.withoutSecret.join(', ')}`);
       });
-      if (summary.withoutSecret.length > 0) throw new RadarError('config_invalid', `no secret for webhook endpoint(s) ${summary.withoutSecret.join(', ')}: set the variables their secretEnv names`);
+      if (summary.withoutSecret.length > 0) throw new RadarError('config_invalid', `no usable secret for webhook endpoint(s) ${summary.withoutSecret.join(', ')}: set the variables their secretEnv names to whsec_ + base64 (see the log)`);
     });
   webhooks
     .command('list')
