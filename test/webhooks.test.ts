@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
+import { createRenderer } from '../alerts/render.ts';
 import { completeTaskOnce } from '../alerts/serve/act.ts';
+import { startServer } from '../alerts/serve/server.ts';
 import { runAlerts } from '../alerts/run.ts';
 import { nextAttemptAt, retryDelayMs } from '../alerts/webhooks/backoff.ts';
 import { deliverWebhooks, type WebhookDeliveryOptions } from '../alerts/webhooks/deliver.ts';
@@ -14,6 +16,7 @@ import { secretKey, signatureHeaders } from '../alerts/webhooks/sign.ts';
 import { ConfigError } from '../config/errors.ts';
 import { parseConfig } from '../config/load.ts';
 import type { WebhookEndpoint } from '../config/webhooks.ts';
+import { createApiHandler } from '../pipelines/api/handler.ts';
 import { plannedSchedules } from '../pipelines/jobs/catalog.ts';
 import { formatStatus, type RadarStatus } from '../pipelines/jobs/status.ts';
 import { silentLogger } from '../pipelines/log.ts';
@@ -28,6 +31,7 @@ import {
   replayDead,
 } from '../sql/webhooks.ts';
 import { addAccount, addScore, DRIVERS, MODEL, resetAlertTables, runOptions } from './alerts-fixtures.ts';
+import { NOW, seedApiWorld, tokenFor } from './api-fixtures.ts';
 import { describeEachBackend } from './support/database.ts';
 import { SECRETS, startReceiver, verifyStandardWebhook, webhookConfig, type Receiver } from './webhooks-fixtures.ts';
 
@@ -118,6 +122,7 @@ describeEachBackend('webhooks', (context) => {
     await db.deleteFrom('webhook_outbox').execute();
     await db.deleteFrom('forecasts').execute();
     await db.deleteFrom('slack_interactions').execute();
+    await db.deleteFrom('api_tokens').execute();
     await resetAlertTables(db);
     receiver.requests.length = 0;
     receiver.script([]);
@@ -183,6 +188,28 @@ describeEachBackend('webhooks', (context) => {
 
     const counts = (await outboxRows(db)).reduce<Record<string, number>>((all, row) => ({ ...all, [row.endpoint_id]: (all[row.endpoint_id] ?? 0) + 1 }), {});
     expect(counts).toEqual({ ops: 3 + 2 + 1 + 2 + 1, crm: 3 });
+  });
+
+  it('records task.completed for a task completed through the REST API, once', async () => {
+    const { db } = context();
+    const endpoints = webhookConfig(receiver.url).config.webhooks;
+    const world = await seedApiWorld(db);
+    const token = await tokenFor(db, 'crm-sync', ['read', 'tasks:write']);
+    const serverConfig = { ...webhookConfig(receiver.url).config.server, port: 0 };
+    const server = await startServer({
+      db, server: serverConfig, signingSecret: null, slack: null, renderer: createRenderer(), logger: silentLogger, now: () => NOW, webhooks: endpoints,
+      api: ({ refresh }) => createApiHandler({ db, server: serverConfig, logger: silentLogger, now: () => NOW, changed: refresh, webhooks: endpoints }),
+    });
+    try {
+      const complete = () => fetch(`${server.url}/api/v1/tasks/${world.tasks.acmeCall}/complete`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"note":"called"}' });
+      expect((await complete()).status).toBe(200);
+      expect((await complete()).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+    const rows = await outboxRows(db);
+    expect(rows.map((row) => [row.endpoint_id, row.event_type, row.event_id])).toEqual([['ops', 'task.completed', expectedId('task.completed', String(world.tasks.acmeCall))]]);
+    expect(rows[0]!.data).toMatchObject({ taskId: world.tasks.acmeCall, externalId: 'ACME-1', completedBy: 'api:crm-sync', note: 'called' });
   });
 
   it('delivers every event once, signed, in order per account, through resets, timeouts and 500s', async () => {
