@@ -8,6 +8,7 @@ import {
 } from '../sql/alerts.ts';
 import type { DB, Json } from '../sql/schema.ts';
 import { insertTasks } from '../sql/tasks.ts';
+import { recordAlertsCreated } from '../sql/webhooks.ts';
 import { weekStart } from './dates.ts';
 import { deliverOutbox, type DeliverySummary, type SendingOptions } from './deliver.ts';
 import { isHoldout } from './holdout.ts';
@@ -203,6 +204,8 @@ export async function runAlerts(db: Kysely<DB>, options: AlertRunOptions): Promi
       await setPayload(trx, alertId, { view, message: renderer.riskReduced(view) } as unknown as Json);
       summary.riskReduced += 1;
     }
+    // alert.created webhook events commit with the alerts (docs/api.md#webhooks).
+    await recordAlertsCreated(trx, config.webhooks, asOf);
   });
   logger.info({ event: 'alerts_planned', ...summary, delivery: undefined });
 

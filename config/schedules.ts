@@ -9,6 +9,9 @@ export const schedulesConfigSchema = z
     daily: cron.default('0 6 * * *').describe('The daily run: ingest → indicators → score → alerts → escalations.'),
     escalations: cron.default('0 */4 * * *').describe('How often overdue tasks are checked for escalation.'),
     weeklyReport: cron.default('0 7 * * 1').describe('The weekly leadership report.'),
+    webhooks: cron
+      .default('*/5 * * * *')
+      .describe('How often the webhook outbox is sent, so retries go out between daily runs; scheduled only when `webhooks:` lists endpoints.'),
     queuePrefix: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, - and _ only')

@@ -15,6 +15,7 @@ import { sourcesConfigSchema } from './sources.ts';
 import { subscriptionsConfigSchema } from './subscriptions.ts';
 import { tuneConfigSchema } from './tune.ts';
 import { forecastConfigSchema } from './forecast.ts';
+import { webhooksConfigSchema } from './webhooks.ts';
 
 const indicatorsConfigSchema = z
   .object({
@@ -69,6 +70,7 @@ export const radarConfigSchema = z
     tune: tuneConfigSchema.prefault({}).describe('`radar tune`: how thresholds are suggested from past renewals (docs/tuning.md).'),
     forecast: forecastConfigSchema.prefault({}).describe('The renewal forecast (docs/forecast.md).'),
     jobs: jobsConfigSchema.prefault({}).describe('How the daily run is split across workers; see docs/scaling.md.'),
+    webhooks: webhooksConfigSchema.default([]).describe('Signed webhooks: endpoints, the events each receives, their secrets (by environment variable) and retries (docs/api.md#webhooks).'),
   })
   .strict()
   .superRefine((config, ctx) => {

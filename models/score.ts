@@ -11,6 +11,7 @@ import type { DB } from '../sql/schema.ts';
 import { listSegments } from '../sql/report.ts';
 import { accountSegments } from '../sql/tune.ts';
 import { unknownSegmentProblems } from '../config/segments.ts';
+import { recordTierChanges } from '../sql/webhooks.ts';
 import { driverSentence, topDrivers, withSegmentThresholds, type Driver } from './drivers.ts';
 import { indicatorRows, type AccountIndicators } from './features.ts';
 import { indicatorContributions, predictRows, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
@@ -121,21 +122,24 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   // A per-segment entry whose segment no account has matches nothing: say so on every run (radar config check --data fails on it).
   if (perSegment) warnings.push(...unknownSegmentProblems(config, await listSegments(db)));
   const scores = scoreRows(stored.model, rows, indicators, config.model.tiers, configured, segments);
-  const written = await upsertRiskScores(
-    db,
-    scores.map(
-      (score): RiskScoreRow => ({
-        accountId: score.accountId,
-        asOf,
-        modelVersion: stored.version,
-        probability: score.probability,
-        tier: score.tier,
-        drivers: score.drivers.map((driver) => ({ ...driver })),
-        missingIndicators: score.missingIndicators,
-        scorecardProbability: score.scorecardProbability,
-      }),
-    ),
+  const rowsToWrite = scores.map(
+    (score): RiskScoreRow => ({
+      accountId: score.accountId,
+      asOf,
+      modelVersion: stored.version,
+      probability: score.probability,
+      tier: score.tier,
+      drivers: score.drivers.map((driver) => ({ ...driver })),
+      missingIndicators: score.missingIndicators,
+      scorecardProbability: score.scorecardProbability,
+    }),
   );
+  // The scores and their tier.changed webhook events (docs/api.md#webhooks) commit together.
+  const written = await db.transaction().execute(async (trx) => {
+    const count = await upsertRiskScores(trx, rowsToWrite);
+    await recordTierChanges(trx, config.webhooks, { asOf, modelVersion: stored.version, accountIds: options.accountIds });
+    return count;
+  });
   const tiers = Object.fromEntries(TIERS.map((tier) => [tier, scores.filter((score) => score.tier === tier).length])) as Record<Tier, number>;
   return {
     asOf,

@@ -300,6 +300,24 @@ export const schemaColumns = {
     figures: required('jsonb'),
     created_at: defaulted('timestamp with time zone'),
   },
+  webhook_outbox: {
+    outbox_id: defaulted('bigint'),
+    endpoint_id: required('text'),
+    event_id: required('text'),
+    event_type: required('text'),
+    account_id: optional('bigint'),
+    data: required('jsonb'),
+    occurred_at: required('timestamp with time zone'),
+    created_at: defaulted('timestamp with time zone'),
+    status: defaulted('text'),
+    attempts: defaulted('integer'),
+    next_attempt_at: defaulted('timestamp with time zone'),
+    last_attempt_at: optional('timestamp with time zone'),
+    last_status: optional('integer'),
+    last_error: optional('text'),
+    delivered_at: optional('timestamp with time zone'),
+    dead_at: optional('timestamp with time zone'),
+  },
 } as const satisfies Record<string, Record<string, ColumnSpec>>;
 
 // ---- Types derived from the map -------------------------------------------------------------

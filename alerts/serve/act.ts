@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { alertForAction, recordInteraction, recordNotRisk, snoozeAlert } from '../../sql/interactions.ts';
 import type { DB } from '../../sql/schema.ts';
 import { completeTask, getTask } from '../../sql/tasks.ts';
+import { recordTaskCompleted, type WebhookSubscriber } from '../../sql/webhooks.ts';
 import { addDays, dayOf } from '../dates.ts';
 
 export const SNOOZE_DAYS = 7;
@@ -20,13 +21,23 @@ export interface Actor {
   readonly now: Date;
 }
 
-/** Marks a task done; `alertId` is the alert whose message shows the task. */
-export async function completeTaskOnce(db: Kysely<DB>, actor: Actor, taskId: number, note: string | null = null): Promise<{ outcome: ActOutcome; alertId?: number }> {
+/**
+ * Marks a task done; `alertId` is the alert whose message shows the task. The task.completed webhook
+ * event for `webhooks` (config `webhooks`) commits with the change.
+ */
+export async function completeTaskOnce(
+  db: Kysely<DB>,
+  actor: Actor,
+  taskId: number,
+  note: string | null = null,
+  webhooks: readonly WebhookSubscriber[] = [],
+): Promise<{ outcome: ActOutcome; alertId?: number }> {
   const task = await getTask(db, taskId);
   if (!task) return { outcome: 'not_found' };
   const recorded = await db.transaction().execute(async (trx) => {
     if (!(await recordInteraction(trx, { key: actor.key, kind: 'task_done', slackUserId: actor.by, accountId: task.accountId, alertId: task.alertId, taskId, now: actor.now }))) return false;
     await completeTask(trx, taskId, { note, by: actor.by, now: actor.now });
+    await recordTaskCompleted(trx, webhooks, taskId);
     return true;
   });
   return { outcome: recorded ? 'recorded' : 'duplicate', alertId: task.alertId };

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Logger } from '../../pipelines/log.ts';
 import { alertForAction, alertState, recordInteraction, setAlertPayload } from '../../sql/interactions.ts';
 import type { DB, Json } from '../../sql/schema.ts';
+import type { WebhookSubscriber } from '../../sql/webhooks.ts';
 import { tryParseId } from '../ids.ts';
 import type { Renderer, SlackMessage } from '../render.ts';
 import { actionIds, applyAlertState, NOT_A_RISK_REASONS, type AlertView, type DigestView } from '../view.ts';
@@ -28,6 +29,8 @@ export interface HandlerDeps {
   readonly now: () => Date;
   /** Runs work after the HTTP answer (Slack wants an answer within 3 s); the server tracks it for shutdown. */
   readonly later: (name: string, work: () => Promise<void>) => void;
+  /** Webhook endpoints (config `webhooks`) a completed task is announced to. */
+  readonly webhooks?: readonly WebhookSubscriber[];
 }
 
 export interface HttpAnswer {
@@ -180,7 +183,7 @@ async function handleBlockActions(deps: HandlerDeps, refresh: (alertId: number) 
     const { id } = parsed;
     switch (action.action_id) {
       case actionIds.taskDone: {
-        const { outcome, alertId } = await completeTaskOnce(deps.db, { key, by: user, now }, id);
+        const { outcome, alertId } = await completeTaskOnce(deps.db, { key, by: user, now }, id, null, deps.webhooks);
         if (outcome === 'not_found') {
           deps.logger.warn({ event: 'slack_action_ignored', ...log, reason: 'no such task' });
           continue;

@@ -17,6 +17,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ServerConfig } from '../../config/server.ts';
 import type { Logger } from '../../pipelines/log.ts';
 import type { DB } from '../../sql/schema.ts';
+import type { WebhookSubscriber } from '../../sql/webhooks.ts';
 import type { Renderer } from '../render.ts';
 import { createRefresher, handleInteraction, type HttpAnswer } from './actions.ts';
 import { handleSlashCommand } from './commands.ts';
@@ -35,6 +36,8 @@ export interface ServeOptions {
   readonly csmSlackIds?: Readonly<Record<string, string>>;
   readonly now?: () => Date;
   readonly fetch?: typeof fetch;
+  /** Webhook endpoints (config `webhooks`) that tasks completed with a button are announced to. */
+  readonly webhooks?: readonly WebhookSubscriber[];
   /** Mounts more routes (the REST API); the handler answers and returns true for its own paths. */
   readonly api?: (shared: { readonly refresh: (alertId: number) => void }) => RouteHandler;
 }
@@ -100,7 +103,7 @@ export async function startServer(options: ServeOptions): Promise<RadarServer> {
       .finally(() => pending.delete(task));
     pending.add(task);
   };
-  const deps = { db, slack: options.slack, renderer: options.renderer, logger, now, later };
+  const deps = { db, slack: options.slack, renderer: options.renderer, logger, now, later, webhooks: options.webhooks ?? [] };
   const refresh = createRefresher(deps);
   const commandDeps = {
     db, logger, now, later,

@@ -23,7 +23,7 @@ import { hashToken } from './tokens.ts';
 export interface ApiOptions {
   readonly db: Kysely<DB>;
   readonly server: Pick<ServerConfig, 'api' | 'bodyLimitBytes'>;
-  /** The whole config, for the routes that compute (the weekly report). */
+  /** The whole config: for the routes that compute (the weekly report) and the webhook endpoints a task completed through the API is announced to. */
   readonly config: RadarConfig;
   readonly logger: Logger;
   readonly now?: () => Date;
@@ -175,7 +175,7 @@ export function createApiHandler(options: ApiOptions): ApiHandler {
       if (!parsed.success) throw invalid(parsed.error, 'body');
       body = parsed.data;
     }
-    const result = await route.handle({ query: query.data, params: params.data, body, db, config: options.config, now: at, token, maxPageSize: config.maxPageSize, changed: options.changed ?? (() => undefined) });
+    const result = await route.handle({ query: query.data, params: params.data, body, db, config: options.config, now: at, token, maxPageSize: config.maxPageSize, changed: options.changed ?? (() => undefined), webhooks: options.config.webhooks });
     // The response schema is checked too: a row the schema does not describe is a bug, not an answer.
     const checked = route.response.safeParse(result);
     if (!checked.success) {

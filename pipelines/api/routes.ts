@@ -11,6 +11,7 @@ import { outcomeCases, type OutcomeCaseRow } from '../../sql/api-outcomes.ts';
 import type { DB } from '../../sql/schema.ts';
 import type { RadarConfig } from '../../config/schema.ts';
 import { saveRates, type SaveRateInterval } from './save-rate.ts';
+import type { WebhookSubscriber } from '../../sql/webhooks.ts';
 import * as s from './schemas.ts';
 
 export class ApiProblem extends Error {
@@ -36,6 +37,8 @@ export interface RouteContext<Q, P, B> {
   readonly maxPageSize: number;
   /** Tells the server an alert changed, so its Slack message is re-rendered (after the answer). */
   readonly changed: (alertId: number) => void;
+  /** Webhook endpoints (config `webhooks`) a completed task is announced to. */
+  readonly webhooks: readonly WebhookSubscriber[];
 }
 
 export interface Route {
@@ -235,10 +238,10 @@ export const routes: readonly Route[] = [
     method: 'POST', path: '/api/v1/tasks/{id}/complete', operationId: 'completeTask', scope: 'tasks:write',
     summary: 'Mark a task done, like the Slack "Done" button; a second call changes nothing',
     params: s.idParams, body: s.completeTaskBody, response: s.taskWriteSchema,
-    async handle({ db, params, body, token, now, changed }) {
+    async handle({ db, params, body, token, now, changed, webhooks }) {
       const before = await oneTask(db, params.id);
       // One key per task: a task is completed once, whoever retries.
-      const { outcome } = await completeTaskOnce(db, { key: `api:task_done:${params.id}`, by: actorName(token), now }, params.id, body.note ?? null);
+      const { outcome } = await completeTaskOnce(db, { key: `api:task_done:${params.id}`, by: actorName(token), now }, params.id, body.note ?? null, webhooks);
       const didChange = outcome === 'recorded' && before.status !== 'done';
       if (didChange) changed(before.alertId);
       return { task: task(await oneTask(db, params.id)), changed: didChange };

@@ -25,6 +25,7 @@ import { registerSampleCommands } from './commands/sample.ts';
 import { registerServeCommands } from './commands/serve.ts';
 import { registerTuneCommands } from './commands/tune.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
+import { registerWebhookCommands } from './commands/webhooks.ts';
 
 /** Every command, in the order `radar --help` lists them. One `register…` function per file. */
 const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
@@ -43,6 +44,7 @@ const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
   registerTokenCommands,
   registerForecastCommands,
   registerExportCommands,
+  registerWebhookCommands,
 ];
 
 interface GlobalOptions {

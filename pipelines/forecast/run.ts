@@ -7,6 +7,7 @@ import type { RadarConfig } from '../../config/schema.ts';
 import { insertForecast, listForecasts, periodOutcomes, renewalsDecidedInPeriod, segmentRenewalHistory, type StoredForecastRow } from '../../sql/forecasts.ts';
 import { renewingAccounts } from '../../sql/report.ts';
 import type { DB, Json } from '../../sql/schema.ts';
+import { recordForecastPublished } from '../../sql/webhooks.ts';
 import { addDays, daysBetween } from '../report/period.ts';
 import { forecastPeriod, intervalAt, type ForecastAccount, type PeriodForecast } from './maths.ts';
 import { upcomingPeriods, type ForecastPeriod } from './periods.ts';
@@ -101,15 +102,20 @@ export async function makeForecast(db: Kysely<DB>, options: { asOf: string; peri
   const existing = await listForecasts(db, { periods: [options.period.id], scope: FORECAST_SCOPE, asOf: options.asOf });
   if (existing[0]) return { forecast: toStored(existing[0]), created: false };
   const figures = await computeForecast(db, options);
-  const created = await insertForecast(db, {
-    asOf: options.asOf,
-    period: options.period.id,
-    periodFrom: options.period.from,
-    periodTo: options.period.to,
-    scope: FORECAST_SCOPE,
-    modelVersion: figures.modelVersions[0] ?? null,
-    configHash: options.configHash,
-    figures: figures as unknown as Json,
+  // The forecast and its forecast.published webhook events (docs/api.md#webhooks) commit together.
+  const created = await db.transaction().execute(async (trx) => {
+    const inserted = await insertForecast(trx, {
+      asOf: options.asOf,
+      period: options.period.id,
+      periodFrom: options.period.from,
+      periodTo: options.period.to,
+      scope: FORECAST_SCOPE,
+      modelVersion: figures.modelVersions[0] ?? null,
+      configHash: options.configHash,
+      figures: figures as unknown as Json,
+    });
+    if (inserted) await recordForecastPublished(trx, options.config.webhooks, { asOf: options.asOf, period: options.period.id, scope: FORECAST_SCOPE });
+    return inserted;
   });
   // A concurrent run may have stored it first: what is kept is what is returned.
   const [stored] = await listForecasts(db, { periods: [options.period.id], scope: FORECAST_SCOPE, asOf: options.asOf });

@@ -7,6 +7,7 @@ import { readSecret } from '../../config/environment.ts';
 import { mergeWithPreset } from '../http/index.ts';
 import { readWatermark } from '../../sql/ingest.ts';
 import type { DB } from '../../sql/schema.ts';
+import { recordRenewalsDecidedInTransaction, type WebhookSubscriber } from '../../sql/webhooks.ts';
 import { RadarError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ParseSettings } from './entities.ts';
@@ -39,6 +40,8 @@ export interface IngestOptions {
   readonly subscriptions?: SubscriptionsConfig;
   /** The derivation's "now" (default: the wall clock). */
   readonly now?: Date;
+  /** Webhook endpoints (config `webhooks`): renewals a load decides are announced to them (renewal.decided). */
+  readonly webhooks?: readonly WebhookSubscriber[];
 }
 
 export interface NamedSource {
@@ -110,11 +113,23 @@ export async function ingestSource(db: Kysely<DB>, named: NamedSource, options: 
     logger: options.logger,
     onBatch: options.onBatch ? (rows, fraction) => options.onBatch!(named.name, rows, fraction) : undefined,
     mergeChunkRows: options.mergeChunkRows,
-    derive:
-      effective.entity === 'subscriptions'
-        ? (trx) => deriveFromSubscriptions(trx, options.subscriptions ?? subscriptionsConfigSchema.parse({}), options.now ?? new Date())
-        : undefined,
+    derive: deriveFor(effective.entity, options),
   });
+}
+
+/**
+ * The work in a load's transaction after its merge: renewals derived from subscriptions, and the
+ * renewal.decided webhook events for the renewals the transaction wrote (docs/api.md#webhooks).
+ */
+function deriveFor(entity: Entity, options: IngestOptions): ((trx: Kysely<DB>) => Promise<Record<string, unknown>>) | undefined {
+  const subscriptions = entity === 'subscriptions';
+  const announce = (subscriptions || entity === 'renewals') && (options.webhooks ?? []).length > 0;
+  if (!subscriptions && !announce) return undefined;
+  return async (trx) => {
+    const derived = subscriptions ? await deriveFromSubscriptions(trx, options.subscriptions ?? subscriptionsConfigSchema.parse({}), options.now ?? new Date()) : {};
+    const webhookEvents = announce ? await recordRenewalsDecidedInTransaction(trx, options.webhooks ?? []) : 0;
+    return webhookEvents > 0 ? { ...derived, webhookEvents } : derived;
+  };
 }
 
 /** Sources in dependency order: accounts before everything that references them. */
@@ -130,7 +145,7 @@ export async function ingestConfigured(db: Kysely<DB>, config: RadarConfig, opti
   }
   const selected = orderSources(config.sources).filter((named) => !options.only || named.name === options.only);
   const summaries: LoadSummary[] = [];
-  for (const named of selected) summaries.push(await ingestSource(db, named, { subscriptions: config.subscriptions, ...options }));
+  for (const named of selected) summaries.push(await ingestSource(db, named, { subscriptions: config.subscriptions, webhooks: config.webhooks, ...options }));
   return summaries;
 }
 

@@ -66,6 +66,6 @@ describe('job catalog', () => {
   it('parses --queues and names the known ones on a typo', () => {
     expect(parseQueueList(undefined)).toEqual(JOB_NAMES);
     expect(parseQueueList('daily, ingest,daily')).toEqual(['daily', 'ingest']);
-    expect(() => parseQueueList('daily,reports')).toThrow(/unknown queue reports \(known: ingest, daily, daily-shard, escalations, weekly-report\)/);
+    expect(() => parseQueueList('daily,reports')).toThrow(/unknown queue reports \(known: ingest, daily, daily-shard, escalations, weekly-report, webhooks\)/);
   });
 });

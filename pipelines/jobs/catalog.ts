@@ -113,6 +113,15 @@ export const jobs = {
     schedules: (config) => [{ schedulerId: 'weekly-report', cron: config.schedules.weeklyReport, data: {} }],
     jobId: ({ week }, atMs, timezone) => `weekly-report/${week ?? `of-${dayInZone(atMs, timezone)}`}`,
   }),
+  webhooks: declare({
+    description: 'Send the webhook outbox: events that are due, retries included (scheduled when `webhooks:` lists endpoints).',
+    payload: z.object({}).strict(),
+    // A failed event is retried by the outbox itself (its own backoff and dead letter); the job is retried
+    // only when it failed as a whole (the database was unreachable).
+    retry: { attempts: 2, backoff: { type: 'exponential', delayMs: 60_000 } },
+    schedules: (config) => (config.webhooks.length > 0 ? [{ schedulerId: 'webhooks', cron: config.schedules.webhooks, data: {} }] : []),
+    jobId: (_payload, atMs, timezone) => `webhooks/${minuteInZone(atMs, timezone)}`,
+  }),
 } as const;
 
 export type JobName = keyof typeof jobs;

@@ -1,5 +1,5 @@
 // The daily run for one as-of day: ingest every source → indicators (accounts renewing within the
-// horizon) → score → alerts → escalations. Each step is idempotent for the day, so a retried or
+// horizon) → score → alerts → escalations → forecast → webhooks. Each step is idempotent for the day, so a retried or
 // repeated run changes nothing that already happened: file sources skip files already loaded (HTTP
 // sources resume from their watermark), indicator values and risk scores are upserts, alerts and
 // escalations are unique by dedup key, and delivery re-checks Slack before re-posting.
@@ -10,6 +10,7 @@
 import { runEscalation } from '../../alerts/escalate.ts';
 import { undeliveredError } from '../../alerts/deliver.ts';
 import { runAlerts } from '../../alerts/run.ts';
+import { deliverWebhooks } from '../../alerts/webhooks/deliver.ts';
 import { computeIndicators, parseDay, scopeAccounts } from '../../indicators/compute.ts';
 import { scoreAccounts } from '../../models/score.ts';
 import { makeUpcomingForecasts } from '../forecast/run.ts';
@@ -35,6 +36,8 @@ export interface DailyStepResults {
   readonly escalations: { readonly escalated: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
   /** Forecasts stored as of the day (the next quarter, the next three months); a re-run stores none. */
   readonly forecast: { readonly made: number; readonly periods: readonly string[] };
+  /** The webhook outbox's due events sent (docs/api.md#webhooks); failures wait for their retry. */
+  readonly webhooks: { readonly delivered: number; readonly retrying: number; readonly dead: number; readonly withoutSecret: readonly string[] };
 }
 
 export interface StepRecord<S extends DailyStep = DailyStep> {
@@ -56,7 +59,7 @@ async function ingestAll(deps: JobDeps): Promise<IngestStepResult> {
   for (const named of orderSources(loaded.config.sources)) {
     totals.sources += 1;
     try {
-      const summary = await ingestSource(db, named, { logger, baseDir: loaded.baseDir, subscriptions: loaded.config.subscriptions });
+      const summary = await ingestSource(db, named, { logger, baseDir: loaded.baseDir, subscriptions: loaded.config.subscriptions, webhooks: loaded.config.webhooks });
       totals.rowsRead += summary.read;
       totals.inserted += summary.inserted;
       totals.updated += summary.updated;
@@ -101,6 +104,13 @@ const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
     const made = await makeUpcomingForecasts(deps.db, { asOf, config: deps.loaded.config, configHash: deps.loaded.version });
     return { made: made.filter((m) => m.created).length, periods: made.map((m) => m.period) };
   },
+  // After every step that records events: the day's events go out at once, failures wait for a later
+  // `radar webhooks deliver` (or the next day's run), so a slow receiver cannot hold up the daily run.
+  webhooks: async (deps) => {
+    const endpoints = deps.loaded.config.webhooks;
+    if (endpoints.length === 0) return { delivered: 0, retrying: 0, dead: 0, withoutSecret: [] };
+    return deliverWebhooks(deps.db, { endpoints, logger: deps.logger, now: deps.now });
+  },
 };
 
 export function alertOptions(deps: JobDeps) {
@@ -134,7 +144,7 @@ interface ShardSelection {
 
 /** One shard's indicators and scores for the day (a BullMQ child job's result: plain JSON). */
 /** The steps that run once per day after every shard finished, in-process and on a BullMQ flow alike. */
-export const STEPS_AFTER_SHARDS = ['alerts', 'escalations', 'forecast'] as const;
+export const STEPS_AFTER_SHARDS = ['alerts', 'escalations', 'forecast', 'webhooks'] as const;
 
 export interface ShardResult {
   readonly shard: ShardRef;

@@ -8,6 +8,7 @@ import { RadarError } from '../errors.ts';
 import type { JobName, JobPayload } from './catalog.ts';
 import { publishWeeklyReport } from '../report/publish.ts';
 import { undeliveredError } from '../../alerts/deliver.ts';
+import { deliverWebhooks } from '../../alerts/webhooks/deliver.ts';
 import { alertOptions, dailyDeliveryError, runDaily, runShard } from './daily.ts';
 import { runDailyFlow, type DailyFlowControl } from './flow.ts';
 import type { JobDeps } from './deps.ts';
@@ -63,6 +64,10 @@ export const handlers = {
     const undelivered = published.summary && undeliveredError(`weekly report ${target}`, published.summary.delivery);
     if (undelivered) throw undelivered;
     return { week: target, file: published.file, summary: published.summary };
+  },
+  webhooks: async (_payload, { deps }) => {
+    const summary = await deliverWebhooks(deps.db, { endpoints: deps.loaded.config.webhooks, logger: deps.logger, now: deps.now });
+    return { ...summary };
   },
 } as const satisfies HandlerMap;
 

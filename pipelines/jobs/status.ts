@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../../config/schema.ts';
 import type { DB } from '../../sql/schema.ts';
+import { deadLetterSummary, type DeadLetterSummary } from '../../sql/webhooks.ts';
 import { ingestStatus } from '../ingest/status.ts';
 import { JOB_NAMES, type JobName } from './catalog.ts';
 import type { JobQueues } from './queues.ts';
@@ -58,6 +59,8 @@ export interface RadarStatus {
   readonly days: DayProgress[];
   readonly ingestFailures: IngestFailure[];
   readonly staleSources: string[];
+  /** Webhook events that ran out of attempts (`radar webhooks list --dead`, `radar webhooks replay`). */
+  readonly deadWebhooks: DeadLetterSummary;
 }
 
 type StoredJob = { id?: string | undefined; finishedOn?: number | undefined; processedOn?: number | undefined; attemptsMade: number; returnvalue: unknown; failedReason: string };
@@ -98,6 +101,7 @@ export async function readStatus(queues: JobQueues, db: Kysely<DB> | undefined, 
       source.lastRun && source.lastRun.status === 'failed' ? [{ source: source.source, startedAt: source.lastRun.started_at.toISOString(), error: source.lastRun.error }] : [],
     ),
     staleSources: ingest.filter((source) => source.stale).map((source) => source.source),
+    deadWebhooks: db ? await deadLetterSummary(db) : { count: 0, latest: undefined },
   };
 }
 
@@ -175,5 +179,13 @@ export function formatStatus(status: RadarStatus, now: Date): string[] {
   for (const f of failures) lines.push(`  job ${f.id} at ${f.finishedAt ?? '?'} after ${f.attempts} attempt(s): ${f.reason}`);
   for (const f of status.ingestFailures) lines.push(`  ingest ${f.source} at ${f.startedAt}: ${f.error ?? 'failed'}`);
   if (status.staleSources.length > 0) lines.push(`  stale sources: ${status.staleSources.join(', ')} (see \`radar ingest status\`)`);
+  lines.push('', 'webhooks:');
+  const dead = status.deadWebhooks;
+  if (dead.count === 0 || !dead.latest) lines.push('  no dead-lettered events');
+  else {
+    const latest = dead.latest;
+    lines.push(`  ${dead.count} dead-lettered event${dead.count === 1 ? '' : 's'} (\`radar webhooks list --dead\`, \`radar webhooks replay --all-dead\`)`);
+    lines.push(`  latest: #${latest.outboxId} ${latest.eventType} ${latest.eventId} to ${latest.endpointId} at ${latest.deadAt?.toISOString() ?? '?'} after ${latest.attempts} attempt(s): ${latest.lastError ?? 'failed'}`);
+  }
   return lines;
 }

@@ -104,9 +104,15 @@ export function registerAlertCommands(program: Command, context: CliContext): vo
     .option('--by <name>', 'who did it', 'cli')
     .action(async (id: string, options: { note?: string; by: string }) => {
       const task = taskId(id); // a bad id is a usage error before the database is opened
-      const { completeTask } = await import('../../../sql/tasks.ts');
+      const [{ completeTask }, { recordTaskCompleted }] = await Promise.all([import('../../../sql/tasks.ts'), import('../../../sql/webhooks.ts')]);
       const db = await context.database();
-      const ok = await completeTask(db, task, { note: options.note ?? null, by: options.by, now: new Date() });
+      const { webhooks } = context.config().config;
+      // The task and its task.completed webhook events (docs/api.md#webhooks) commit together.
+      const ok = await db.transaction().execute(async (trx) => {
+        const done = await completeTask(trx, task, { note: options.note ?? null, by: options.by, now: new Date() });
+        if (done) await recordTaskCompleted(trx, webhooks, task);
+        return done;
+      });
       if (!ok) throw new RadarError('not_found', `no task ${id}`);
       context.out.data({ taskId: task, status: 'done' }, () => context.out.line(`task ${id} done`));
     });

@@ -77,6 +77,7 @@ export function registerIngestCommands(program: Command, context: CliContext): v
         logger: context.logger,
         force: options.force ?? false,
         onBatch: progress.onBatch,
+        webhooks: context.config().config.webhooks,
         ...(options.maxRejectShare === undefined ? {} : { maxRejectShareOverride: options.maxRejectShare }),
       };
       let summaries: LoadSummary[];

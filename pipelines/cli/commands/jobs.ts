@@ -31,6 +31,8 @@ function describeStep(record: StepRecord): string {
       return `${r.escalated} tasks escalated`;
     case 'forecast':
       return `${r.made} forecasts stored (${(r.periods as string[]).join(', ')})`;
+    case 'webhooks':
+      return `${r.delivered} webhook events delivered, ${r.retrying} to retry, ${r.dead} dead-lettered${(r.withoutSecret as string[]).length ? `; no secret for ${(r.withoutSecret as string[]).join(', ')}` : ''}`;
   }
 }
 
@@ -115,7 +117,7 @@ export function registerJobCommands(program: Command, context: CliContext, optio
   program
     .command('worker')
     .description('Process scheduled and queued jobs until SIGTERM/SIGINT (needs REDIS_URL); run as many as the load needs')
-    .option('--queues <list>', 'comma-separated queues to process (default: all): ingest, daily, escalations, weekly-report')
+    .option('--queues <list>', 'comma-separated queues to process (default: all): ingest, daily, escalations, weekly-report, webhooks')
     .option('--concurrency <n>', 'jobs at once per queue in this process', '1')
     .action(async (flags: { queues?: string; concurrency: string }) => {
       const [{ parseQueueList }, { startWorkers }, { depsFromContext }] = await Promise.all([import('../../jobs/queues.ts'), import('../../jobs/worker.ts'), import('../shell.ts')]);

@@ -40,6 +40,7 @@ export function registerServeCommands(program: Command, context: CliContext): vo
         server: serverConfig,
         signingSecret,
         api: ({ refresh }) => createApiHandler({ db, server: serverConfig, config: loaded.config, logger: context.logger, changed: refresh }),
+        webhooks: loaded.config.webhooks,
         slack: token ? createInteractivityApi({ token, slackApiUrl: context.environment.SLACK_API_URL }) : null,
         renderer: rendererFor(loaded.config, loaded.baseDir),
         logger: context.logger,
