@@ -7,6 +7,8 @@ import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { runAlerts } from '../alerts/run.ts';
 import { planCalendar, runCalendar } from '../alerts/calendar.ts';
 import { calendarListing } from '../alerts/calendar-text.ts';
+import { previewMessage, type StoredPayload } from '../alerts/preview.ts';
+import { createRenderer } from '../alerts/render.ts';
 import { asSlackShowsIt } from '../alerts/slack-display.ts';
 import { listTasks } from '../sql/tasks.ts';
 import { addAccount, addScore, resetAlertTables, runOptions, slackFor, testConfig } from './alerts-fixtures.ts';
@@ -152,6 +154,9 @@ describeEachBackend('renewal calendar', (context) => {
     // The account link carries the name; nothing pings a channel.
     const link = asSlackShowsIt((lee!.body.blocks as Section[])[2]!.text!.text).links[0]!;
     expect(link.label).toBe('<!channel> & *Co*');
+    // `radar alerts preview` renders the stored digest again: the same message as posted.
+    const stored = await context().db.selectFrom('alerts').select('payload').where('kind', '=', 'calendar').where('recipient', '=', 'lee@vendor.example').executeTakeFirstOrThrow();
+    expect(previewMessage('calendar', stored.payload as StoredPayload, createRenderer())).toEqual({ text: lee!.body.text, blocks: lee!.body.blocks });
   });
 
   it('radar calendar lists what the digests hold: to post before the run, posted after', async () => {
