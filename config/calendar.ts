@@ -36,11 +36,11 @@ export const calendarConfigSchema = z
     catchUpDays: z
       .number()
       .int()
-      .min(1)
+      .min(2)
       .max(60)
       .default(7)
       .describe(
-        'A milestone reached this many days back or less and not posted yet is posted by the next run (a missed day still posts it once); older ones are not (the first run does not post every past milestone).',
+        'A milestone reached this many days back or less and not posted yet is posted by the next run (a missed day still posts it once); older ones are not (the first run does not post every past milestone). At least 2: a milestone held for the next day\'s digest must still be in its window.',
       ),
     countInAlertBudget: z
       .boolean()
