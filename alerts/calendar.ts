@@ -112,7 +112,9 @@ export async function runCalendar(db: Kysely<DB>, options: AlertStepOptions): Pr
       for (const [part, chunk] of chunkCalendar(posted).entries()) {
         const dedupKey = `calendar:${recipient}:${asOf}${part === 0 ? '' : `:${part + 1}`}`;
         const digestId = await insertAlert(trx, { ...base, dedupKey, kind: 'calendar', accountId: null, tier: null, modelVersion: null, probability: null, channel: target, recipient, status: 'pending' });
-        if (digestId === undefined) continue;
+        // The recipient had no digest for the day when the transaction started, so the key is free; a
+        // member left without its digest would reach the outbox alone.
+        if (digestId === undefined) throw new Error(`calendar digest ${dedupKey} exists already: another run of ${asOf} is posting the calendar at the same time`);
         const inputs = chunk.map((entry) => {
           const input: CalendarEntryInput = { ...entry.input, milestoneAlertId: entry.alertId, openTasks: open.get(entry.row.accountId) ?? 0, newTasks: entry.newTasks };
           return { ...input, view: buildCalendarEntry(input, config.routing.crmUrlTemplate, asOf) };
