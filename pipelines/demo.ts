@@ -9,7 +9,7 @@ import { parseConfig, type LoadedConfig } from '../config/load.ts';
 import { formatOutcomeReport, runOutcomes } from '../alerts/report.ts';
 import { trainModel } from '../models/registry.ts';
 import { makeUpcomingForecasts } from './forecast/run.ts';
-import { REPLAY_PHASES, replayHistory, type DayReplayed } from './demo/history.ts';
+import { replayHistory, type DayReplayed } from './demo/history.ts';
 import { DEFAULT_CSM_POLICY, SIMULATED_CSM } from './demo/simulated-csms.ts';
 import type { JobDeps } from './jobs/deps.ts';
 import { addDays, isoWeekOf } from './report/period.ts';
@@ -175,7 +175,7 @@ export async function runDemo(context: CliContext, options: DemoOptions): Promis
     (summary) =>
       `${summary.alerts} alerts written to ${outboxDir} (dry run, no SLACK_BOT_TOKEN), ${summary.holdout} held out as the control group, ${summary.escalated} tasks escalated; simulated CSMs did ${summary.tasksDone} of ${summary.tasksCreated} tasks; ${summary.outcomesLinked} alerts linked to a decided renewal (\`radar alerts list\`, \`radar tasks list\`)`,
   );
-  for (const phase of REPLAY_PHASES) timings.push({ phase: `replay: ${phase}`, ms: history.ms[phase] });
+  for (const phase of ['indicators', 'score', 'alerts', 'escalations', 'forecast', 'csms', 'outcomes'] as const) timings.push({ phase: `replay: ${phase}`, ms: history.ms[phase] });
   clock = new Date();
 
   await step(

@@ -32,11 +32,11 @@ export interface DayReplayed {
   readonly escalated: number;
   readonly tasksDone: number;
   readonly outcomesLinked: number;
-  /** Milliseconds per phase: the daily steps after ingest, then the simulated CSMs and the outcomes. */
+  /** Milliseconds per phase: the five daily steps after ingest, then the simulated CSMs and the outcomes. */
   readonly ms: Readonly<Record<ReplayPhase, number>>;
 }
 
-export const REPLAY_PHASES = ['indicators', 'score', 'alerts', 'escalations', 'calendar', 'forecast', 'csms', 'outcomes'] as const;
+export const REPLAY_PHASES = ['indicators', 'score', 'alerts', 'escalations', 'forecast', 'csms', 'outcomes'] as const;
 export type ReplayPhase = (typeof REPLAY_PHASES)[number];
 
 export interface HistorySummary {
@@ -69,11 +69,10 @@ export async function replayHistory(deps: JobDeps, options: HistoryOptions): Pro
     const score = await runStep(deps, 'score', asOf);
     const alerts = await runStep(deps, 'alerts', asOf);
     const escalations = await runStep(deps, 'escalations', asOf);
-    const calendar = await runStep(deps, 'calendar', asOf);
     // The daily run keeps forecasts every day; the replay only on month ends (what the report's forecast vs
     // actual and its T−30/60/90 read), as each day's four forecasts would cost more than the day's scoring.
     const forecast = addDays(asOf, 1).endsWith('-01') ? [await runStep(deps, 'forecast', asOf)] : [];
-    for (const record of [indicators, score, alerts, escalations, calendar, ...forecast]) day[record.step] = record.ms;
+    for (const record of [indicators, score, alerts, escalations, ...forecast]) day[record.step] = record.ms;
 
     // The CSMs work through the day: new tasks get their (seeded) plan, planned ones are done at 15:00.
     let started = performance.now();
