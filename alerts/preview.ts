@@ -6,6 +6,7 @@
 import { cspMeta, escapeHtml } from './html.ts';
 import type { Renderer, SlackMessage } from './render.ts';
 import { asSlackShowsIt, parseMrkdwn, type Span } from './slack-display.ts';
+import type { CalendarDigestView } from './calendar-view.ts';
 import type { AlertView, DigestView, EscalationView, RiskReducedView } from './view.ts';
 
 /** The emoji our templates use, as the characters Slack draws; any other `:name:` stays as typed. */
@@ -143,11 +144,12 @@ export type StoredPayload = { view?: unknown; message?: SlackMessage } | null;
 export function previewMessage(kind: string, payload: StoredPayload, renderer: Renderer | null): SlackMessage | undefined {
   const view = payload?.view;
   if (renderer && view) {
-    // The view stored with the alert is the one its kind's builder made (run.ts, escalate.ts).
+    // The view stored with the alert is the one its kind's builder made (run.ts, escalate.ts, calendar.ts).
     if (kind === 'risk') return renderer.alert(view as AlertView);
     if (kind === 'risk_reduced') return renderer.riskReduced(view as RiskReducedView);
     if (kind === 'escalation') return renderer.escalation(view as EscalationView);
     if (kind === 'digest') return renderer.digest(view as DigestView);
+    if (kind === 'calendar') return renderer.calendar(view as CalendarDigestView);
   }
   return payload?.message;
 }

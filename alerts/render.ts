@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { fitToSlackLimits, type BlockKitMessage } from './limits.ts';
+import type { CalendarDigestView } from './calendar-view.ts';
 import type { AlertView, DigestView, EscalationView, RiskReducedView } from './view.ts';
 
 export const BUILTIN_TEMPLATES_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
 
-export type TemplateName = 'alert' | 'risk-reduced' | 'escalation' | 'digest';
+export type TemplateName = 'alert' | 'risk-reduced' | 'escalation' | 'digest' | 'calendar';
 
 /** A Slack message: the notification text and the Block Kit blocks. */
 export type SlackMessage = BlockKitMessage;
@@ -20,6 +21,7 @@ export interface Renderer {
   riskReduced(view: RiskReducedView): SlackMessage;
   escalation(view: EscalationView): SlackMessage;
   digest(view: DigestView): SlackMessage;
+  calendar(view: CalendarDigestView): SlackMessage;
 }
 
 /** Handlebars keeps `\n` in a string literal as two characters, so `(concat "*Why*\n" …)` reached
@@ -91,5 +93,6 @@ export function createRenderer(templatesDir = ''): Renderer {
     riskReduced: (view) => render('risk-reduced', view),
     escalation: (view) => render('escalation', view),
     digest: (view) => render('digest', view),
+    calendar: (view) => render('calendar', view),
   };
 }

@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
 import {
-  accountsAlertedOn, budgetUsed, cacheSlackUser, cachedSlackUsers, insertAlert, previousRiskAlerts, scoredAccounts, setDigest, setPayload,
-  type ScoredAccountRow,
+  accountsAlertedOn, budgetUsed, insertAlert, previousRiskAlerts, scoredAccounts, setDigest, setPayload, type ScoredAccountRow,
 } from '../sql/alerts.ts';
 import type { DB, Json } from '../sql/schema.ts';
 import { insertTasks } from '../sql/tasks.ts';
@@ -16,7 +15,8 @@ import { applyBudget, cooldownDecision, parseDrivers, riskDedupKey, riskReduced,
 
 export { parseDrivers };
 import { createRenderer, type Renderer } from './render.ts';
-import { knownSlackId, meetsThreshold, normaliseEmail, routeAccount, type Route } from './routing.ts';
+import { resolveRoutes, targetOf } from './recipients.ts';
+import { meetsThreshold, type Route } from './routing.ts';
 import { asTier, isTier, type Tier } from './tiers.ts';
 import { buildAlertView, buildDigestView, buildRiskReducedView, type AlertView } from './view.ts';
 
@@ -126,22 +126,12 @@ export async function runAlerts(db: Kysely<DB>, options: AlertRunOptions): Promi
   }
 
   // Resolve CSM emails to Slack ids once; the answer (or Slack's "no such user") is cached.
-  const known = await cachedSlackUsers(db);
-  if (options.slack) {
-    for (const { row } of eligible) {
-      if (!row.csmEmail || knownSlackId(row, routing, known) !== undefined) continue;
-      const email = normaliseEmail(row.csmEmail);
-      const found = await options.slack.lookupUserByEmail(email);
-      const result = found.found ? { slackId: found.userId } : { error: found.reason };
-      await cacheSlackUser(db, email, result, options.now());
-      known.set(email, found.found ? found.userId : null);
-    }
-  }
-  const candidates: Candidate[] = eligible.map(({ row, tier }) => {
-    const route = options.slack || knownSlackId(row, routing, known) ? routeAccount(row, routing, known) : dryRunRoute(row, routing, known);
+  const routes = await resolveRoutes(db, eligible.map(({ row }) => row), { routing, slack: options.slack, now: options.now });
+  const candidates: Candidate[] = eligible.map(({ row, tier }, index) => {
+    const route = routes[index]!;
     return { row, tier, route, accountId: row.accountId, recipient: route.recipient, arrCents: row.arrCents, probability: row.probability };
   });
-  const used = await budgetUsed(db, weekStart(asOf), asOf);
+  const used = await budgetUsed(db, weekStart(asOf), asOf, config.calendar.countInAlertBudget ? ['risk', 'milestone'] : ['risk']);
   const { send, queued } = applyBudget(candidates, used, routing.weeklyBudgetPerCsm);
 
   await db.transaction().execute(async (trx) => {
@@ -221,18 +211,4 @@ export async function runAlerts(db: Kysely<DB>, options: AlertRunOptions): Promi
     hooks: options.hooks,
   });
   return summary;
-}
-
-function targetOf(route: Route): string {
-  return route.kind === 'user' ? route.slackUserId : route.channel;
-}
-
-/**
- * Without a token nothing can be looked up: a CSM whose Slack id is not known yet is shown in the
- * dry run as `csm:<email>` (the outbox is local; the message itself holds no email).
- */
-function dryRunRoute(row: ScoredAccountRow, routing: RadarConfig['routing'], known: ReadonlyMap<string, string | null>): Route {
-  if (!row.csmEmail || known.get(normaliseEmail(row.csmEmail)) === null) return routeAccount(row, routing, known);
-  const email = normaliseEmail(row.csmEmail);
-  return { kind: 'channel', recipient: email, channel: `csm:${email}`, csmEmail: email, reason: 'dry run: Slack id not looked up' };
 }

@@ -26,8 +26,8 @@ export function formatPercent(probability: number): string {
   return `${Math.round(probability * 100)}%`;
 }
 
-const TIER_LABEL: Record<Tier, string> = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
-const TIER_EMOJI: Record<Tier, string> = { low: ':large_green_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:' };
+export const TIER_LABEL: Record<Tier, string> = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
+export const TIER_EMOJI: Record<Tier, string> = { low: ':large_green_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:' };
 
 export function crmUrl(template: string, account: { externalId: string; accountId: number }): string {
   return template.replace(/\{\{\s*externalId\s*\}\}/g, encodeURIComponent(account.externalId)).replace(/\{\{\s*accountId\s*\}\}/g, String(account.accountId));
@@ -149,7 +149,7 @@ export function changeText(score: AlertScore): string {
   return `${arrow} ${signed} pts since ${score.previous.asOf} (was ${formatPercent(score.previous.probability)}, ${score.previous.tier})`;
 }
 
-function renewalText(asOf: string, renewalDate: string): { daysLeft: number; text: string; relative: string } {
+export function renewalText(asOf: string, renewalDate: string): { daysLeft: number; text: string; relative: string } {
   const daysLeft = daysBetween(asOf, renewalDate);
   const relative = daysLeft > 1 ? `in ${daysLeft} days` : daysLeft === 1 ? 'tomorrow' : daysLeft === 0 ? 'today' : `${-daysLeft} days ago`;
   const text = daysLeft > 1 ? `${renewalDate} (in ${daysLeft} days)` : daysLeft === 1 ? `${renewalDate} (tomorrow)` : daysLeft === 0 ? `${renewalDate} (today)` : `${renewalDate} (${-daysLeft} days ago)`;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const taskSchema = z
+export const taskSchema = z
   .object({
     title: z.string().min(1).describe('What to do, in words a CSM acts on.'),
     ownerRole: z.enum(['csm', 'manager', 'finance', 'support', 'executive']).default('csm').describe('Who does it.'),

@@ -15,6 +15,7 @@ import { sourcesConfigSchema } from './sources.ts';
 import { subscriptionsConfigSchema } from './subscriptions.ts';
 import { tuneConfigSchema } from './tune.ts';
 import { forecastConfigSchema } from './forecast.ts';
+import { calendarConfigSchema } from './calendar.ts';
 import { webhooksConfigSchema } from './webhooks.ts';
 
 const indicatorsConfigSchema = z
@@ -69,6 +70,7 @@ export const radarConfigSchema = z
     server: serverConfigSchema.prefault({}).describe('`radar serve`: the Slack interactivity and slash command endpoint.'),
     tune: tuneConfigSchema.prefault({}).describe('`radar tune`: how thresholds are suggested from past renewals (docs/tuning.md).'),
     forecast: forecastConfigSchema.prefault({}).describe('The renewal forecast (docs/forecast.md).'),
+    calendar: calendarConfigSchema.prefault({}).describe('The renewal calendar: milestone digests and playbooks for CSMs (docs/calendar.md).'),
     jobs: jobsConfigSchema.prefault({}).describe('How the daily run is split across workers; see docs/scaling.md.'),
     webhooks: webhooksConfigSchema.default([]).describe('Signed webhooks: endpoints, the events each receives, their secrets (by environment variable) and retries (docs/api.md#webhooks).'),
   })

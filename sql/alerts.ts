@@ -8,7 +8,7 @@ import type { DB, Json } from './schema.ts';
 
 export type Queryable = Kysely<DB> | Transaction<DB>;
 
-export type AlertKind = 'risk' | 'risk_reduced' | 'escalation' | 'digest' | 'report';
+export type AlertKind = 'risk' | 'risk_reduced' | 'escalation' | 'digest' | 'report' | 'milestone' | 'calendar';
 export type AlertStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'queued' | 'holdout' | 'suppressed' | 'dry_run';
 
 /** Statuses that count as "the account was alerted" for cooldown (a holdout is a decision too). */
@@ -116,12 +116,12 @@ export async function accountsAlertedOn(db: Queryable, asOf: string): Promise<Se
   return new Set(rows.flatMap((row) => (row.account_id === null ? [] : [row.account_id])));
 }
 
-/** Risk alerts per recipient in [from, to] that used the weekly budget. */
-export async function budgetUsed(db: Queryable, from: string, to: string): Promise<Map<string, number>> {
+/** Alerts per recipient in [from, to] that used the weekly budget: risk alerts, and renewal milestones when they count (calendar.countInAlertBudget). */
+export async function budgetUsed(db: Queryable, from: string, to: string, kinds: readonly AlertKind[] = ['risk']): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('alerts')
     .select(['recipient', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('kind', '=', 'risk')
+    .where('kind', 'in', [...kinds])
     .where('as_of', '>=', from)
     .where('as_of', '<=', to)
     .where('status', 'in', [...BUDGET_STATUSES])

@@ -1,7 +1,7 @@
 // Database access for the weekly report (`radar report weekly`). Read-only; every query takes the
 // report's days as parameters (no clock), returns camelCase rows with money as integer cents, and
 // leaves the arithmetic to pipelines/report/figures.ts so each figure is computed (and tested) once.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { DELIVERED_SQL } from './alerts.ts';
 import type { DB, Json } from './schema.ts';
 
@@ -78,6 +78,42 @@ export interface RenewingAccountRow {
 }
 
 /**
+ * The CTEs `candidates` and `next_renewal` (account_id, renewal_date, arr_cents): each account's next
+ * renewal in (asOf, asOf + horizonDays] as known at the end of `asOf` (see renewingAccounts). Shared by
+ * the report, the forecast and the renewal calendar so all three agree on which renewal is next.
+ */
+export function nextRenewalCtes(asOf: string, horizonDays: number) {
+  return sql`
+    WITH candidates AS (
+      SELECT r.account_id, r.renewal_date, r.arr_before_cents AS arr_cents, 0 AS preference
+      FROM renewals r
+      WHERE r.renewal_date > ${asOf}::date AND r.renewal_date <= ${asOf}::date + ${horizonDays}::int
+        AND r.decided_at >= ${endOf(asOf)}
+      UNION ALL
+      SELECT a.account_id, a.renewal_date, a.arr_cents, 1 AS preference
+      FROM accounts a
+      WHERE a.status = 'active' AND a.contract_start <= ${asOf}::date
+        AND a.renewal_date > ${asOf}::date AND a.renewal_date <= ${asOf}::date + ${horizonDays}::int
+        AND NOT EXISTS (SELECT 1 FROM renewals d WHERE d.account_id = a.account_id AND d.renewal_date = a.renewal_date AND d.decided_at < ${endOf(asOf)})
+    ),
+    next_renewal AS (
+      SELECT DISTINCT ON (account_id) account_id, renewal_date, arr_cents
+      FROM candidates
+      ORDER BY account_id, renewal_date, preference
+    )`;
+}
+
+/** The latest score of an account dated on or before a day (any model; the newest scored wins a tie): probability, tier, as_of, model_version. */
+export function latestScoreOf(accountId: RawBuilder<unknown>, day: RawBuilder<unknown>) {
+  return sql`
+      SELECT rs.probability, rs.tier, rs.as_of, rs.model_version
+      FROM risk_scores rs
+      WHERE rs.account_id = ${accountId} AND rs.as_of <= ${day}
+      ORDER BY rs.as_of DESC, rs.scored_at DESC, rs.model_version DESC
+      LIMIT 1`;
+}
+
+/**
  * Accounts whose next renewal falls in (asOf, asOf + horizonDays], as known at the end of `asOf`:
  * a renewal on record but decided after `asOf` was still open then; otherwise the account's current
  * renewal date, if the account was active and had started. One row per account (the earliest renewal),
@@ -97,34 +133,12 @@ export async function renewingAccounts(db: Queryable, asOf: string, horizonDays:
     score_as_of: string | null;
     model_version: string | null;
   }>`
-    WITH candidates AS (
-      SELECT r.account_id, r.renewal_date, r.arr_before_cents AS arr_cents, 0 AS preference
-      FROM renewals r
-      WHERE r.renewal_date > ${asOf}::date AND r.renewal_date <= ${asOf}::date + ${horizonDays}::int
-        AND r.decided_at >= ${endOf(asOf)}
-      UNION ALL
-      SELECT a.account_id, a.renewal_date, a.arr_cents, 1 AS preference
-      FROM accounts a
-      WHERE a.status = 'active' AND a.contract_start <= ${asOf}::date
-        AND a.renewal_date > ${asOf}::date AND a.renewal_date <= ${asOf}::date + ${horizonDays}::int
-        AND NOT EXISTS (SELECT 1 FROM renewals d WHERE d.account_id = a.account_id AND d.renewal_date = a.renewal_date AND d.decided_at < ${endOf(asOf)})
-    ),
-    next_renewal AS (
-      SELECT DISTINCT ON (account_id) account_id, renewal_date, arr_cents
-      FROM candidates
-      ORDER BY account_id, renewal_date, preference
-    )
+    ${nextRenewalCtes(asOf, horizonDays)}
     SELECT a.account_id, a.external_id, a.name, a.segment, a.csm_email, n.renewal_date, n.arr_cents,
            s.probability, s.tier, s.as_of AS score_as_of, s.model_version
     FROM next_renewal n
     JOIN accounts a ON a.account_id = n.account_id
-    LEFT JOIN LATERAL (
-      SELECT rs.probability, rs.tier, rs.as_of, rs.model_version
-      FROM risk_scores rs
-      WHERE rs.account_id = n.account_id AND rs.as_of <= ${asOf}::date
-      ORDER BY rs.as_of DESC, rs.scored_at DESC, rs.model_version DESC
-      LIMIT 1
-    ) s ON true
+    LEFT JOIN LATERAL (${latestScoreOf(sql`n.account_id`, sql`${asOf}::date`)}) s ON true
     ORDER BY a.account_id`.execute(db);
   return result.rows.map((row) => ({
     accountId: row.account_id,

@@ -318,6 +318,16 @@ export const schemaColumns = {
     delivered_at: optional('timestamp with time zone'),
     dead_at: optional('timestamp with time zone'),
   },
+  renewal_milestones: {
+    milestone_id: defaulted('bigint'),
+    account_id: required('bigint'),
+    renewal_date: required('date'),
+    days_before: required('integer'),
+    milestone_day: required('date'),
+    as_of: required('date'),
+    alert_id: required('bigint'),
+    created_at: defaulted('timestamp with time zone'),
+  },
 } as const satisfies Record<string, Record<string, ColumnSpec>>;
 
 // ---- Types derived from the map -------------------------------------------------------------

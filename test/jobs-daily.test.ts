@@ -67,14 +67,14 @@ describeWithRedis(
       for (const day of DAYS) {
         const result = await runRadarJob(['-c', setup.configFile, 'run', '--as-of', day], { ...env(target), REDIS_URL: '' });
         expect(result.code, result.stderr).toBe(0);
-        expect(result.stdout).toMatch(new RegExp(`daily run as of ${day}\\n  ingest .*\\n  indicators .*\\n  score .*\\n[\\s\\S]*  alerts .*\\n[\\s\\S]*  escalations .*\\n  forecast .*\\n  webhooks .*\\ndone in`));
+        expect(result.stdout).toMatch(new RegExp(`daily run as of ${day}\\n  ingest .*\\n  indicators .*\\n  score .*\\n[\\s\\S]*  alerts .*\\n[\\s\\S]*  escalations .*\\n[\\s\\S]*  calendar .*\\n  forecast .*\\n  webhooks .*\\ndone in`));
       }
       inProcess = await snapshot(target.db);
       expect(inProcess.scores.length).toBeGreaterThan(20);
       expect(inProcess.alerts.filter((alert) => alert.status === 'dry_run').length).toBeGreaterThan(3);
       const again = await runRadarJob(['-c', setup.configFile, '--json', 'run', '--as-of', DAYS[1]], env(target));
       const steps = (JSON.parse(again.stdout.slice(again.stdout.indexOf('{'))) as { steps: Array<{ step: string; result: Record<string, number> }> }).steps;
-      expect(Object.fromEntries(steps.map((s) => [s.step, s.result.inserted ?? s.result.written ?? s.result.alerts ?? s.result.escalated]))).toEqual({ ingest: 0, indicators: 0, score: 0, alerts: 0, escalations: 0 });
+      expect(Object.fromEntries(steps.map((s) => [s.step, s.result.inserted ?? s.result.written ?? s.result.alerts ?? s.result.escalated ?? s.result.milestones]))).toEqual({ ingest: 0, indicators: 0, score: 0, alerts: 0, escalations: 0, calendar: 0 });
       expect(await snapshot(target.db)).toEqual(inProcess);
     }, 4 * startupBudgetMs());
 
@@ -89,7 +89,7 @@ describeWithRedis(
       const daily = await waitForJobs(DAYS.map((day) => `daily/${day}`));
       const job = await daily.getJob(`daily/${DAYS[1]}`);
       expect(await job!.getState()).toBe('completed');
-      expect((job!.returnvalue as { steps: Array<{ step: string; ms: number }> }).steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'alerts', 'escalations', 'forecast', 'webhooks']);
+      expect((job!.returnvalue as { steps: Array<{ step: string; ms: number }> }).steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks']);
       await daily.obliterate({ force: true });
       await daily.close();
       expect(await stopRadar(child)).toBe(0);

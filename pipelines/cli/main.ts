@@ -11,6 +11,7 @@ import { exitCodeFor, RadarError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CliContext } from './context.ts';
 import { registerAlertCommands } from './commands/alerts.ts';
+import { registerCalendarCommands } from './commands/calendar.ts';
 import { registerCoreCommands } from './commands/core.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerExportCommands } from './commands/export.ts';
@@ -45,6 +46,7 @@ const COMMANDS: readonly ((program: Command, context: CliContext) => void)[] = [
   registerForecastCommands,
   registerExportCommands,
   registerWebhookCommands,
+  registerCalendarCommands,
 ];
 
 interface GlobalOptions {

@@ -1,12 +1,15 @@
 // The daily run for one as-of day: ingest every source → indicators (accounts renewing within the
-// horizon) → score → alerts → escalations → forecast → webhooks. Each step is idempotent for the day, so a retried or
-// repeated run changes nothing that already happened: file sources skip files already loaded (HTTP
-// sources resume from their watermark), indicator values and risk scores are upserts, alerts and
-// escalations are unique by dedup key, and delivery re-checks Slack before re-posting.
+// horizon) → score → alerts → escalations → renewal calendar → forecast → webhooks. Each step is idempotent for
+// the day, so a retried or repeated run changes nothing that already happened: file sources skip files
+// already loaded (HTTP sources resume from their watermark), indicator values and risk scores are
+// upserts, alerts, escalations and renewal milestones are unique by key, and delivery re-checks Slack
+// before re-posting.
 //
 // One function, run by `radar run` in-process and by the BullMQ `daily` job alike. With `jobs.shards`
 // > 1, indicators and scoring run per account shard (runShard): in-process one shard after another,
-// on BullMQ as child jobs of the day's job (flow.ts), then alerts and escalations once for the day.
+// on BullMQ as child jobs of the day's job (flow.ts), then alerts, escalations, the calendar
+// and the forecast once for the day (STEPS_AFTER_SHARDS).
+import { runCalendar } from '../../alerts/calendar.ts';
 import { runEscalation } from '../../alerts/escalate.ts';
 import { undeliveredError } from '../../alerts/deliver.ts';
 import { runAlerts } from '../../alerts/run.ts';
@@ -34,6 +37,8 @@ export interface DailyStepResults {
   readonly score: { readonly modelVersion: string; readonly accounts: number; readonly written: number; readonly tiers: Readonly<Record<string, number>>; readonly warnings: readonly string[] };
   readonly alerts: { readonly scored: number; readonly alerts: number; readonly queued: number; readonly holdout: number; readonly riskReduced: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
   readonly escalations: { readonly escalated: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
+  /** Renewal milestones posted in the day's calendar digests (one per recipient), their new tasks, and milestones held for the next day's digest. */
+  readonly calendar: { readonly milestones: number; readonly tasks: number; readonly digests: number; readonly held: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
   /** Forecasts stored as of the day (the next quarter, the next three months); a re-run stores none. */
   readonly forecast: { readonly made: number; readonly periods: readonly string[] };
   /** The webhook outbox's due events sent (docs/api.md#webhooks); failures wait for their retry. */
@@ -99,6 +104,12 @@ const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
     const result = await runEscalation(deps.db, { ...alertOptions(deps), asOf });
     return { escalated: result.escalated, sent: result.delivery.sent + result.delivery.recovered, dryRun: result.delivery.dryRun, failed: result.delivery.failed, deferred: result.delivery.deferred };
   },
+  // After scoring and alerts: a milestone shows the day's tier, and its tasks are counted with the alerts' ones.
+  calendar: async (deps, asOf) => {
+    const summary = await runCalendar(deps.db, { ...alertOptions(deps), asOf });
+    const { delivery } = summary;
+    return { milestones: summary.milestones, tasks: summary.tasks, digests: summary.digests, held: summary.held, sent: delivery.sent + delivery.recovered, dryRun: delivery.dryRun, failed: delivery.failed, deferred: delivery.deferred };
+  },
   // Last: a forecast is kept as made, so it is made from the day's scores (see docs/forecast.md).
   forecast: async (deps, asOf) => {
     const made = await makeUpcomingForecasts(deps.db, { asOf, config: deps.loaded.config, configHash: deps.loaded.version });
@@ -144,7 +155,7 @@ interface ShardSelection {
 
 /** One shard's indicators and scores for the day (a BullMQ child job's result: plain JSON). */
 /** The steps that run once per day after every shard finished, in-process and on a BullMQ flow alike. */
-export const STEPS_AFTER_SHARDS = ['alerts', 'escalations', 'forecast', 'webhooks'] as const;
+export const STEPS_AFTER_SHARDS = ['alerts', 'escalations', 'calendar', 'forecast', 'webhooks'] as const;
 
 export interface ShardResult {
   readonly shard: ShardRef;
@@ -204,8 +215,8 @@ export function mergeShards(results: readonly ShardResult[]): [StepRecord<'indic
 export function dailyDeliveryError(result: DailyResult): Error | undefined {
   const totals = { failed: 0, deferred: 0 };
   for (const record of result.steps) {
-    if (record.step !== 'alerts' && record.step !== 'escalations') continue;
-    const counts = record.result as DailyStepResults['alerts' | 'escalations'];
+    if (record.step !== 'alerts' && record.step !== 'escalations' && record.step !== 'calendar') continue;
+    const counts = record.result as DailyStepResults['alerts' | 'escalations' | 'calendar'];
     totals.failed += counts.failed;
     totals.deferred += counts.deferred;
   }

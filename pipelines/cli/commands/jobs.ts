@@ -29,6 +29,8 @@ function describeStep(record: StepRecord): string {
       return `${r.alerts} new alerts (${r.sent} sent, ${r.dryRun} dry run, ${r.failed} failed, ${r.deferred} deferred), ${r.queued} over budget, ${r.holdout} held out`;
     case 'escalations':
       return `${r.escalated} tasks escalated`;
+    case 'calendar':
+      return `${r.milestones} renewal milestones in ${r.digests} digests (${r.sent} sent, ${r.dryRun} dry run, ${r.failed} failed, ${r.deferred} deferred), ${r.tasks} tasks, ${r.held} held for tomorrow`;
     case 'forecast':
       return `${r.made} forecasts stored (${(r.periods as string[]).join(', ')})`;
     case 'webhooks':
