@@ -3,6 +3,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { runAlerts } from '../alerts/run.ts';
 import { runOutcomes } from '../alerts/report.ts';
+import { runStep } from '../pipelines/jobs/daily.ts';
+import { silentLogger } from '../pipelines/log.ts';
 import { holdoutBucket } from '../alerts/holdout.ts';
 import { completeTask, listTasks } from '../sql/tasks.ts';
 import { addAccount, addScore, resetAlertTables, runOptions, testConfig } from './alerts-fixtures.ts';
@@ -81,5 +83,23 @@ describeEachBackend('outcomes', (context) => {
     const later = await runOutcomes(db, { decidedBefore: new Date('2026-05-01T00:00:00Z'), now: new Date('2026-05-01T00:00:00Z') });
     expect(later.linked).toBe(2);
     expect(later.report.treated).toMatchObject({ successes: 4, total: 5 });
+  });
+
+  it("the daily run's outcomes step links renewals decided by the end of its day, once", async () => {
+    const { db } = context();
+    const external = pick(false, 6)[5]!;
+    const id = await addAccount(db, { externalId: external, renewalDate: '2026-06-01' });
+    await addScore(db, id, '2026-04-06', 0.7, 'critical');
+    const loaded = testConfig({ holdoutShare: SHARE });
+    await runAlerts(db, runOptions(loaded, '2026-04-06', null));
+    await db.insertInto('renewals').values({ account_id: id, renewal_date: '2026-06-01', outcome: 'churned', arr_before_cents: 100, arr_after_cents: 0, decided_at: '2026-05-10T15:00:00Z' }).execute();
+    const outbox = runOptions(loaded, '2026-05-10', null).outboxDir;
+    const deps = { db, loaded, logger: silentLogger, slack: null, outboxDir: outbox, print: () => undefined, now: () => new Date('2026-05-11T06:00:00Z') };
+    // As of the day before the decision, nothing is linked; as of its day, the account's one alert is; again, nothing.
+    expect((await runStep(deps, 'outcomes', '2026-05-09')).result).toEqual({ linked: 0 });
+    expect((await runStep(deps, 'outcomes', '2026-05-10')).result).toEqual({ linked: 1 });
+    expect((await runStep(deps, 'outcomes', '2026-05-10')).result).toEqual({ linked: 0 });
+    const alert = await db.selectFrom('alerts').select(['outcome']).where('account_id', '=', id).where('kind', '=', 'risk').executeTakeFirstOrThrow();
+    expect(alert.outcome).toBe('lost');
   });
 });

@@ -72,7 +72,7 @@ describeWithRedis(
 
       const three = await schema();
       const sharded = await runDaily(deps(three, withShards(3)), SAMPLE_END);
-      expect(sharded.steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks']);
+      expect(sharded.steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'outcomes', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks']);
       const accounts = (result: typeof single) => result.steps.filter((s) => s.step === 'indicators' || s.step === 'score').map((s) => (s.result as { accounts: number }).accounts);
       expect(accounts(sharded)).toEqual(accounts(single));
       expect(await snapshot(three.db)).toEqual(reference);
@@ -107,7 +107,7 @@ describeWithRedis(
         expect(await job.getState(), job.failedReason).toBe('completed');
         const result = job.returnvalue as { shards: number; steps: Array<{ step: string; result: { accounts?: number } }> };
         expect(result.shards).toBe(3);
-        expect(result.steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks']);
+        expect(result.steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'outcomes', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks']);
         expect(result.steps[1]!.result.accounts).toBe(reference.scores.length);
         // Ingest once for the day; each shard's indicators once, except shard 2's, run again with its retry.
         expect(calls.filter((c) => c === 'ingest')).toHaveLength(1);

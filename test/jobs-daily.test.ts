@@ -67,7 +67,7 @@ describeWithRedis(
       for (const day of DAYS) {
         const result = await runRadarJob(['-c', setup.configFile, 'run', '--as-of', day], { ...env(target), REDIS_URL: '' });
         expect(result.code, result.stderr).toBe(0);
-        expect(result.stdout).toMatch(new RegExp(`daily run as of ${day}\\n  ingest .*\\n  indicators .*\\n  score .*\\n[\\s\\S]*  alerts .*\\n[\\s\\S]*  escalations .*\\n[\\s\\S]*  calendar .*\\n  forecast .*\\n  webhooks .*\\ndone in`));
+        expect(result.stdout).toMatch(new RegExp(`daily run as of ${day}\\n  ingest .*\\n  indicators .*\\n  score .*\\n[\\s\\S]*  outcomes .*\\n[\\s\\S]*  alerts .*\\n[\\s\\S]*  escalations .*\\n[\\s\\S]*  calendar .*\\n  forecast .*\\n  webhooks .*\\ndone in`));
       }
       inProcess = await snapshot(target.db);
       expect(inProcess.scores.length).toBeGreaterThan(20);
@@ -89,7 +89,7 @@ describeWithRedis(
       const daily = await waitForJobs(DAYS.map((day) => `daily/${day}`));
       const job = await daily.getJob(`daily/${DAYS[1]}`);
       expect(await job!.getState()).toBe('completed');
-      expect((job!.returnvalue as { steps: Array<{ step: string; ms: number }> }).steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks']);
+      expect((job!.returnvalue as { steps: Array<{ step: string; ms: number }> }).steps.map((s) => s.step)).toEqual(['ingest', 'indicators', 'score', 'outcomes', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks']);
       await daily.obliterate({ force: true });
       await daily.close();
       expect(await stopRadar(child)).toBe(0);

@@ -1,5 +1,5 @@
 // The daily run for one as-of day: ingest every source → indicators (accounts renewing within the
-// horizon) → score → alerts → escalations → renewal calendar → forecast → webhooks. Each step is idempotent for
+// horizon) → score → outcomes → alerts → escalations → renewal calendar → forecast → webhooks. Each step is idempotent for
 // the day, so a retried or repeated run changes nothing that already happened: file sources skip files
 // already loaded (HTTP sources resume from their watermark), indicator values and risk scores are
 // upserts, alerts, escalations and renewal milestones are unique by key, and delivery re-checks Slack
@@ -10,12 +10,14 @@
 // on BullMQ as child jobs of the day's job (flow.ts), then alerts, escalations, the calendar
 // and the forecast once for the day (STEPS_AFTER_SHARDS).
 import { runCalendar } from '../../alerts/calendar.ts';
+import { addDays } from '../../alerts/dates.ts';
 import { runEscalation } from '../../alerts/escalate.ts';
 import { undeliveredError } from '../../alerts/deliver.ts';
 import { runAlerts } from '../../alerts/run.ts';
 import { deliverWebhooks } from '../../alerts/webhooks/deliver.ts';
 import { computeIndicators, parseDay, scopeAccounts } from '../../indicators/compute.ts';
 import { scoreAccounts } from '../../models/score.ts';
+import { recordOutcomes } from '../../sql/alerts.ts';
 import { makeUpcomingForecasts } from '../forecast/run.ts';
 import { ingestSource, orderSources } from '../ingest/run.ts';
 import type { DailyStep, JobDeps } from './deps.ts';
@@ -35,6 +37,8 @@ export interface DailyStepResults {
   readonly ingest: IngestStepResult;
   readonly indicators: { readonly accounts: number; readonly written: number; readonly warning: number; readonly critical: number };
   readonly score: { readonly modelVersion: string; readonly accounts: number; readonly written: number; readonly tiers: Readonly<Record<string, number>>; readonly warnings: readonly string[] };
+  /** Risk alerts linked to their renewal's outcome once it is decided (by the end of the day): what the save rate counts. */
+  readonly outcomes: { readonly linked: number };
   readonly alerts: { readonly scored: number; readonly alerts: number; readonly queued: number; readonly holdout: number; readonly riskReduced: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
   readonly escalations: { readonly escalated: number; readonly sent: number; readonly dryRun: number; readonly failed: number; readonly deferred: number };
   /** Renewal milestones posted in the day's calendar digests (one per recipient), their new tasks, and milestones held for the next day's digest. */
@@ -95,6 +99,9 @@ const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
     for (const warning of result.warnings) deps.logger.warn({ event: 'score_warning', asOf, warning });
     return { modelVersion: result.modelVersion, accounts: result.accounts, written: result.written, tiers: result.tiers, warnings: result.warnings };
   },
+  // Links alerts to renewals decided by the end of the day, so the save rate in the weekly report,
+  // `radar review` and the API is current without a separate `radar outcomes` run.
+  outcomes: async (deps, asOf) => ({ linked: await recordOutcomes(deps.db, new Date(`${addDays(asOf, 1)}T00:00:00Z`), deps.now()) }),
   alerts: async (deps, asOf) => {
     const summary = await runAlerts(deps.db, { ...alertOptions(deps), asOf });
     const { delivery } = summary;
@@ -155,7 +162,7 @@ interface ShardSelection {
 
 /** One shard's indicators and scores for the day (a BullMQ child job's result: plain JSON). */
 /** The steps that run once per day after every shard finished, in-process and on a BullMQ flow alike. */
-export const STEPS_AFTER_SHARDS = ['alerts', 'escalations', 'calendar', 'forecast', 'webhooks'] as const;
+export const STEPS_AFTER_SHARDS = ['outcomes', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks'] as const;
 
 export interface ShardResult {
   readonly shard: ShardRef;

@@ -8,7 +8,7 @@ import type { DB } from '../../sql/schema.ts';
 import type { Logger } from '../log.ts';
 import type { ShardRef } from './shards.ts';
 
-export const DAILY_STEPS = ['ingest', 'indicators', 'score', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks'] as const;
+export const DAILY_STEPS = ['ingest', 'indicators', 'score', 'outcomes', 'alerts', 'escalations', 'calendar', 'forecast', 'webhooks'] as const;
 export type DailyStep = (typeof DAILY_STEPS)[number];
 
 export interface JobDeps {

@@ -25,6 +25,8 @@ function describeStep(record: StepRecord): string {
       return `${r.accounts} accounts renewing, ${r.written} values written, ${r.critical} critical and ${r.warning} warning flags`;
     case 'score':
       return `${r.accounts} accounts scored with ${r.modelVersion}: ${JSON.stringify(r.tiers)}`;
+    case 'outcomes':
+      return `${r.linked} alerts linked to decided renewals`;
     case 'alerts':
       return `${r.alerts} new alerts (${r.sent} sent, ${r.dryRun} dry run, ${r.failed} failed, ${r.deferred} deferred), ${r.queued} over budget, ${r.holdout} held out`;
     case 'escalations':
