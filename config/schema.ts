@@ -15,6 +15,7 @@ import { sourcesConfigSchema } from './sources.ts';
 import { subscriptionsConfigSchema } from './subscriptions.ts';
 import { tuneConfigSchema } from './tune.ts';
 import { forecastConfigSchema } from './forecast.ts';
+import { retentionConfigSchema } from './retention.ts';
 
 const indicatorsConfigSchema = z
   .object({
@@ -69,6 +70,7 @@ export const radarConfigSchema = z
     tune: tuneConfigSchema.prefault({}).describe('`radar tune`: how thresholds are suggested from past renewals (docs/tuning.md).'),
     forecast: forecastConfigSchema.prefault({}).describe('The renewal forecast (docs/forecast.md).'),
     jobs: jobsConfigSchema.prefault({}).describe('How the daily run is split across workers; see docs/scaling.md.'),
+    retention: retentionConfigSchema.prefault({}).describe('How many months of partitioned history the daily run keeps; see docs/scaling.md.'),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -3,6 +3,7 @@
 // and are additionally checked against an identifier pattern before use.
 import { sql, type Kysely } from 'kysely';
 import { copyCsv, runScript } from './database.ts';
+import { PARTITIONED_TABLES } from './partitions.ts';
 import type { DB } from './schema.ts';
 import { RadarError } from '../pipelines/errors.ts';
 
@@ -300,6 +301,39 @@ export async function withTriggersOff<T>(db: Db, statement: () => Promise<T>): P
   }
 }
 
+/** The pieces of an upsert statement that count its inserted and updated rows (see upsertCounting). */
+export interface UpsertCounting {
+  /** An extra `name AS (…)` CTE to put after the source CTE, or '' when none is needed. */
+  readonly cte: string;
+  /** The RETURNING list of the INSERT (as `merged`). */
+  readonly returning: string;
+  /** Select expressions over `merged`. */
+  readonly inserted: string;
+  readonly updated: string;
+}
+
+/**
+ * How an upsert `merged AS (INSERT INTO target … SELECT … FROM source … RETURNING …)` counts its rows.
+ * Plain tables: `xmax = 0` marks an inserted row. A partitioned table cannot return xmax ("cannot retrieve
+ * a system column in this context"), so the source rows whose key exists already are counted in the same
+ * statement, on its snapshot (before the insert): inserted = source rows − existing; updated = rows
+ * returned − inserted (a row left unchanged by the DO UPDATE … WHERE returns nothing).
+ */
+export function upsertCounting(table: string, keys: readonly string[], source: string): UpsertCounting {
+  if (!Object.hasOwn(PARTITIONED_TABLES, table)) {
+    return { cte: '', returning: '(xmax = 0) AS inserted', inserted: 'count(*) FILTER (WHERE inserted)::int', updated: 'count(*) FILTER (WHERE NOT inserted)::int' };
+  }
+  const [target, from, ...columns] = identifiers([table, source, ...keys]);
+  const match = columns.map((column) => `t.${column} = s.${column}`).join(' AND ');
+  const inserted = `((SELECT count(*) FROM ${from}) - (SELECT n FROM existing))`;
+  return {
+    cte: `existing AS (SELECT count(*) AS n FROM ${from} s WHERE EXISTS (SELECT 1 FROM ${target} t WHERE ${match})),`,
+    returning: '1 AS written',
+    inserted: `${inserted}::int`,
+    updated: `(count(*) - ${inserted})::int`,
+  };
+}
+
 async function mergeStatement(
   db: Db,
   table: string,
@@ -316,6 +350,7 @@ async function mergeStatement(
     ? `WHERE (${valueColumns.map((column) => `${target}.${column}`).join(', ')}) IS DISTINCT FROM (${valueColumns.map((column) => `EXCLUDED.${column}`).join(', ')})`
     : '';
   const conflict = valueColumns.length ? `DO UPDATE SET ${assignments.join(', ')} ${changed}` : 'DO NOTHING';
+  const counting = upsertCounting(table, naturalKey, 'deduplicated');
   const statement = `
     WITH deduplicated AS (
       ${
@@ -323,16 +358,16 @@ async function mergeStatement(
           ? `SELECT DISTINCT ON (${keys.join(', ')}) ${cols.join(', ')} FROM ${STAGING_TABLE} ORDER BY ${keys.join(', ')}, source_order DESC`
           : `SELECT ${cols.join(', ')} FROM ${STAGING_TABLE}`
       }
-    ), merged AS (
+    ), ${counting.cte} merged AS (
       INSERT INTO ${target} (${cols.join(', ')})
       SELECT ${cols.join(', ')} FROM deduplicated
       ON CONFLICT (${keys.join(', ')}) ${conflict}
-      RETURNING (xmax = 0) AS inserted
+      RETURNING ${counting.returning}
     )
     SELECT (SELECT count(*) FROM ${STAGING_TABLE})::int AS staged,
            (SELECT count(*) FROM deduplicated)::int AS distinct_rows,
-           count(*) FILTER (WHERE inserted)::int AS inserted,
-           count(*) FILTER (WHERE NOT inserted)::int AS updated
+           ${counting.inserted} AS inserted,
+           ${counting.updated} AS updated
     FROM merged`;
   const result = await sql<{ staged: number; distinct_rows: number; inserted: number; updated: number }>`${sql.raw(statement)}`.execute(db);
   const row = result.rows[0]!;

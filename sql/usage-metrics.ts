@@ -2,7 +2,7 @@
 // files: the events' staging table and the statements that turn staged rows into per-day totals.
 import { sql, type Kysely } from 'kysely';
 import { runScript } from './database.ts';
-import { canCheckReferencesOnce, STAGING_TABLE, withReferencesCheckedOnce, type MergeCounts } from './ingest.ts';
+import { canCheckReferencesOnce, STAGING_TABLE, upsertCounting, withReferencesCheckedOnce, type MergeCounts } from './ingest.ts';
 import type { DB } from './schema.ts';
 
 type Db = Kysely<DB>;
@@ -57,18 +57,20 @@ const WRITES: Record<MetricWrite, string> = {
 /** Writes the staged rows' totals into usage_metrics_daily in one statement, tagged with the source. */
 export async function mergeMetricTotals(db: Db, options: { source: string; totals: MetricTotals; write: MetricWrite; stagedRows: number }): Promise<MergeCounts> {
   const checkable = options.stagedRows > 0 && (await canCheckReferencesOnce(db, 'usage_metrics_daily'));
+  const counting = upsertCounting('usage_metrics_daily', ['account_id', 'day', 'metric'], 'totals');
   return withReferencesCheckedOnce(db, checkable, options.stagedRows, async () => {
     const result = await sql<{ distinct_rows: number; inserted: number; updated: number }>`
       WITH totals AS (${sql.raw(TOTALS[options.totals])}),
+      ${sql.raw(counting.cte)}
       merged AS (
         INSERT INTO usage_metrics_daily (account_id, day, metric, value, users, source)
         SELECT account_id, day, metric, value, users, ${options.source} FROM totals
         ON CONFLICT (account_id, day, metric) ${sql.raw(WRITES[options.write])}
-        RETURNING (xmax = 0) AS inserted
+        RETURNING ${sql.raw(counting.returning)}
       )
       SELECT (SELECT count(*) FROM totals)::int AS distinct_rows,
-             count(*) FILTER (WHERE inserted)::int AS inserted,
-             count(*) FILTER (WHERE NOT inserted)::int AS updated
+             ${sql.raw(counting.inserted)} AS inserted,
+             ${sql.raw(counting.updated)} AS updated
       FROM merged`.execute(db);
     const row = result.rows[0]!;
     // Each total counts once: the events behind it are not "duplicates" of each other.

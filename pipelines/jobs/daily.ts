@@ -1,5 +1,5 @@
-// The daily run for one as-of day: ingest every source → indicators (accounts renewing within the
-// horizon) → score → alerts → escalations. Each step is idempotent for the day, so a retried or
+// The daily run for one as-of day: ingest every source (after making the month partitions ready) →
+// indicators (accounts renewing within the horizon) → score → alerts → escalations. Each step is idempotent for the day, so a retried or
 // repeated run changes nothing that already happened: file sources skip files already loaded (HTTP
 // sources resume from their watermark), indicator values and risk scores are upserts, alerts and
 // escalations are unique by dedup key, and delivery re-checks Slack before re-posting.
@@ -15,6 +15,7 @@ import { scoreAccounts } from '../../models/score.ts';
 import { makeUpcomingForecasts } from '../forecast/run.ts';
 import { ingestSource, orderSources } from '../ingest/run.ts';
 import type { DailyStep, JobDeps } from './deps.ts';
+import { maintainPartitions } from './partitions.ts';
 import { inShard, type ShardRef } from './shards.ts';
 
 export interface IngestStepResult {
@@ -75,7 +76,12 @@ async function ingestAll(deps: JobDeps): Promise<IngestStepResult> {
 type StepRunner<S extends DailyStep> = (deps: JobDeps, asOf: string, accountIds: readonly number[] | undefined) => Promise<DailyStepResults[S]>;
 
 const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
-  ingest: (deps) => ingestAll(deps),
+  ingest: async (deps, asOf) => {
+    // Partitions first, so the day's writes land in their month's partition (pipelines/jobs/partitions.ts).
+    const partitions = await maintainPartitions(deps.db, { asOf, retention: deps.loaded.config.retention });
+    if (partitions.created.length > 0 || partitions.detached.length > 0) deps.logger.info({ event: 'partitions_maintained', asOf, ...partitions });
+    return ingestAll(deps);
+  },
   indicators: async (deps, asOf, accountIds) => {
     const { config } = deps.loaded;
     const result = await computeIndicators(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, ...(accountIds ? { accountIds } : {}) });
