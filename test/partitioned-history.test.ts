@@ -14,7 +14,6 @@ import { indicatorSelectStatement } from '../indicators/statement.ts';
 import { maintainPartitions, monthStart, retentionCutoff } from '../pipelines/jobs/partitions.ts';
 import { migrate, MIGRATIONS_DIR } from '../sql/migrate.ts';
 import { ensureMonthPartition, listMonthPartitions, rowsInDefault } from '../sql/partitions.ts';
-import type { DB } from '../sql/schema.ts';
 import { describeEachBackend, openTestDatabase } from './support/database.ts';
 
 const PARTITIONING = '0019_partition_history_by_month.sql';
