@@ -103,7 +103,7 @@ describeEachBackend(
         // Upserts on the same keys and ON CONFLICT targets as before: one update, one insert into an existing
         // month, one insert into a month without a partition (the default partition takes it).
         // (RETURNING xmax, how plain tables tell inserts from updates, is refused on a partitioned table:
-        // sql/ingest.ts upsertCounting counts existing keys instead, covered by the ingest tests.)
+        // sql/ingest.ts countExistingStagedKeys counts existing keys instead, covered by the ingest tests.)
         await expect(sql`INSERT INTO usage_daily (account_id, day, active_users) VALUES (${a}, '2024-02-10', 8) RETURNING xmax`.execute(db)).rejects.toThrow(/system column/);
         const upsert = await sql<{ day: string }>`
           INSERT INTO usage_daily (account_id, day, active_users, events) VALUES (${a}, '2024-02-29', 8, 55), (${b}, '2024-01-02', 2, 20), (${b}, '2019-06-01', 1, 1)
