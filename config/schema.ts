@@ -17,6 +17,7 @@ import { tuneConfigSchema } from './tune.ts';
 import { forecastConfigSchema } from './forecast.ts';
 import { calendarConfigSchema } from './calendar.ts';
 import { webhooksConfigSchema } from './webhooks.ts';
+import { retentionConfigSchema } from './retention.ts';
 
 const indicatorsConfigSchema = z
   .object({
@@ -73,6 +74,7 @@ export const radarConfigSchema = z
     calendar: calendarConfigSchema.prefault({}).describe('The renewal calendar: milestone digests and playbooks for CSMs (docs/calendar.md).'),
     jobs: jobsConfigSchema.prefault({}).describe('How the daily run is split across workers; see docs/scaling.md.'),
     webhooks: webhooksConfigSchema.default([]).describe('Signed webhooks: endpoints, the events each receives, their secrets (by environment variable) and retries (docs/api.md#webhooks).'),
+    retention: retentionConfigSchema.prefault({}).describe('How many months of partitioned history the daily run keeps; see docs/scaling.md.'),
   })
   .strict()
   .superRefine((config, ctx) => {

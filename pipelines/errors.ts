@@ -4,6 +4,7 @@ export type RadarErrorCode =
   | 'usage'
   | 'migration_checksum_mismatch'
   | 'migration_failed'
+  | 'partition_failed'
   | 'database_unavailable'
   | 'ingest_failed'
   | 'ingest_reject_share_exceeded'

@@ -3,6 +3,7 @@
 // and are additionally checked against an identifier pattern before use.
 import { sql, type Kysely } from 'kysely';
 import { copyCsv, runScript } from './database.ts';
+import { PARTITIONED_TABLES } from './partitions.ts';
 import type { DB } from './schema.ts';
 import { RadarError } from '../pipelines/errors.ts';
 
@@ -300,6 +301,36 @@ export async function withTriggersOff<T>(db: Db, statement: () => Promise<T>): P
   }
 }
 
+/**
+ * How an upsert tells inserted rows from updated ones. A plain table returns `xmax = 0` for an inserted row. A
+ * partitioned table cannot ("cannot retrieve a system column in this context"): there the staged keys that
+ * exist already are counted first, in their own statement of the load's transaction (countExistingStagedKeys),
+ * and inserted = distinct rows − existing, updated = rows returned − inserted (a row the DO UPDATE … WHERE
+ * leaves unchanged returns nothing). Counted inside the upsert statement instead, the probe was planned while
+ * the day's partition was still empty and then read, once per staged row, the rows that statement had just
+ * inserted (invisible to it, but on its pages): 3.5 s instead of 0.1 s for 10k rows of a new day.
+ */
+export function insertedFlag(table: string): string {
+  return Object.hasOwn(PARTITIONED_TABLES, table) ? 'NULL::boolean AS inserted' : '(xmax = 0) AS inserted';
+}
+
+/** The staged keys of `table` present in it already, or undefined for a plain table (its upsert returns xmax). */
+export async function countExistingStagedKeys(db: Db, table: string, keys: readonly string[], options: { mayRepeatKeys: boolean }): Promise<number | undefined> {
+  if (!Object.hasOwn(PARTITIONED_TABLES, table)) return undefined;
+  const [target, ...columns] = identifiers([table, ...keys]);
+  const staged = `SELECT ${options.mayRepeatKeys ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${STAGING_TABLE}`;
+  const match = columns.map((column) => `t.${column} = s.${column}`).join(' AND ');
+  const result = await sql<{ n: number }>`${sql.raw(`SELECT count(*)::int AS n FROM (${staged}) s WHERE EXISTS (SELECT 1 FROM ${target} t WHERE ${match})`)}`.execute(db);
+  return result.rows[0]?.n ?? 0;
+}
+
+/** Inserted and updated rows of an upsert from what it returned (see insertedFlag). */
+export function upsertCounts(returned: { written: number; flagged: number }, distinct: number, existing: number | undefined): { inserted: number; updated: number } {
+  if (existing === undefined) return { inserted: returned.flagged, updated: returned.written - returned.flagged };
+  const inserted = distinct - existing;
+  return { inserted, updated: returned.written - inserted };
+}
+
 async function mergeStatement(
   db: Db,
   table: string,
@@ -316,6 +347,7 @@ async function mergeStatement(
     ? `WHERE (${valueColumns.map((column) => `${target}.${column}`).join(', ')}) IS DISTINCT FROM (${valueColumns.map((column) => `EXCLUDED.${column}`).join(', ')})`
     : '';
   const conflict = valueColumns.length ? `DO UPDATE SET ${assignments.join(', ')} ${changed}` : 'DO NOTHING';
+  const existing = await countExistingStagedKeys(db, table, naturalKey, options);
   const statement = `
     WITH deduplicated AS (
       ${
@@ -327,16 +359,16 @@ async function mergeStatement(
       INSERT INTO ${target} (${cols.join(', ')})
       SELECT ${cols.join(', ')} FROM deduplicated
       ON CONFLICT (${keys.join(', ')}) ${conflict}
-      RETURNING (xmax = 0) AS inserted
+      RETURNING ${insertedFlag(table)}
     )
     SELECT (SELECT count(*) FROM ${STAGING_TABLE})::int AS staged,
            (SELECT count(*) FROM deduplicated)::int AS distinct_rows,
-           count(*) FILTER (WHERE inserted)::int AS inserted,
-           count(*) FILTER (WHERE NOT inserted)::int AS updated
+           count(*)::int AS written,
+           count(*) FILTER (WHERE inserted)::int AS flagged
     FROM merged`;
-  const result = await sql<{ staged: number; distinct_rows: number; inserted: number; updated: number }>`${sql.raw(statement)}`.execute(db);
+  const result = await sql<{ staged: number; distinct_rows: number; written: number; flagged: number }>`${sql.raw(statement)}`.execute(db);
   const row = result.rows[0]!;
-  return { staged: row.staged, distinct: row.distinct_rows, inserted: row.inserted, updated: row.updated };
+  return { staged: row.staged, distinct: row.distinct_rows, ...upsertCounts(row, row.distinct_rows, existing) };
 }
 
 /**

@@ -2,7 +2,7 @@
 // files: the events' staging table and the statements that turn staged rows into per-day totals.
 import { sql, type Kysely } from 'kysely';
 import { runScript } from './database.ts';
-import { canCheckReferencesOnce, STAGING_TABLE, withReferencesCheckedOnce, type MergeCounts } from './ingest.ts';
+import { canCheckReferencesOnce, countExistingStagedKeys, insertedFlag, STAGING_TABLE, upsertCounts, withReferencesCheckedOnce, type MergeCounts } from './ingest.ts';
 import type { DB } from './schema.ts';
 
 type Db = Kysely<DB>;
@@ -58,20 +58,22 @@ const WRITES: Record<MetricWrite, string> = {
 export async function mergeMetricTotals(db: Db, options: { source: string; totals: MetricTotals; write: MetricWrite; stagedRows: number }): Promise<MergeCounts> {
   const checkable = options.stagedRows > 0 && (await canCheckReferencesOnce(db, 'usage_metrics_daily'));
   return withReferencesCheckedOnce(db, checkable, options.stagedRows, async () => {
-    const result = await sql<{ distinct_rows: number; inserted: number; updated: number }>`
+    const existing = await countExistingStagedKeys(db, 'usage_metrics_daily', ['account_id', 'day', 'metric'], { mayRepeatKeys: true });
+    const result = await sql<{ distinct_rows: number; written: number; flagged: number }>`
       WITH totals AS (${sql.raw(TOTALS[options.totals])}),
       merged AS (
         INSERT INTO usage_metrics_daily (account_id, day, metric, value, users, source)
         SELECT account_id, day, metric, value, users, ${options.source} FROM totals
         ON CONFLICT (account_id, day, metric) ${sql.raw(WRITES[options.write])}
-        RETURNING (xmax = 0) AS inserted
+        RETURNING ${sql.raw(insertedFlag('usage_metrics_daily'))}
       )
       SELECT (SELECT count(*) FROM totals)::int AS distinct_rows,
-             count(*) FILTER (WHERE inserted)::int AS inserted,
-             count(*) FILTER (WHERE NOT inserted)::int AS updated
+             count(*)::int AS written,
+             count(*) FILTER (WHERE inserted)::int AS flagged
       FROM merged`.execute(db);
     const row = result.rows[0]!;
+    const { inserted, updated } = upsertCounts(row, row.distinct_rows, existing);
     // Each total counts once: the events behind it are not "duplicates" of each other.
-    return { staged: row.distinct_rows, distinct: row.distinct_rows, inserted: row.inserted, updated: row.updated };
+    return { staged: row.distinct_rows, distinct: row.distinct_rows, inserted, updated };
   });
 }

@@ -1,9 +1,9 @@
-// The daily run for one as-of day: ingest every source → indicators (accounts renewing within the
-// horizon) → score → outcomes → alerts → escalations → renewal calendar → forecast → webhooks. Each step is idempotent for
-// the day, so a retried or repeated run changes nothing that already happened: file sources skip files
-// already loaded (HTTP sources resume from their watermark), indicator values and risk scores are
-// upserts, alerts, escalations and renewal milestones are unique by key, and delivery re-checks Slack
-// before re-posting.
+// The daily run for one as-of day: ingest every source (after making the month partitions ready) →
+// indicators (accounts renewing within the horizon) → score → outcomes → alerts → escalations →
+// renewal calendar → forecast → webhooks. Each step is idempotent for the day, so a retried or
+// repeated run changes nothing that already happened: file sources skip files already loaded (HTTP
+// sources resume from their watermark), indicator values and risk scores are upserts, alerts,
+// escalations and renewal milestones are unique by key, and delivery re-checks Slack before re-posting.
 //
 // One function, run by `radar run` in-process and by the BullMQ `daily` job alike. With `jobs.shards`
 // > 1, indicators and scoring run per account shard (runShard): in-process one shard after another,
@@ -21,6 +21,7 @@ import { recordOutcomes } from '../../sql/alerts.ts';
 import { makeUpcomingForecasts } from '../forecast/run.ts';
 import { ingestSource, orderSources } from '../ingest/run.ts';
 import type { DailyStep, JobDeps } from './deps.ts';
+import { maintainPartitions } from './partitions.ts';
 import { inShard, type ShardRef } from './shards.ts';
 
 export interface IngestStepResult {
@@ -87,7 +88,12 @@ async function ingestAll(deps: JobDeps): Promise<IngestStepResult> {
 type StepRunner<S extends DailyStep> = (deps: JobDeps, asOf: string, accountIds: readonly number[] | undefined) => Promise<DailyStepResults[S]>;
 
 const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
-  ingest: (deps) => ingestAll(deps),
+  ingest: async (deps, asOf) => {
+    // Partitions first, so the day's writes land in their month's partition (pipelines/jobs/partitions.ts).
+    const partitions = await maintainPartitions(deps.db, { asOf, retention: deps.loaded.config.retention });
+    if (partitions.created.length > 0 || partitions.detached.length > 0) deps.logger.info({ event: 'partitions_maintained', asOf, ...partitions });
+    return ingestAll(deps);
+  },
   indicators: async (deps, asOf, accountIds) => {
     const { config } = deps.loaded;
     const result = await computeIndicators(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, ...(accountIds ? { accountIds } : {}) });
