@@ -103,19 +103,33 @@ export interface KindParts {
   readonly joins?: RawBuilder<unknown>;
 }
 
+/** A kind's parts as given (the kinds return them; definition.ts builds both SELECT forms below from them). */
+export const kindParts = (parts: KindParts): KindParts => parts;
+
 /**
- * The one SELECT shape of every custom kind: (account_id, value, detail_values, detail_extras). The detail
- * is plain jsonb (detail_values stays empty): a handful of keys, and the ids are not known to code.
+ * The indicator's one row for the scope row `s` (with usage_stats `u` and metric_stats `m` joined by the
+ * caller), as a LATERAL subquery of (value, detail_values, detail_extras): the statement evaluates every
+ * custom indicator this way in one pass over the scope (indicators/statement.ts), instead of joining the
+ * scope with the passes again for each. The detail is plain jsonb (detail_values stays empty): a handful of
+ * keys, and the ids are not known to code.
  */
-export function kindSelect(parts: KindParts): RawBuilder<unknown> {
+export function kindLateral(parts: KindParts): RawBuilder<unknown> {
   const facts = Object.entries(parts.facts).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
   const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${name}::text, ${expression}`);
   return sql`
-    SELECT account_id, ${parts.value} AS value, '{}'::float8[] AS detail_values, jsonb_build_object(${sql.join(detail)}) AS detail_extras
+    SELECT ${parts.value} AS value, '{}'::float8[] AS detail_values, jsonb_build_object(${sql.join(detail)}) AS detail_extras
     FROM (
       SELECT s.account_id${facts.length > 0 ? sql`, ${sql.join(facts)}` : sql``}
-      FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id) ${parts.joins ?? sql``}
+      FROM (SELECT) AS one ${parts.joins ?? sql``}
     ) facts`;
+}
+
+/** The same as one SELECT of (account_id, value, detail_values, detail_extras) over the scope (IndicatorDefinition.sql). */
+export function kindSelect(parts: KindParts): RawBuilder<unknown> {
+  return sql`
+    SELECT s.account_id, v.value, v.detail_values, v.detail_extras
+    FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id)
+    CROSS JOIN LATERAL (${kindLateral(parts)}) v`;
 }
 
 export const ref = (name: string): RawBuilder<number | null> => sql.ref(name);
