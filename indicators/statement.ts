@@ -277,9 +277,17 @@ function computedCtes(spec: IndicatorRunSpec, lockAccounts = false): RawBuilder<
     const rows = lateral.map((indicator) => sql`
       SELECT ${flagged(indicator, sql<number | null>`x.value`)}
       FROM (SELECT s.segment, ${cleaned(indicator)} FROM (${indicator.definition.lateral!(context(spec.asOf, indicator.config))}) v) x`);
+    const shared = new Map<string, RawBuilder<unknown>>();
+    for (const { definition, config } of lateral) {
+      for (const [alias, join] of Object.entries(definition.lateralJoins?.(context(spec.asOf, config)) ?? {})) {
+        if (!IDENTIFIER.test(alias)) throw new RadarError('usage', `indicator ${definition.id}: lateral join alias "${alias}" is not a lower-case identifier`);
+        if (!shared.has(alias)) shared.set(alias, join);
+      }
+    }
+    const joins = [...shared].map(([alias, join]) => sql`LEFT JOIN LATERAL (${join}) ${sql.ref(alias)} ON true`);
     branches.push(sql`
       SELECT s.account_id, f.indicator, f.value, f.flag, f.detail_values, f.detail
-      FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id)
+      FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id) ${sql.join(joins, sql` `)}
       CROSS JOIN LATERAL (${sql.join(rows, sql` UNION ALL `)}) f`);
   }
   return sql`

@@ -133,6 +133,11 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
    * the scope rather than each joining it again (the custom kinds: twelve joins cost as much as the built-ins).
    */
   lateral?(context: IndicatorSqlContext<z.output<Config>>): RawBuilder<IndicatorLateralRow>;
+  /**
+   * LATERAL subqueries over `s` that `lateral` reads by these aliases (an account signal's probe): the
+   * statement joins each alias once for all the indicators naming it, so the same alias must mean the same subquery.
+   */
+  lateralJoins?(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
   /** The counts behind a value, as one sentence. */
   explain(value: number | null, detail: IndicatorDetail, config: z.output<Config>): string;
   /** The alert driver in a CSM's words ("Reports per active user down 64% vs the prior quarter"); built-ins have theirs in models/drivers.ts. */

@@ -9,7 +9,7 @@ import { changeSql } from './change.ts';
 import { daysSinceSql } from './days-since.ts';
 import { latestSql } from './latest.ts';
 import { levelSql } from './level.ts';
-import { kindLateral, kindSelect, metricSource, PassAggregates, type KindParts } from './metric.ts';
+import { kindLateral, kindLateralJoins, kindSelect, metricSource, PassAggregates, type KindParts } from './metric.ts';
 import { ratioSql } from './ratio.ts';
 import { customIndicatorSchema, metricsOf, type CustomIndicatorSpec } from './schema.ts';
 import { shareSql } from './share.ts';
@@ -91,8 +91,9 @@ export function customIndicator(spec: CustomIndicatorSpec): IndicatorDefinition<
     ...(passes.has('metrics')
       ? { metrics: { lookbackDays: () => lookbackDays(spec), aggregates: (context) => build(spec, context).aggregates.metrics } }
       : {}),
-    sql: (context) => kindSelect(build(spec, context).parts) as RawBuilder<IndicatorSqlRow>,
+    sql: (context) => kindSelect(build(spec, context).parts, context) as RawBuilder<IndicatorSqlRow>,
     lateral: (context) => kindLateral(build(spec, context).parts) as RawBuilder<IndicatorLateralRow>,
+    lateralJoins: (context) => kindLateralJoins(build(spec, context).parts, context),
     explain: (value, details) => explainCustom(spec, value, details),
     driver: (value, details) => driverCustom(spec, value, details),
   };
