@@ -255,26 +255,48 @@ function supportStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
 function computedCtes(spec: IndicatorRunSpec, lockAccounts = false): RawBuilder<unknown> {
   if (spec.indicators.length === 0) throw new RadarError('usage', 'no indicators to compute');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(spec.asOf)) throw new RadarError('usage', `as-of date must be YYYY-MM-DD, got ${JSON.stringify(spec.asOf)}`);
-  const ctes = spec.indicators.map(({ definition, config }, index) => sql`${sql.ref(`i${index}`)} AS (${definition.sql(context(spec.asOf, config))})`);
-  const branches = spec.indicators.map(({ definition, config }, index) => {
-    const value = sql<number | null>`x.value`;
-    return sql`
-      SELECT x.account_id, ${definition.id}::text AS indicator, x.value, ${segmentFlagSql(value, sql<string | null>`x.segment`, config, definition.riskDirection)} AS flag, x.detail_values, x.detail
+  // Indicators with a LATERAL form are evaluated together in one pass over the scope (see `lateral` in
+  // types.ts); the others each get a CTE joined to the scope.
+  const joined = spec.indicators.map((indicator, index) => ({ ...indicator, index })).filter(({ definition }) => !definition.lateral);
+  const lateral = spec.indicators.filter(({ definition }) => definition.lateral);
+  const ctes = joined.map(({ definition, config, index }) => sql`${sql.ref(`i${index}`)} AS (${definition.sql(context(spec.asOf, config))})`);
+  const flagged = ({ definition, config }: ConfiguredIndicator, value: RawBuilder<number | null>) =>
+    sql`${definition.id}::text AS indicator, x.value, ${segmentFlagSql(value, sql<string | null>`x.segment`, config, definition.riskDirection)} AS flag, x.detail_values, x.detail`;
+  const cleaned = ({ definition }: ConfiguredIndicator) => sql`
+    nullif(nullif(nullif(v.value::float8, 'NaN'::float8), 'Infinity'::float8), '-Infinity'::float8) AS value,
+    v.detail_values,
+    ${definition.detail.extras.length > 0 ? sql`coalesce(v.detail_extras, '{}'::jsonb)` : sql`'{}'::jsonb`} AS detail`;
+  const branches = joined.map((indicator) => sql`
+      SELECT x.account_id, ${flagged(indicator, sql<number | null>`x.value`)}
       FROM (
-        SELECT s.account_id, s.segment,
-               nullif(nullif(nullif(v.value::float8, 'NaN'::float8), 'Infinity'::float8), '-Infinity'::float8) AS value,
-               v.detail_values,
-               ${definition.detail.extras.length > 0 ? sql`coalesce(v.detail_extras, '{}'::jsonb)` : sql`'{}'::jsonb`} AS detail
-        FROM scope s LEFT JOIN ${sql.ref(`i${index}`)} v USING (account_id)
-      ) x`;
-  });
+        SELECT s.account_id, s.segment, ${cleaned(indicator)}
+        FROM scope s LEFT JOIN ${sql.ref(`i${indicator.index}`)} v USING (account_id)
+      ) x`);
+  if (lateral.length > 0) {
+    // One pass over the scope joined with the shared passes; per account, one row per indicator.
+    const rows = lateral.map((indicator) => sql`
+      SELECT ${flagged(indicator, sql<number | null>`x.value`)}
+      FROM (SELECT s.segment, ${cleaned(indicator)} FROM (${indicator.definition.lateral!(context(spec.asOf, indicator.config))}) v) x`);
+    const shared = new Map<string, RawBuilder<unknown>>();
+    for (const { definition, config } of lateral) {
+      for (const [alias, join] of Object.entries(definition.lateralJoins?.(context(spec.asOf, config)) ?? {})) {
+        if (!IDENTIFIER.test(alias)) throw new RadarError('usage', `indicator ${definition.id}: lateral join alias "${alias}" is not a lower-case identifier`);
+        if (!shared.has(alias)) shared.set(alias, join);
+      }
+    }
+    const joins = [...shared].map(([alias, join]) => sql`LEFT JOIN LATERAL (${join}) ${sql.ref(alias)} ON true`);
+    branches.push(sql`
+      SELECT s.account_id, f.indicator, f.value, f.flag, f.detail_values, f.detail
+      FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id) ${sql.join(joins, sql` `)}
+      CROSS JOIN LATERAL (${sql.join(rows, sql` UNION ALL `)}) f`);
+  }
   return sql`
     WITH scope AS MATERIALIZED (${scopeSql(spec, lockAccounts)}),
          usage_stats AS (${usageStatsSql(spec)}),
          metric_stats AS (${metricStatsSql(spec)}),
          invoice_stats AS (${invoiceStatsSql(spec)}),
          support_stats AS (${supportStatsSql(spec)}),
-         ${sql.join(ctes)},
+         ${ctes.length > 0 ? sql`${sql.join(ctes)},` : sql``}
          computed AS (${sql.join(branches, sql` UNION ALL `)})`;
 }
 

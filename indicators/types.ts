@@ -80,6 +80,9 @@ export interface IndicatorSqlRow {
   detail_extras?: IndicatorDetail;
 }
 
+/** The shape of an indicator's LATERAL form: its one row for the scope row `s`. */
+export type IndicatorLateralRow = Omit<IndicatorSqlRow, 'account_id'>;
+
 export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.ZodType<Thresholds>> {
   /** Stable id, used as the config key and in indicator_values.indicator (camelCase). */
   readonly id: string;
@@ -124,6 +127,17 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
   readonly detail: DetailFields;
   /** One SELECT of (account_id, value, detail_values[, detail_extras]) for the accounts in `scope`; accounts it omits get NULL. */
   sql(context: IndicatorSqlContext<z.output<Config>>): RawBuilder<IndicatorSqlRow>;
+  /**
+   * Optional: the same values as a LATERAL subquery over the scope row `s`, with usage_stats `u` and
+   * metric_stats `m` joined (one row each). Indicators that have it are evaluated together in one pass over
+   * the scope rather than each joining it again (the custom kinds: twelve joins cost as much as the built-ins).
+   */
+  lateral?(context: IndicatorSqlContext<z.output<Config>>): RawBuilder<IndicatorLateralRow>;
+  /**
+   * LATERAL subqueries over `s` that `lateral` reads by these aliases (an account signal's probe): the
+   * statement joins each alias once for all the indicators naming it, so the same alias must mean the same subquery.
+   */
+  lateralJoins?(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, RawBuilder<unknown>>>;
   /** The counts behind a value, as one sentence. */
   explain(value: number | null, detail: IndicatorDetail, config: z.output<Config>): string;
   /** The alert driver in a CSM's words ("Reports per active user down 64% vs the prior quarter"); built-ins have theirs in models/drivers.ts. */

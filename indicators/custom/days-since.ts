@@ -4,16 +4,13 @@
 import { sql, type RawBuilder } from 'kysely';
 import { coveredDays } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
-import { kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
+import { kindParts, type KindParts, metricSource, ref, type PassAggregates } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
-import { latestSignalJoin } from './signal.ts';
 
-export function daysSinceSql(spec: CustomSpecOf<'daysSince'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): RawBuilder<unknown> {
+export function daysSinceSql(spec: CustomSpecOf<'daysSince'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): KindParts {
   let last: RawBuilder<unknown>;
   let covered: RawBuilder<number>;
-  let joins: RawBuilder<unknown> | undefined;
   if (spec.signal !== undefined) {
-    joins = latestSignalJoin(context, spec.signal);
     last = sql`CASE WHEN g.observed_on > ${context.dayMinus(spec.windowDays)} THEN g.observed_on END`;
     covered = sql<number>`coalesce(greatest(0, ${context.d} - greatest(${context.dayMinus(spec.windowDays - 1)}, s.contract_start) + 1), 0)`;
   } else {
@@ -22,10 +19,10 @@ export function daysSinceSql(spec: CustomSpecOf<'daysSince'>, context: Indicator
     const source = metricSource(metric);
     covered = coveredDays(context, source.coverage, spec.windowDays);
   }
-  return kindSelect({
+  return kindParts({
     facts: { covered, last_seen: last },
     value: sql`CASE WHEN ${ref('covered')} > 0 THEN least(${ref('covered')}, coalesce(${context.d} - ${ref('last_seen')}, ${ref('covered')}))::float8 END`,
     detail: { windowDays: sql`${spec.windowDays}::int`, coveredDays: ref('covered'), lastSeen: sql`to_char(${ref('last_seen')}, 'YYYY-MM-DD')` },
-    ...(joins ? { joins } : {}),
+    ...(spec.signal !== undefined ? { signal: spec.signal } : {}),
   });
 }

@@ -3,13 +3,13 @@
 // passes), the same flags, explain and model features.
 import type { RawBuilder } from 'kysely';
 import { detailFields } from '../detail.ts';
-import type { IndicatorDefinition, IndicatorSqlContext, IndicatorSqlRow, IndicatorUnit } from '../types.ts';
+import type { IndicatorDefinition, IndicatorLateralRow, IndicatorSqlContext, IndicatorSqlRow, IndicatorUnit } from '../types.ts';
 import { averageSql } from './average.ts';
 import { changeSql } from './change.ts';
 import { daysSinceSql } from './days-since.ts';
 import { latestSql } from './latest.ts';
 import { levelSql } from './level.ts';
-import { metricSource, PassAggregates } from './metric.ts';
+import { kindLateral, kindLateralJoins, kindSelect, metricSource, PassAggregates, type KindParts } from './metric.ts';
 import { ratioSql } from './ratio.ts';
 import { customIndicatorSchema, metricsOf, type CustomIndicatorSpec } from './schema.ts';
 import { shareSql } from './share.ts';
@@ -47,7 +47,7 @@ function lookbackDays(spec: CustomIndicatorSpec): number {
   return 'windowDays' in spec ? spec.windowDays : 0;
 }
 
-function kindSql(spec: CustomIndicatorSpec, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): RawBuilder<unknown> {
+function kindSql(spec: CustomIndicatorSpec, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): KindParts {
   switch (spec.kind) {
     case 'level':
       return levelSql(spec, context, aggregates);
@@ -69,10 +69,10 @@ function kindSql(spec: CustomIndicatorSpec, context: IndicatorSqlContext<unknown
   }
 }
 
-/** The statement part and the shared-pass aggregates of a spec as of one day (built together, so they agree). */
-function build(spec: CustomIndicatorSpec, context: IndicatorSqlContext<unknown>): { select: RawBuilder<unknown>; aggregates: PassAggregates } {
+/** The statement parts and the shared-pass aggregates of a spec as of one day (built together, so they agree). */
+function build(spec: CustomIndicatorSpec, context: IndicatorSqlContext<unknown>): { parts: KindParts; aggregates: PassAggregates } {
   const aggregates = new PassAggregates(spec.id, context);
-  return { select: kindSql(spec, context, aggregates), aggregates };
+  return { parts: kindSql(spec, context, aggregates), aggregates };
 }
 
 export function customIndicator(spec: CustomIndicatorSpec): IndicatorDefinition<typeof customIndicatorSchema> {
@@ -91,7 +91,9 @@ export function customIndicator(spec: CustomIndicatorSpec): IndicatorDefinition<
     ...(passes.has('metrics')
       ? { metrics: { lookbackDays: () => lookbackDays(spec), aggregates: (context) => build(spec, context).aggregates.metrics } }
       : {}),
-    sql: (context) => build(spec, context).select as RawBuilder<IndicatorSqlRow>,
+    sql: (context) => kindSelect(build(spec, context).parts, context) as RawBuilder<IndicatorSqlRow>,
+    lateral: (context) => kindLateral(build(spec, context).parts) as RawBuilder<IndicatorLateralRow>,
+    lateralJoins: (context) => kindLateralJoins(build(spec, context).parts, context),
     explain: (value, details) => explainCustom(spec, value, details),
     driver: (value, details) => driverCustom(spec, value, details),
   };

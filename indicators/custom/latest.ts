@@ -1,22 +1,21 @@
 // latest / latestChange: an account signal's latest value known on D, and its change from the observation
 // before (latest − previous, in the signal's own units: NPS 9 → 6 is −3). No signal yet (or only one, for
 // latestChange): no data.
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { IndicatorSqlContext } from '../types.ts';
-import { kindSelect, type PassAggregates } from './metric.ts';
+import { kindParts, type KindParts, type PassAggregates } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
-import { latestSignalJoin } from './signal.ts';
 
 const stamp = (column: string) => sql`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
-export function latestSql(spec: CustomSpecOf<'latest' | 'latestChange'>, context: IndicatorSqlContext<unknown>, _aggregates: PassAggregates): RawBuilder<unknown> {
+export function latestSql(spec: CustomSpecOf<'latest' | 'latestChange'>, _context: IndicatorSqlContext<unknown>, _aggregates: PassAggregates): KindParts {
   const facts = { latest: sql`g.latest`, previous: sql`g.previous`, observed_at: sql`g.observed_at`, previous_at: sql`g.previous_at` };
   if (spec.kind === 'latest') {
-    return kindSelect({ facts, joins: latestSignalJoin(context, spec.signal), value: sql`latest`, detail: { observedAt: stamp('observed_at') } });
+    return kindParts({ facts, signal: spec.signal, value: sql`latest`, detail: { observedAt: stamp('observed_at') } });
   }
-  return kindSelect({
+  return kindParts({
     facts,
-    joins: latestSignalJoin(context, spec.signal),
+    signal: spec.signal,
     value: sql`latest - previous`,
     detail: { latest: sql`latest`, previous: sql`previous`, observedAt: stamp('observed_at'), previousObservedAt: stamp('previous_at') },
   });

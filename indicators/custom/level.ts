@@ -6,7 +6,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { coveredDays } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
-import { kindSelect, metricSource, PassAggregates, ref } from './metric.ts';
+import { kindParts, type KindParts, metricSource, PassAggregates, ref } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
 
 type Per = CustomSpecOf<'level'>['per'];
@@ -37,9 +37,9 @@ export function windowLevel(
   return { facts, level: sql`${perDay} / nullif(${ref(`${prefix}_per`)}, 0)` };
 }
 
-export function levelSql(spec: CustomSpecOf<'level'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): RawBuilder<unknown> {
+export function levelSql(spec: CustomSpecOf<'level'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): KindParts {
   const { facts, level } = windowLevel(aggregates, context, { metric: spec.metric, per: spec.per, length: spec.windowDays, endDaysAgo: 0, prefix: 'w' });
-  return kindSelect({
+  return kindParts({
     facts,
     value: level,
     detail: {

@@ -6,6 +6,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { USAGE_DAILY_METRICS } from '../../config/sources.ts';
 import type { CoverageColumn } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
+import { latestSignalProbe, sharedSignalAsG, signalAlias } from './signal.ts';
 
 export type Pass = 'usage' | 'metrics';
 
@@ -99,23 +100,45 @@ export interface KindParts {
   readonly value: RawBuilder<number | null>;
   /** Detail fields (jsonb), over the facts. */
   readonly detail: Readonly<Record<string, RawBuilder<unknown>>>;
-  /** Extra joins after the stats (e.g. a signal's LATERAL). */
+  /** Extra joins after the stats (e.g. a windowed LATERAL over account_signals). */
   readonly joins?: RawBuilder<unknown>;
+  /** A signal whose latest two observations the facts read as `g` (signal.ts), probed once per signal in the statement. */
+  readonly signal?: string;
 }
 
+/** A kind's parts as given (the kinds return them; definition.ts builds both SELECT forms below from them). */
+export const kindParts = (parts: KindParts): KindParts => parts;
+
 /**
- * The one SELECT shape of every custom kind: (account_id, value, detail_values, detail_extras). The detail
- * is plain jsonb (detail_values stays empty): a handful of keys, and the ids are not known to code.
+ * The indicator's one row for the scope row `s` (with usage_stats `u` and metric_stats `m` joined by the
+ * caller), as a LATERAL subquery of (value, detail_values, detail_extras): the statement evaluates every
+ * custom indicator this way in one pass over the scope (indicators/statement.ts), instead of joining the
+ * scope with the passes again for each. The detail is plain jsonb (detail_values stays empty): a handful of
+ * keys, and the ids are not known to code.
  */
-export function kindSelect(parts: KindParts): RawBuilder<unknown> {
+export function kindLateral(parts: KindParts): RawBuilder<unknown> {
   const facts = Object.entries(parts.facts).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
   const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${name}::text, ${expression}`);
   return sql`
-    SELECT account_id, ${parts.value} AS value, '{}'::float8[] AS detail_values, jsonb_build_object(${sql.join(detail)}) AS detail_extras
+    SELECT ${parts.value} AS value, '{}'::float8[] AS detail_values, jsonb_build_object(${sql.join(detail)}) AS detail_extras
     FROM (
       SELECT s.account_id${facts.length > 0 ? sql`, ${sql.join(facts)}` : sql``}
-      FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id) ${parts.joins ?? sql``}
+      FROM (SELECT) AS one ${parts.signal !== undefined ? sharedSignalAsG(parts.signal) : sql``} ${parts.joins ?? sql``}
     ) facts`;
+}
+
+/** The LATERAL joins kindLateral reads by alias (a signal's probe), for the statement to join once each. */
+export function kindLateralJoins(parts: KindParts, context: IndicatorSqlContext<unknown>): Record<string, RawBuilder<unknown>> {
+  return parts.signal === undefined ? {} : { [signalAlias(parts.signal)]: latestSignalProbe(context, parts.signal) };
+}
+
+/** The same as one SELECT of (account_id, value, detail_values, detail_extras) over the scope (IndicatorDefinition.sql). */
+export function kindSelect(parts: KindParts, context: IndicatorSqlContext<unknown>): RawBuilder<unknown> {
+  const joins = Object.entries(kindLateralJoins(parts, context)).map(([alias, probe]) => sql`LEFT JOIN LATERAL (${probe}) ${sql.ref(alias)} ON true`);
+  return sql`
+    SELECT s.account_id, v.value, v.detail_values, v.detail_extras
+    FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id) ${sql.join(joins, sql` `)}
+    CROSS JOIN LATERAL (${kindLateral(parts)}) v`;
 }
 
 export const ref = (name: string): RawBuilder<number | null> => sql.ref(name);

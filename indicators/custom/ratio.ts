@@ -1,16 +1,16 @@
 // ratio: Σ numerator ÷ max(Σ denominator, floor) over the window, e.g. dislikes per like. The floor keeps
 // a handful of denominator events from making a huge ratio; with floor 0 a zero denominator gives no
 // data. No data without coverage of the window (the numerator's coverage).
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { coveredDays } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
-import { kindSelect, metricSource, ref, type PassAggregates } from './metric.ts';
+import { kindParts, type KindParts, metricSource, ref, type PassAggregates } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
 
-export function ratioSql(spec: CustomSpecOf<'ratio'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): RawBuilder<unknown> {
+export function ratioSql(spec: CustomSpecOf<'ratio'>, context: IndicatorSqlContext<unknown>, aggregates: PassAggregates): KindParts {
   const numerator = metricSource(spec.numerator);
   const window = { fn: 'sum', length: spec.windowDays, endDaysAgo: 0 } as const;
-  return kindSelect({
+  return kindParts({
     facts: {
       covered: coveredDays(context, numerator.coverage, spec.windowDays),
       top: sql`coalesce(${aggregates.add(spec.numerator, 'num', window)}, 0)::float8`,

@@ -193,11 +193,11 @@ async function loadLocked(db: Kysely<DB>, recordSource: RecordSource, options: L
             duplicateKeys.add(key);
             csv += `${csvLineOf(row, columns)},${tally.staged}\n`;
           }
-          if (stager?.endBatch) {
-            stagerRows.length = 0;
-            stager.endBatch(stagerRows);
-            writeStagerRows();
-          }
+          stager?.endBatch?.((record) => {
+            tally.staged += 1;
+            rows += 1;
+            csv += `${record},${tally.staged}\n`;
+          });
           // As bytes at once: a batch's string is a rope of ~10 pieces per row, and kept queued as such it
           // would survive into the old generation (the garbage collector was the largest cost of big loads).
           await staging.add(Buffer.from(csv), rows);

@@ -118,11 +118,15 @@ export function csvMapper(
         context,
       );
     }
-    return [field, position] as const;
+    // Most fields have no value map and no default: their text passes as read (translate would return it).
+    return [field, position, config.values[field] !== undefined || config.defaults[field] !== undefined] as const;
   });
   return (cells) => {
     const row: Record<string, string | null> = {};
-    for (const [field, position] of columns) row[field] = translate(config, field, position === undefined ? null : (cells[position] ?? null));
+    for (const [field, position, translated] of columns) {
+      const text = position === undefined ? null : (cells[position] ?? null);
+      row[field] = translated ? translate(config, field, text) : text;
+    }
     return row;
   };
 }

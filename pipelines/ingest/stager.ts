@@ -17,8 +17,11 @@ export interface Stager {
   createStaging(trx: Kysely<DB>): Promise<void>;
   /** Appends to `out` the staged rows for one valid row (its account id already resolved); none skips it. */
   stage(row: StagedRow, out: StagedRow[]): void;
-  /** Appends the rows stage() held back to pre-aggregate them, at the end of each batch (optional). */
-  endBatch?(out: StagedRow[]): void;
+  /**
+   * Emits the rows stage() held back to pre-aggregate them, at the end of each batch (optional), each as
+   * one CSV record of `columns` (no line break): a pre-aggregating stager builds them as its keys anyway.
+   */
+  endBatch?(emit: (csvRecord: string) => void): void;
   /** Merges everything staged by the load, in its transaction. */
   merge(trx: Kysely<DB>, stagedRows: number): Promise<MergeCounts>;
   /** Facts for the run summary (event names skipped…). */

@@ -8,6 +8,7 @@ import { createEventStaging, EVENT_STAGING_COLUMNS, mergeMetricTotals, type Metr
 import type { DB } from '../../sql/schema.ts';
 import type { StagedRow } from './entities.ts';
 import type { Stager } from './stager.ts';
+import { csvField } from '../csv.ts';
 
 /** Segment `track` calls (exports, warehouse dumps as NDJSON): the account is the group. */
 export const SEGMENT_TRACK_MAPPING: Readonly<Record<string, string>> = {
@@ -54,8 +55,10 @@ export function eventStager(events: SourceConfig['events'], options: { source: s
   const select = eventSelection(events);
   const skipped = new Map<string, { count: number; reason: string }>();
   // Each batch's events summed per (account, day, metric, user) before COPY: the merge's sum and distinct-user
-  // count come out the same, and a user's many clicks in a day are staged (and parsed by Postgres) once.
-  const batch = new Map<string, StagedRow>();
+  // count come out the same, and a user's many clicks in a day are staged (and parsed by Postgres) once. The
+  // key is the staged CSV record itself without its value (the columns' CSV forms are unambiguous), so a
+  // row costs one string and a number, not an object per row and its CSV line again at the end of the batch.
+  const batch = new Map<string, number>();
   return {
     columns: EVENT_STAGING_COLUMNS,
     createStaging: (trx: Kysely<DB>) => createEventStaging(trx),
@@ -63,19 +66,17 @@ export function eventStager(events: SourceConfig['events'], options: { source: s
       const exported = String(row.event);
       const decision = select(exported);
       if ('metric' in decision) {
-        const user = row.user_id ?? null;
-        const key = `${row.account_id}\u0001${row.day}\u0001${decision.metric}\u0001${user ?? '\u0000'}`;
-        const held = batch.get(key);
-        if (held) (held.value as number) += row.value as number;
-        else batch.set(key, { account_id: row.account_id!, day: row.day!, metric: decision.metric, user_id: user, value: row.value! });
+        // account_id: the resolved internal id; day: YYYY-MM-DD; metric: [a-z0-9_]; user: quoted if it must be.
+        const key = `${row.account_id},${row.day},${csvField(decision.metric)},${csvField(row.user_id)}`;
+        batch.set(key, (batch.get(key) ?? 0) + (row.value as number));
         return;
       }
       const tally = skipped.get(exported);
       if (tally) tally.count += 1;
       else skipped.set(exported, { count: 1, reason: decision.skipped });
     },
-    endBatch(out: StagedRow[]) {
-      for (const row of batch.values()) out.push(row);
+    endBatch(emit) {
+      for (const [key, value] of batch) emit(`${key},${value}`);
       batch.clear();
     },
     merge: (trx, stagedRows) => mergeMetricTotals(trx, { source: options.source, totals: 'events', write: options.write, stagedRows }),
