@@ -373,7 +373,7 @@ function detailFieldRows(indicators: readonly ConfiguredIndicator[]): DetailFiel
 }
 
 /** Stored indicator values as of a day, optionally for some accounts only. */
-export async function readIndicatorValues(db: Kysely<DB>, asOf: string, accountIds?: readonly number[]): Promise<StoredIndicatorValue[]> {
-  const rows = await readIndicatorRows(db, asOf, accountIds);
+export async function readIndicatorValues(db: Kysely<DB>, asOf: string, accountIds?: readonly number[], indicators?: readonly string[]): Promise<StoredIndicatorValue[]> {
+  const rows = await readIndicatorRows(db, asOf, accountIds, indicators);
   return rows.map(({ detailValues, ...row }) => ({ ...row, flag: row.flag as Flag, detail: unpackDetail(row.indicator, detailValues, row.detail) }));
 }

@@ -85,7 +85,7 @@ export interface ScoreResult {
 async function storedValues(db: Kysely<DB>, scope: Parameters<typeof evaluateIndicators>[1], wanted: ReadonlySet<string>): Promise<ComputedIndicatorValue[]> {
   const ids = await scopeAccounts(db, scope);
   if (ids.length === 0) return [];
-  const stored = (await readIndicatorValues(db, scope.asOf, ids)).filter((value) => wanted.has(value.indicator));
+  const stored = await readIndicatorValues(db, scope.asOf, ids, [...wanted]);
   const have = new Set(stored.map((value) => value.accountId));
   const missing = ids.filter((id) => !have.has(id));
   const evaluated = missing.length > 0 ? await evaluateIndicators(db, { ...scope, accountIds: missing }) : [];

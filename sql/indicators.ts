@@ -199,7 +199,7 @@ export async function recordDetailFields(db: Kysely<DB>, ids: readonly string[],
 }
 
 /** Stored indicator rows as of a day, optionally for some accounts only, details still packed. */
-export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds?: readonly number[]): Promise<StoredIndicatorRow[]> {
+export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds?: readonly number[], indicators?: readonly string[]): Promise<StoredIndicatorRow[]> {
   let query = db
     .selectFrom('indicator_values')
     .select(['account_id', 'as_of', 'indicator', 'value', 'flag', 'detail_values', 'detail', 'computed_at'])
@@ -211,6 +211,8 @@ export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds
     // One array parameter: an IN list takes one parameter per id, and Postgres stops at 65,535.
     query = query.where(sql<boolean>`account_id = ANY(${[...accountIds]}::bigint[])`);
   }
+  // Only the indicators asked for (scoring reads the model's): fewer rows and details over the wire.
+  if (indicators) query = query.where(sql<boolean>`indicator = ANY(${[...indicators]}::text[])`);
   const rows = await query.execute();
   return rows.map((row) => ({
     accountId: row.account_id,
