@@ -202,7 +202,8 @@ export async function recordDetailFields(db: Kysely<DB>, ids: readonly string[],
 export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds?: readonly number[], indicators?: readonly string[]): Promise<StoredIndicatorRow[]> {
   let query = db
     .selectFrom('indicator_values')
-    .select(['account_id', 'as_of', 'indicator', 'value', 'flag', 'detail_values', 'detail', 'computed_at'])
+    // Packed details as JSON (JSON.parse is native; the driver parses float8[] text in JavaScript), as evaluate does.
+    .select(['account_id', 'as_of', 'indicator', 'value', 'flag', sql<(number | null)[] | null>`array_to_json(detail_values)`.as('detail_values'), 'detail', 'computed_at'])
     .where('as_of', '=', asOf)
     .orderBy('account_id')
     .orderBy('indicator');
