@@ -228,6 +228,31 @@ export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds
   }));
 }
 
+export interface PackedValueRow {
+  readonly accountId: number;
+  readonly indicator: string;
+  readonly value: number | null;
+  readonly flag: string;
+  readonly detailValues: (number | null)[] | null;
+  readonly detail: { readonly [key: string]: Json } | null;
+}
+
+/**
+ * The values scoring needs, one row per account (the account's indicators as one JSON array, ordered by
+ * indicator): 16 times fewer rows through the driver than readIndicatorRows, and no timestamps to parse.
+ */
+export async function readPackedValues(db: Kysely<DB>, asOf: string, accountIds: readonly number[], indicators: readonly string[]): Promise<PackedValueRow[]> {
+  if (accountIds.length === 0) return [];
+  const result = await sql<{ account_id: number; v: Array<[string, number | null, string, (number | null)[] | null, { readonly [key: string]: Json } | null]> }>`
+    SELECT account_id, json_agg(json_build_array(indicator, value, flag, array_to_json(detail_values), detail) ORDER BY indicator) AS v
+    FROM indicator_values
+    WHERE as_of = ${asOf} AND account_id = ANY(${[...accountIds]}::bigint[]) AND indicator = ANY(${[...indicators]}::text[])
+    GROUP BY account_id ORDER BY account_id`.execute(db);
+  return result.rows.flatMap((row) =>
+    row.v.map(([indicator, value, flag, detailValues, detail]) => ({ accountId: Number(row.account_id), indicator, value, flag, detailValues, detail })),
+  );
+}
+
 export interface AccountRef {
   readonly accountId: number;
   readonly externalId: string;

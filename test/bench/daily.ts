@@ -12,7 +12,7 @@
 // window of usage the indicators read.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
@@ -39,6 +39,11 @@ const prefix = cache.dayConfig.config.schedules.queuePrefix;
 
 type Row = Record<string, string>;
 const rows: Row[] = [];
+/** Each run's row is printed when it is done (a long bench that is stopped keeps what it measured). */
+const record = (row: Row) => {
+  rows.push(row);
+  console.log(`${row.run}: ${JSON.stringify(row)}`);
+};
 const runName = () => `${dbPrefix}_daily_run_${randomBytes(3).toString('hex')}`;
 const s = (ms: number) => (ms / 1000).toFixed(1);
 const perS = (count: number, ms: number) => (ms > 0 ? Math.round((count * 1000) / ms).toLocaleString('en-US') : '-');
@@ -64,6 +69,8 @@ function describe(run: string, steps: readonly StepRecord[], wallMs: number, sca
     'total s': s(wallMs),
     'score/ind': indicators && score ? `${Math.round((100 * score.ms) / Math.max(1, indicators.ms))}%` : '-',
     'ind/scan': indicators ? `${(indicators.ms / Math.max(1, scanMs)).toFixed(1)}×` : '-',
+    // The machine is shared: the 1-minute load average when the run ended, to read each figure against.
+    load: loadavg()[0]!.toFixed(1),
   };
 }
 
@@ -87,7 +94,7 @@ async function inProcess(): Promise<void> {
     const scanMs = await bareScanMs(copy.url);
     const deps = { db, loaded: cache.dayConfig, logger: silentLogger, slack: null, outboxDir: join(dataDir, 'outbox'), print: () => undefined, now: () => new Date() };
     const result = await timed(() => runDaily(deps, SAMPLE_END));
-    rows.push(describe(`in-process (radar run), ${shards} shards`, result.value.steps, result.seconds * 1000, scanMs));
+    record(describe(`in-process (radar run), ${shards} shards`, result.value.steps, result.seconds * 1000, scanMs));
     const counts = Object.fromEntries(result.value.steps.map((r) => [r.step, r.result]));
     console.log(`in-process: ${JSON.stringify({ ingest: counts.ingest, indicators: counts.indicators, score: { ...(counts.score as object), warnings: undefined }, alerts: counts.alerts })}`);
   } finally {
@@ -117,7 +124,7 @@ async function viaWorkers(workers: number, connection: Redis): Promise<void> {
       const job = (await daily.getJob(id))!;
       if ((await job.getState()) !== 'completed') throw new Error(`daily job failed: ${job.failedReason}`);
       const steps = (job.returnvalue as { steps: StepRecord[] }).steps;
-      rows.push(describe(`BullMQ, ${workers} worker${workers > 1 ? 's' : ''}, ${shards} shards`, steps, wallMs, scanMs));
+      record(describe(`BullMQ, ${workers} worker${workers > 1 ? 's' : ''}, ${shards} shards`, steps, wallMs, scanMs));
       await daily.obliterate({ force: true });
     } finally {
       await daily.close();
@@ -132,11 +139,15 @@ async function viaWorkers(workers: number, connection: Redis): Promise<void> {
 const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
 try {
   await inProcess();
-  for (const workers of workerCounts) await viaWorkers(workers, connection);
+  for (const workers of workerCounts) {
+    // A failed run (e.g. a job that stalled) is reported in the table; the other runs still go on.
+    await viaWorkers(workers, connection).catch((error: unknown) => record({ run: `BullMQ, ${workers} worker${workers > 1 ? 's' : ''}: FAILED ${(error as Error).message.slice(0, 120)}`, load: loadavg()[0]!.toFixed(1) }));
+  }
 } finally {
   await connection.quit();
   await deletePrefix(prefix);
 }
 console.log(`\nsteady-state daily run as of ${SAMPLE_END}: ${accounts.toLocaleString('en-US')} accounts, ${historyDays} days of usage history, one new day per source; Postgres + Redis`);
 console.log('(stage seconds; on BullMQ indicators and score are summed over shards, total is enqueue → done; ind/scan: indicator step over a bare scan of 90 days of usage)');
-printTable(rows);
+const columns = Object.keys(rows.reduce((widest, row) => (Object.keys(row).length > Object.keys(widest).length ? row : widest), {}));
+printTable(rows.map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? '-']))));
