@@ -3,7 +3,7 @@
 //   BENCH_HISTORY_DAYS (default 150)  days of usage history before the as-of day
 //   BENCH_SHARDS (default 4)          jobs.shards: account shards per day
 //   BENCH_WORKERS (default 1,2,4)     BullMQ runs, by number of `radar worker` processes ("" = in-process only)
-//   BENCH_DB_PREFIX (default radar_bench), BENCH_REBUILD=1 to rebuild the cached database
+//   BENCH_INPROCESS=0 skips the in-process run; BENCH_DB_PREFIX (default radar_bench); BENCH_REBUILD=1 rebuilds the cache
 // An existing database (history up to D − 1, a promoted model, yesterday's daily run; built once per size
 // and cached, see daily-cache.ts) is copied for each run, then one new day of data per source is ingested
 // and the daily run of D executed: in-process (`runDaily`, as `radar run`), then on BullMQ with 1, 2 and 4
@@ -138,7 +138,7 @@ async function viaWorkers(workers: number, connection: Redis): Promise<void> {
 
 const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
 try {
-  await inProcess();
+  if (process.env.BENCH_INPROCESS !== '0') await inProcess();
   for (const workers of workerCounts) {
     // A failed run (e.g. a job that stalled) is reported in the table; the other runs still go on.
     await viaWorkers(workers, connection).catch((error: unknown) => record({ run: `BullMQ, ${workers} worker${workers > 1 ? 's' : ''}: FAILED ${(error as Error).message.slice(0, 120)}`, load: loadavg()[0]!.toFixed(1) }));
