@@ -131,6 +131,9 @@ async function viaWorkers(workers: number, connection: Redis): Promise<void> {
     }
   } finally {
     await Promise.all(children.map((child) => stopRadar(child)));
+    // Every queue's keys, the shard children's too: their ids are deterministic (daily/D/shard-i-of-n), so a
+    // next run under the same prefix would find them completed and skip its shards.
+    await deletePrefix(prefix);
     await copy.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
