@@ -19,6 +19,7 @@ import {
   countRows,
   inIndicatorShards as inShards,
   readIndicatorRows,
+  readPackedValues,
   recordDetailFields,
   selectAccountIds,
   selectComputedRows,
@@ -394,8 +395,14 @@ function detailFieldRows(indicators: readonly ConfiguredIndicator[]): DetailFiel
   );
 }
 
+/** Stored values of some indicators for some accounts, without as-of and timestamps (scoring's one read). */
+export async function readValuesForScoring(db: Kysely<DB>, asOf: string, accountIds: readonly number[], indicators: readonly string[]): Promise<ComputedIndicatorValue[]> {
+  const rows = await readPackedValues(db, asOf, accountIds, indicators);
+  return rows.map(({ detailValues, ...row }) => ({ ...row, flag: row.flag as Flag, detail: unpackDetail(row.indicator, detailValues, row.detail) }));
+}
+
 /** Stored indicator values as of a day, optionally for some accounts only. */
-export async function readIndicatorValues(db: Kysely<DB>, asOf: string, accountIds?: readonly number[]): Promise<StoredIndicatorValue[]> {
-  const rows = await readIndicatorRows(db, asOf, accountIds);
+export async function readIndicatorValues(db: Kysely<DB>, asOf: string, accountIds?: readonly number[], indicators?: readonly string[]): Promise<StoredIndicatorValue[]> {
+  const rows = await readIndicatorRows(db, asOf, accountIds, indicators);
   return rows.map(({ detailValues, ...row }) => ({ ...row, flag: row.flag as Flag, detail: unpackDetail(row.indicator, detailValues, row.detail) }));
 }

@@ -4,7 +4,7 @@
 // training, evaluated as of D, so only facts known on D are used.
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
-import { configuredIndicators, evaluateIndicators, parseDay, readIndicatorValues, scopeAccounts, type ComputedIndicatorValue } from '../indicators/compute.ts';
+import { configuredIndicators, evaluateIndicators, parseDay, readValuesForScoring, scopeAccounts, type ComputedIndicatorValue } from '../indicators/compute.ts';
 import type { ConfiguredIndicator } from '../indicators/statement.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
@@ -96,7 +96,7 @@ export interface ScoreResult {
 async function storedValues(db: Kysely<DB>, scope: Parameters<typeof evaluateIndicators>[1], wanted: ReadonlySet<string>): Promise<ComputedIndicatorValue[]> {
   const ids = await scopeAccounts(db, scope);
   if (ids.length === 0) return [];
-  const stored = (await readIndicatorValues(db, scope.asOf, ids)).filter((value) => wanted.has(value.indicator));
+  const stored = await readValuesForScoring(db, scope.asOf, ids, [...wanted]);
   const have = new Set(stored.map((value) => value.accountId));
   const missing = ids.filter((id) => !have.has(id));
   const evaluated = missing.length > 0 ? await evaluateIndicators(db, { ...scope, accountIds: missing }) : [];

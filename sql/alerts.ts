@@ -404,7 +404,7 @@ export async function decidedCases(db: Queryable): Promise<DecidedCaseRow[]> {
            count(t.task_id)::int AS tasks_total,
            count(t.task_id) FILTER (WHERE t.status = 'done')::int AS tasks_done
     FROM alerts a
-    LEFT JOIN tasks t ON t.alert_id = a.alert_id
+    LEFT JOIN tasks t ON t.alert_id = a.alert_id AND t.account_id = a.account_id
     WHERE a.kind = 'risk' AND a.outcome_renewal_id IS NOT NULL
       AND (a.is_holdout OR a.status IN ${DELIVERED_SQL})
     GROUP BY a.account_id, a.outcome_renewal_id

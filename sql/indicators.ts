@@ -199,10 +199,11 @@ export async function recordDetailFields(db: Kysely<DB>, ids: readonly string[],
 }
 
 /** Stored indicator rows as of a day, optionally for some accounts only, details still packed. */
-export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds?: readonly number[]): Promise<StoredIndicatorRow[]> {
+export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds?: readonly number[], indicators?: readonly string[]): Promise<StoredIndicatorRow[]> {
   let query = db
     .selectFrom('indicator_values')
-    .select(['account_id', 'as_of', 'indicator', 'value', 'flag', 'detail_values', 'detail', 'computed_at'])
+    // Packed details as JSON (JSON.parse is native; the driver parses float8[] text in JavaScript), as evaluate does.
+    .select(['account_id', 'as_of', 'indicator', 'value', 'flag', sql<(number | null)[] | null>`array_to_json(detail_values)`.as('detail_values'), 'detail', 'computed_at'])
     .where('as_of', '=', asOf)
     .orderBy('account_id')
     .orderBy('indicator');
@@ -211,6 +212,8 @@ export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds
     // One array parameter: an IN list takes one parameter per id, and Postgres stops at 65,535.
     query = query.where(sql<boolean>`account_id = ANY(${[...accountIds]}::bigint[])`);
   }
+  // Only the indicators asked for (scoring reads the model's): fewer rows and details over the wire.
+  if (indicators) query = query.where(sql<boolean>`indicator = ANY(${[...indicators]}::text[])`);
   const rows = await query.execute();
   return rows.map((row) => ({
     accountId: row.account_id,
@@ -223,6 +226,31 @@ export async function readIndicatorRows(db: Kysely<DB>, asOf: string, accountIds
     // timestamptz arrives as Date on both drivers (sql/database.ts); the nested Generated<ColumnType> type hides it.
     computedAt: row.computed_at as unknown as Date,
   }));
+}
+
+export interface PackedValueRow {
+  readonly accountId: number;
+  readonly indicator: string;
+  readonly value: number | null;
+  readonly flag: string;
+  readonly detailValues: (number | null)[] | null;
+  readonly detail: { readonly [key: string]: Json } | null;
+}
+
+/**
+ * The values scoring needs, one row per account (the account's indicators as one JSON array, ordered by
+ * indicator): 16 times fewer rows through the driver than readIndicatorRows, and no timestamps to parse.
+ */
+export async function readPackedValues(db: Kysely<DB>, asOf: string, accountIds: readonly number[], indicators: readonly string[]): Promise<PackedValueRow[]> {
+  if (accountIds.length === 0) return [];
+  const result = await sql<{ account_id: number; v: Array<[string, number | null, string, (number | null)[] | null, { readonly [key: string]: Json } | null]> }>`
+    SELECT account_id, json_agg(json_build_array(indicator, value, flag, array_to_json(detail_values), detail) ORDER BY indicator) AS v
+    FROM indicator_values
+    WHERE as_of = ${asOf} AND account_id = ANY(${[...accountIds]}::bigint[]) AND indicator = ANY(${[...indicators]}::text[])
+    GROUP BY account_id ORDER BY account_id`.execute(db);
+  return result.rows.flatMap((row) =>
+    row.v.map(([indicator, value, flag, detailValues, detail]) => ({ accountId: Number(row.account_id), indicator, value, flag, detailValues, detail })),
+  );
 }
 
 export interface AccountRef {

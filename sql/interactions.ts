@@ -142,18 +142,22 @@ export async function notRiskRates(db: Queryable, period?: { from: string; to: s
   const from = period?.from ?? '0001-01-01';
   const to = period?.to ?? '9999-12-31';
   const result = await sql<{ tier: string; alerts: number; not_risk: number; reasons: Record<string, number> | null }>`
-    SELECT a.tier,
-           count(*)::int AS alerts,
-           count(f.alert_id)::int AS not_risk,
-           (SELECT jsonb_object_agg(r.reason, r.n) FROM (
-              SELECT f2.reason, count(*)::int AS n FROM alerts a2 JOIN alert_feedback f2 ON f2.alert_id = a2.alert_id
-              WHERE a2.kind = 'risk' AND NOT a2.is_holdout AND a2.status IN ${DELIVERED_SQL} AND a2.tier = a.tier
-                AND a2.as_of BETWEEN ${from}::date AND ${to}::date
-              GROUP BY f2.reason) r) AS reasons
-    FROM alerts a
-    LEFT JOIN alert_feedback f ON f.alert_id = a.alert_id
-    WHERE a.kind = 'risk' AND NOT a.is_holdout AND a.status IN ${DELIVERED_SQL} AND a.tier IS NOT NULL
-      AND a.as_of BETWEEN ${from}::date AND ${to}::date
+    WITH delivered AS (
+      SELECT a.alert_id, a.account_id, a.tier FROM alerts a
+      WHERE a.kind = 'risk' AND NOT a.is_holdout AND a.status IN ${DELIVERED_SQL} AND a.tier IS NOT NULL
+        AND a.as_of BETWEEN ${from}::date AND ${to}::date
+    ),
+    -- Joined on account_id too: the colocation rule (docs/scaling.md), the rows are the same.
+    marked AS (
+      SELECT d.tier, f.alert_id, f.reason FROM delivered d JOIN alert_feedback f ON f.alert_id = d.alert_id AND f.account_id = d.account_id
+    ),
+    reasons AS (
+      SELECT r.tier, jsonb_object_agg(r.reason, r.n) AS reasons FROM (SELECT tier, reason, count(*)::int AS n FROM marked GROUP BY tier, reason) r GROUP BY r.tier
+    )
+    SELECT a.tier, count(*)::int AS alerts, count(f.alert_id)::int AS not_risk, min(reasons.reasons::text)::jsonb AS reasons
+    FROM delivered a
+    LEFT JOIN alert_feedback f ON f.alert_id = a.alert_id AND f.account_id = a.account_id
+    LEFT JOIN reasons ON reasons.tier = a.tier
     GROUP BY a.tier
     ORDER BY CASE a.tier WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END`.execute(db);
   return result.rows.map((row) => ({ tier: row.tier, alerts: row.alerts, notRisk: row.not_risk, reasons: row.reasons ?? {} }));

@@ -203,12 +203,12 @@ export async function alertFunnel(db: Queryable, period: { from: string; to: str
     SELECT count(*) FILTER (WHERE d.delivered)::int AS delivered,
            count(*) FILTER (WHERE a.is_holdout)::int AS holdout,
            count(*) FILTER (WHERE d.delivered AND EXISTS (
-             SELECT 1 FROM tasks t WHERE t.alert_id = a.alert_id AND t.status = 'done' AND t.completed_at < ${endOf(asOf)}))::int AS with_task_done,
+             SELECT 1 FROM tasks t WHERE t.alert_id = a.alert_id AND t.account_id = a.account_id AND t.status = 'done' AND t.completed_at < ${endOf(asOf)}))::int AS with_task_done,
            count(*) FILTER (WHERE d.delivered AND r.renewal_id IS NOT NULL)::int AS with_outcome,
            count(*) FILTER (WHERE d.delivered AND r.renewal_id IS NOT NULL AND a.outcome = 'saved')::int AS saved
     FROM alerts a
     CROSS JOIN LATERAL (SELECT NOT a.is_holdout AND a.status IN ${DELIVERED_SQL} AS delivered) d
-    LEFT JOIN renewals r ON r.renewal_id = a.outcome_renewal_id AND a.outcome IS NOT NULL AND r.decided_at < ${endOf(asOf)}
+    LEFT JOIN renewals r ON r.renewal_id = a.outcome_renewal_id AND r.account_id = a.account_id AND a.outcome IS NOT NULL AND r.decided_at < ${endOf(asOf)}
     WHERE a.kind = 'risk' AND a.as_of >= ${period.from}::date AND a.as_of <= ${period.to}::date`.execute(db);
   const row = result.rows[0]!;
   return { delivered: row.delivered, holdout: row.holdout, withTaskDone: row.with_task_done, withOutcome: row.with_outcome, saved: row.saved };
@@ -227,7 +227,7 @@ export async function saveCases(db: Queryable, period: { from: string; to: strin
   const result = await sql<{ account_id: number; renewal_id: number; holdout: boolean; outcome: SaveCaseRow['outcome'] }>`
     SELECT a.account_id, a.outcome_renewal_id AS renewal_id, bool_and(a.is_holdout) AS holdout, min(a.outcome) AS outcome
     FROM alerts a
-    JOIN renewals r ON r.renewal_id = a.outcome_renewal_id
+    JOIN renewals r ON r.renewal_id = a.outcome_renewal_id AND r.account_id = a.account_id
     WHERE a.kind = 'risk' AND a.outcome IS NOT NULL AND (a.is_holdout OR a.status IN ${DELIVERED_SQL})
       AND r.decided_at >= ${startOf(period.from)} AND r.decided_at < ${endOf(period.to)}
     GROUP BY a.account_id, a.outcome_renewal_id
