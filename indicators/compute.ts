@@ -20,7 +20,7 @@ import {
 import { customIndicator } from './custom/definition.ts';
 import type { IndicatorDefinition, Thresholds } from './types.ts';
 
-export { readIndicatorValues, readValuesForScoring, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from './statement.ts';
+export { readDetailsForScoring, readIndicatorValues, readValuesForScoring, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from './statement.ts';
 
 export interface ComputeIndicatorsOptions {
   /** The as-of day D, 'YYYY-MM-DD'. */

@@ -19,7 +19,8 @@ import {
   countRows,
   inIndicatorShards as inShards,
   readIndicatorRows,
-  readPackedValues,
+  readPackedDetails,
+  readScoringValues,
   recordDetailFields,
   selectAccountIds,
   selectComputedRows,
@@ -395,10 +396,23 @@ function detailFieldRows(indicators: readonly ConfiguredIndicator[]): DetailFiel
   );
 }
 
-/** Stored values of some indicators for some accounts, without as-of and timestamps (scoring's one read). */
-export async function readValuesForScoring(db: Kysely<DB>, asOf: string, accountIds: readonly number[], indicators: readonly string[]): Promise<ComputedIndicatorValue[]> {
-  const rows = await readPackedValues(db, asOf, accountIds, indicators);
-  return rows.map(({ detailValues, ...row }) => ({ ...row, flag: row.flag as Flag, detail: unpackDetail(row.indicator, detailValues, row.detail) }));
+/**
+ * Stored values and flags of some indicators for some accounts, one row per account in the order of
+ * `indicators` (scoring's one read; no details: readDetailsForScoring fetches those of the drivers).
+ */
+export async function readValuesForScoring(
+  db: Kysely<DB>,
+  asOf: string,
+  accountIds: readonly number[],
+  indicators: readonly string[],
+): Promise<{ accountId: number; values: (number | null)[]; flags: Flag[] }[]> {
+  return (await readScoringValues(db, asOf, accountIds, indicators)) as { accountId: number; values: (number | null)[]; flags: Flag[] }[];
+}
+
+/** The stored details of some (account, indicator) pairs, by `${accountId}:${indicator}` (scoring's drivers). */
+export async function readDetailsForScoring(db: Kysely<DB>, asOf: string, pairs: readonly { accountId: number; indicator: string }[]): Promise<Map<string, IndicatorDetail>> {
+  const rows = await readPackedDetails(db, asOf, pairs);
+  return new Map(rows.map((row) => [`${row.accountId}:${row.indicator}`, unpackDetail(row.indicator, row.detailValues, row.detail)]));
 }
 
 /** Stored indicator values as of a day, optionally for some accounts only. */

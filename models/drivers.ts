@@ -16,10 +16,12 @@ const num = (detail: IndicatorDetail, key: string): number | null => {
   const value = detail[key];
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 };
-const whole = (value: number) => Math.round(value).toLocaleString('en-US');
+// One formatter for every sentence: the same text as toLocaleString('en-US'), without building a formatter per call.
+const EN_US = new Intl.NumberFormat('en-US');
+const whole = (value: number) => EN_US.format(Math.round(value));
 const percent = (fraction: number) => `${Math.round(Math.abs(fraction) * 100)}%`;
 const plural = (count: number, word: string, many = `${word}s`) => `${whole(count)} ${Math.round(count) === 1 ? word : many}`;
-const dollars = (cents: number) => `$${Math.round(cents / 100).toLocaleString('en-US')}`;
+const dollars = (cents: number) => `$${EN_US.format(Math.round(cents / 100))}`;
 
 
 function change(value: number): string {
@@ -103,15 +105,23 @@ export function withSegmentThresholds(sentence: string, configured: ConfiguredIn
   return `${sentence} (${segment} thresholds)`;
 }
 
+/** A driver before it is put in words: the indicator and its contribution rounded to 4 decimals. */
+export type RankedDriver = Omit<Driver, 'sentence'>;
+
+/** The top `count` risk-raising contributions, largest first (ties by indicator id); contributions ≤ 0 never appear. */
+export function rankDrivers(contributions: readonly { indicator: string; contribution: number }[], count = 3): RankedDriver[] {
+  return [...contributions]
+    .filter((item) => item.contribution > 0)
+    .sort((a, b) => b.contribution - a.contribution || (a.indicator < b.indicator ? -1 : 1))
+    .slice(0, count)
+    .map((item) => ({ indicator: item.indicator, contribution: Math.round(item.contribution * 1e4) / 1e4 }));
+}
+
 /** The top `count` risk-raising contributions, as drivers; contributions ≤ 0 never appear. */
 export function topDrivers(
   contributions: readonly { indicator: string; contribution: number }[],
   describe: (indicator: string) => string,
   count = 3,
 ): Driver[] {
-  return [...contributions]
-    .filter((item) => item.contribution > 0)
-    .sort((a, b) => b.contribution - a.contribution || (a.indicator < b.indicator ? -1 : 1))
-    .slice(0, count)
-    .map((item) => ({ indicator: item.indicator, contribution: Math.round(item.contribution * 1e4) / 1e4, sentence: describe(item.indicator) }));
+  return rankDrivers(contributions, count).map((item) => ({ ...item, sentence: describe(item.indicator) }));
 }

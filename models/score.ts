@@ -4,16 +4,17 @@
 // training, evaluated as of D, so only facts known on D are used.
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
-import { configuredIndicators, evaluateIndicators, parseDay, readValuesForScoring, scopeAccounts, type ComputedIndicatorValue } from '../indicators/compute.ts';
+import { configuredIndicators, evaluateIndicators, parseDay, readDetailsForScoring, readValuesForScoring, scopeAccounts } from '../indicators/compute.ts';
 import type { ConfiguredIndicator } from '../indicators/statement.ts';
+import type { IndicatorDetail } from '../indicators/types.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
 import type { DB } from '../sql/schema.ts';
 import { listSegments } from '../sql/report.ts';
 import { accountSegments } from '../sql/tune.ts';
 import { unknownSegmentProblems } from '../config/segments.ts';
 import { recordTierChanges } from '../sql/webhooks.ts';
-import { driverSentence, topDrivers, withSegmentThresholds, type Driver } from './drivers.ts';
-import { indicatorRows, type AccountIndicators } from './features.ts';
+import { driverSentence, rankDrivers, withSegmentThresholds, type Driver, type RankedDriver } from './drivers.ts';
+import { indicatorRows, type AccountIndicators, type IndicatorRow } from './features.ts';
 import { indicatorContributions, predictRows, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
 import { loadModel, modelForScoring, type StoredModel } from './registry.ts';
 
@@ -25,6 +26,56 @@ export interface AccountScore {
   readonly drivers: Driver[];
   /** The model's indicators that had no data (imputed with the training mean). */
   readonly missingIndicators: string[];
+}
+
+/** A score whose drivers are not yet in words (the sentences need the drivers' details only). */
+export interface RankedScore extends Omit<AccountScore, 'drivers'> {
+  readonly drivers: RankedDriver[];
+}
+
+/** Probability, tier, scorecard, the top three drivers (unworded) and missing indicators of each row (pure; details unused). */
+export function rankRows(
+  model: RadarModel,
+  rows: readonly (IndicatorRow & { readonly accountId: number })[],
+  indicators: readonly string[],
+  tiers: TierCutoffs,
+  segments: ReadonlyMap<number, string> = new Map(),
+): RankedScore[] {
+  const probabilities = predictRows(model, rows, indicators);
+  const scorecard = scorecardRows(model, rows, indicators);
+  const used = new Set([...model.plan.indicators, ...model.scorecard.indicators]);
+  return rows.map((row, i) => {
+    const probability = probabilities[i]!;
+    return {
+      accountId: row.accountId,
+      probability,
+      tier: tierFor(probability, tiers, segments.get(row.accountId) ?? null),
+      scorecardProbability: scorecard[i]!,
+      drivers: rankDrivers(indicatorContributions(model, row, indicators), 3),
+      missingIndicators: indicators.filter((id, index) => used.has(id) && (row.values[index] === null || row.values[index] === undefined)),
+    };
+  });
+}
+
+/** Puts ranked drivers in words from each row's value and detail of the driver's indicator (pure; rows in the order of `ranked`). */
+export function describeScores(
+  ranked: readonly RankedScore[],
+  rows: readonly AccountIndicators[],
+  indicators: readonly string[],
+  configured: readonly ConfiguredIndicator[] = [],
+  segments: ReadonlyMap<number, string> = new Map(),
+): AccountScore[] {
+  const byId = new Map(configured.map((item) => [item.definition.id, item]));
+  return ranked.map((score, i) => {
+    const row = rows[i]!;
+    const segment = segments.get(row.accountId) ?? null;
+    const drivers = score.drivers.map((driver): Driver => {
+      const index = indicators.indexOf(driver.indicator);
+      const sentence = driverSentence(driver.indicator, row.values[index] ?? null, row.details[index] ?? {}, byId.get(driver.indicator));
+      return { ...driver, sentence: withSegmentThresholds(sentence, byId.get(driver.indicator), segment) };
+    });
+    return { ...score, drivers };
+  });
 }
 
 /**
@@ -40,29 +91,7 @@ export function scoreRows(
   configured: readonly ConfiguredIndicator[] = [],
   segments: ReadonlyMap<number, string> = new Map(),
 ): AccountScore[] {
-  const byId = new Map(configured.map((item) => [item.definition.id, item]));
-  const probabilities = predictRows(model, rows, indicators);
-  const scorecard = scorecardRows(model, rows, indicators);
-  return rows.map((row, i) => {
-    const parts = indicatorContributions(model, row, indicators);
-    const segment = segments.get(row.accountId) ?? null;
-    const describe = (id: string) => {
-      const index = indicators.indexOf(id);
-      const sentence = driverSentence(id, row.values[index] ?? null, row.details[index] ?? {}, byId.get(id));
-      return withSegmentThresholds(sentence, byId.get(id), segment);
-    };
-    const used = new Set([...model.plan.indicators, ...model.scorecard.indicators]);
-    const missingIndicators = indicators.filter((id, index) => used.has(id) && (row.values[index] === null || row.values[index] === undefined));
-    const probability = probabilities[i]!;
-    return {
-      accountId: row.accountId,
-      probability,
-      tier: tierFor(probability, tiers, segment),
-      scorecardProbability: scorecard[i]!,
-      drivers: topDrivers(parts, describe, 3),
-      missingIndicators,
-    };
-  });
+  return describeScores(rankRows(model, rows, indicators, tiers, segments), rows, indicators, configured, segments);
 }
 
 export interface ScoreOptions {
@@ -92,16 +121,43 @@ export interface ScoreResult {
   readonly scores: AccountScore[];
 }
 
-/** The in-scope accounts' stored values (ordered by account), plus evaluated ones for accounts with none stored. */
-async function storedValues(db: Kysely<DB>, scope: Parameters<typeof evaluateIndicators>[1], wanted: ReadonlySet<string>): Promise<ComputedIndicatorValue[]> {
+/**
+ * The in-scope accounts' rows from their stored values, without details (ordered by account), plus rows
+ * evaluated (with details) for accounts with none stored; `stored`: the accounts whose details are still to fetch.
+ */
+async function storedRows(
+  db: Kysely<DB>,
+  scope: Parameters<typeof evaluateIndicators>[1],
+  indicators: readonly string[],
+): Promise<{ rows: AccountIndicators[]; stored: ReadonlySet<number> }> {
   const ids = await scopeAccounts(db, scope);
-  if (ids.length === 0) return [];
-  const stored = await readValuesForScoring(db, scope.asOf, ids, [...wanted]);
-  const have = new Set(stored.map((value) => value.accountId));
+  if (ids.length === 0) return { rows: [], stored: new Set() };
+  const noDetails = new Array<IndicatorDetail>(indicators.length).fill({});
+  const rows: AccountIndicators[] = (await readValuesForScoring(db, scope.asOf, ids, indicators)).map((row) => ({ ...row, details: noDetails }));
+  const have = new Set(rows.map((row) => row.accountId));
   const missing = ids.filter((id) => !have.has(id));
-  const evaluated = missing.length > 0 ? await evaluateIndicators(db, { ...scope, accountIds: missing }) : [];
-  const values: ComputedIndicatorValue[] = [...stored, ...evaluated];
-  return evaluated.length > 0 ? values.sort((a, b) => a.accountId - b.accountId || a.indicator.localeCompare(b.indicator)) : values;
+  if (missing.length === 0) return { rows, stored: have };
+  const evaluated = indicatorRows(await evaluateIndicators(db, { ...scope, accountIds: missing }), indicators);
+  return { rows: [...rows, ...evaluated].sort((a, b) => a.accountId - b.accountId), stored: have };
+}
+
+/** The rows of `stored` accounts with the stored details of their drivers' indicators filled in (the only details a sentence reads). */
+async function withDriverDetails(
+  db: Kysely<DB>,
+  asOf: string,
+  rows: readonly AccountIndicators[],
+  ranked: readonly RankedScore[],
+  indicators: readonly string[],
+  stored: ReadonlySet<number>,
+): Promise<AccountIndicators[]> {
+  const pairs = ranked.flatMap((score) => (stored.has(score.accountId) ? score.drivers.map((driver) => ({ accountId: score.accountId, indicator: driver.indicator })) : []));
+  const details = await readDetailsForScoring(db, asOf, pairs);
+  return rows.map((row, i) => {
+    if (!stored.has(row.accountId) || ranked[i]!.drivers.length === 0) return row;
+    const filled = [...row.details];
+    for (const driver of ranked[i]!.drivers) filled[indicators.indexOf(driver.indicator)] = details.get(`${row.accountId}:${driver.indicator}`) ?? {};
+    return { ...row, details: filled };
+  });
 }
 
 export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Promise<ScoreResult> {
@@ -114,14 +170,17 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   const configured = configuredIndicators(config);
   const indicators = configured.map((item) => item.definition.id);
   const scope = { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds } as const;
-  const values = options.indicatorSource === 'stored' ? await storedValues(db, scope, new Set(indicators)) : await evaluateIndicators(db, scope);
-  const rows = indicatorRows(values, indicators);
+  const read = options.indicatorSource === 'stored' ? await storedRows(db, scope, indicators) : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>() };
+  const { rows } = read;
   // Segments matter only when some levels or cut-offs are per segment: skip the read otherwise.
   const perSegment = config.model.tiers.segments !== undefined || configured.some((item) => item.config.segments !== undefined);
   const segments = perSegment ? await accountSegments(db, rows.map((row) => row.accountId)) : new Map<number, string>();
   // A per-segment entry whose segment no account has matches nothing: say so on every run (radar config check --data fails on it).
   if (perSegment) warnings.push(...unknownSegmentProblems(config, await listSegments(db)));
-  const scores = scoreRows(stored.model, rows, indicators, config.model.tiers, configured, segments);
+  // Stored values come without details: rank first, then read the details of the drivers only (3 of 16 at most).
+  const ranked = rankRows(stored.model, rows, indicators, config.model.tiers, segments);
+  const described = read.stored.size > 0 ? await withDriverDetails(db, asOf, rows, ranked, indicators, read.stored) : rows;
+  const scores = describeScores(ranked, described, indicators, configured, segments);
   const rowsToWrite = scores.map(
     (score): RiskScoreRow => ({
       accountId: score.accountId,

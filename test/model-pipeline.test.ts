@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
-import { addDays } from '../indicators/compute.ts';
+import { addDays, computeIndicators } from '../indicators/compute.ts';
 import { registerModelCommands } from '../pipelines/cli/commands/models.ts';
 import { trainModel } from '../models/registry.ts';
 import { scoreAccounts } from '../models/score.ts';
@@ -125,6 +125,20 @@ describeEachBackend('model on the sample company', (context) => {
       }
     }
     expect(first.tiers.critical + first.tiers.high).toBeGreaterThan(0);
+  });
+
+  it('scores from the stored values (details read for the drivers only) exactly as from evaluating them', async () => {
+    const { db } = context();
+    const evaluated = await scoreAccounts(db, { config, asOf: SCORE_DAY });
+    await computeIndicators(db, { asOf: SCORE_DAY, config, scope: 'renewing', horizonDays: config.horizonDays });
+    // Two accounts without stored values are evaluated on the way and merged in account order.
+    const unstored = evaluated.scores.filter((score) => score.drivers.length > 0).slice(0, 2).map((score) => score.accountId);
+    await db.deleteFrom('indicator_values').where('as_of', '=', SCORE_DAY).where('account_id', 'in', unstored).execute();
+    const stored = await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored' });
+    expect(stored.scores).toEqual(evaluated.scores);
+    expect(stored.written).toBe(0);
+    // Sentences that read a detail (seats, windows, invoice counts) are among the drivers compared.
+    expect(stored.scores.flatMap((score) => score.drivers).some((driver) => /licensed seats|last \d+ days|invoice/.test(driver.sentence))).toBe(true);
   });
 
   it('radar score lists the riskiest accounts by name and external id, never by internal id', async () => {
