@@ -88,7 +88,7 @@ describe.skipIf(skip)('every per-account query joins on account_id (the Citus co
     } finally {
       pg.Client.prototype.query = original;
     }
-    const columns = await sql<{ table_name: string; has_account: boolean }>`
+    const columns = await sql<{ table_name: string; has_account: boolean; is_partition: boolean }>`
       SELECT c.relname AS table_name, bool_or(a.attname = 'account_id') AS has_account, c.relispartition AS is_partition
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
       WHERE n.nspname = ${target.schema} AND c.relkind IN ('r', 'p')
