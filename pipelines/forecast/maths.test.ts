@@ -2,7 +2,7 @@
 // plain simulation on large ones; hand-computed values where a person can check them.
 import { describe, expect, it } from 'vitest';
 import { Random } from '../sample/random.ts';
-import { countIntervals, forecastPeriod, intervalAt, pmfQuantile, poissonBinomial, sampleQuantile, simulateRenewedSums, type ForecastAccount } from './maths.ts';
+import { countIntervals, forecastPeriod, forecastPeriodYielding, intervalAt, PMF_TRIM_MASS, pmfQuantile, poissonBinomial, sampleQuantile, simulateRenewedSums, type ForecastAccount } from './maths.ts';
 import { parseForecastPeriod, upcomingPeriods } from './periods.ts';
 
 /** Every one of the 2ⁿ outcomes with its probability: renewed count and renewed weight. */
@@ -55,6 +55,46 @@ describe('Poisson-binomial', () => {
     expect(pmf.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 
+  it('on its trimmed support, equals the full O(n²) DP: every quantile, each probability within 1e-14', () => {
+    // The plain DP, every entry kept (the method before the support was trimmed).
+    const fullDp = (renew: readonly number[]) => {
+      const pmf = new Float64Array(renew.length + 1);
+      pmf[0] = 1;
+      renew.forEach((q, i) => {
+        for (let k = i + 1; k >= 1; k--) pmf[k] = pmf[k]! * (1 - q) + pmf[k - 1]! * q;
+        pmf[0] = pmf[0]! * (1 - q);
+      });
+      return pmf;
+    };
+    const random = new Random([5, 6, 7, 8]);
+    const cases: [string, () => number][] = [
+      ['uniform', () => random.next()],
+      ['mostly renewing, as scores are', () => 0.6 + 0.4 * random.next()],
+      ['near-certain, with decided 0s and 1s', () => { const u = random.next(); return u < 0.1 ? 0 : u < 0.3 ? 1 : 0.99 + 0.01 * random.next(); }],
+      ['tiny probabilities', () => 1e-4 * random.next()],
+    ];
+    const quantiles = [0.001, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975, 0.99, 0.999];
+    for (const n of [60, 700, 3000]) {
+      for (const [label, draw] of cases) {
+        const renew = Array.from({ length: n }, draw);
+        const full = fullDp(renew);
+        const trimmed = poissonBinomial(renew);
+        const context = `${label}, n = ${n}`;
+        for (const q of quantiles) expect(pmfQuantile(trimmed, q), `${context}, quantile ${q}`).toBe(pmfQuantile(full, q));
+        expect(countIntervals(trimmed), context).toEqual(countIntervals(full));
+        let worst = 0;
+        full.forEach((p, k) => (worst = Math.max(worst, Math.abs(p - trimmed[k]!))));
+        expect(worst, context).toBeLessThan(1e-14);
+        // The mass dropped is at most 2·n·PMF_TRIM_MASS (plus the DP's rounding).
+        expect(Math.abs(trimmed.reduce((a, b) => a + b, 0) - full.reduce((a, b) => a + b, 0)), context).toBeLessThan(2 * n * PMF_TRIM_MASS + 1e-13);
+      }
+    }
+    // Bernoulli(½)ⁿ is Binomial(n, ½): far tails are dropped, the rest is C(n, k)/2ⁿ.
+    const binomial = poissonBinomial(new Array<number>(2000).fill(0.5));
+    expect(binomial[0]).toBe(0);
+    expect(binomial[1000]).toBeCloseTo(0.017839, 6); // C(2000, 1000)/2²⁰⁰⁰ ≈ 1/√(1000π)
+  });
+
   it('rejects a probability outside [0, 1], naming it', () => {
     expect(() => poissonBinomial([0.5, 1.5])).toThrow('probability 1 must be in [0, 1], got 1.5');
   });
@@ -76,11 +116,43 @@ describe('renewed ARR by seeded simulation', () => {
     // nearest-rank quantile lands on the same atom.
     for (const q of [0.1, 0.5, 0.9]) expect(sampleQuantile(sums, q)).toBe(exactQuantile(q));
     expect([...simulateRenewedSums(trials, { simulations: 1000, seed: 7 }).get('*')!]).toEqual([...simulateRenewedSums(trials, { simulations: 1000, seed: 7 }).get('*')!]);
+    expect(() => simulateRenewedSums([{ renewProbability: 0.5, weight: 10.5 }], { simulations: 10, seed: 1 })).toThrow('weight 0 must be an integer (cents), got 10.5');
     expect([...simulateRenewedSums(trials, { simulations: 1000, seed: 8 }).get('*')!]).not.toEqual([...simulateRenewedSums(trials, { simulations: 1000, seed: 7 }).get('*')!]);
   });
 });
 
 describe('forecastPeriod', () => {
+  it('the yielding version gives the same figures and lets the event loop run while it computes', async () => {
+    const random = new Random([3, 1, 4, 1]);
+    const accounts: ForecastAccount[] = Array.from({ length: 5000 }, (_, i) => ({
+      accountId: i + 1,
+      name: `Account ${i + 1}`,
+      segment: ['smb', 'mid', 'ent'][i % 3]!,
+      csm: i % 7 === 0 ? null : `csm${i % 11}@x.io`,
+      renewalDate: '2027-01-15',
+      arrCents: 1000_00 + random.int(0, 50_000_00),
+      churnProbability: i % 10 === 0 ? null : random.next(),
+    }));
+    const options = { segmentChurnRates: new Map([['smb', 0.2]]), fallbackChurnRate: 0.1, simulations: 3000, seed: 5 };
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    let done = false;
+    const counting = (async () => {
+      while (!done) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        ticks++;
+      }
+    })();
+    const yielded = await forecastPeriodYielding(accounts, options);
+    done = true;
+    clearInterval(timer);
+    await counting;
+    // 5,000 trials × 3,000 draws = 15M draws, sliced every 2²² draws: at least 3 turns of the event loop.
+    expect(ticks).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(yielded)).toBe(JSON.stringify(forecastPeriod(accounts, options)));
+  });
+
+
   const account = (id: number, segment: string, csm: string | null, arrCents: number, churnProbability: number | null): ForecastAccount => ({
     accountId: id,
     name: `Account ${id}`,

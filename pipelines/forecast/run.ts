@@ -9,7 +9,7 @@ import { renewingAccounts } from '../../sql/report.ts';
 import type { DB, Json } from '../../sql/schema.ts';
 import { recordForecastPublished } from '../../sql/webhooks.ts';
 import { addDays, daysBetween } from '../report/period.ts';
-import { forecastPeriod, intervalAt, type ForecastAccount, type PeriodForecast } from './maths.ts';
+import { forecastPeriodYielding, intervalAt, type ForecastAccount, type PeriodForecast } from './maths.ts';
 import { upcomingPeriods, type ForecastPeriod } from './periods.ts';
 
 export const FORECAST_SCOPE = 'all';
@@ -82,7 +82,7 @@ export async function computeForecast(db: Kysely<DB>, options: { asOf: string; p
     segmentRates,
     fallbackChurnRate,
     modelVersions: [...versions.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([version]) => version),
-    forecast: forecastPeriod(accounts, { segmentChurnRates: new Map(segmentRates.map((row) => [row.segment, row.churnRate])), fallbackChurnRate, simulations, seed }),
+    forecast: await forecastPeriodYielding(accounts, { segmentChurnRates: new Map(segmentRates.map((row) => [row.segment, row.churnRate])), fallbackChurnRate, simulations, seed }),
   };
 }
 

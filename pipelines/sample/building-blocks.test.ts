@@ -13,6 +13,15 @@ describe('randomStream', () => {
     expect(draw(1, 'usage')).not.toEqual(draw(1, 'support'));
   });
 
+  it('fill gives the draws next() would, in order, and leaves the stream where next() would', () => {
+    const one = randomStream(4, 'fill');
+    const other = randomStream(4, 'fill');
+    const filled = new Float64Array(1000);
+    one.fill(filled);
+    expect([...filled]).toEqual(Array.from({ length: 1000 }, () => other.next()));
+    expect(one.next()).toBe(other.next());
+  });
+
   it('draws within bounds with sensible moments', () => {
     const rng = randomStream(9, 'moments');
     const values = Array.from({ length: 20_000 }, () => rng.normal());

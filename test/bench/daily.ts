@@ -55,7 +55,8 @@ function describe(run: string, steps: readonly StepRecord[], wallMs: number, sca
   const indicators = step('indicators');
   const score = step('score');
   const alerts = step('alerts');
-  const rest = ['escalations', 'forecast'].reduce((sum, name) => sum + (steps.find((r) => r.step === name)?.ms ?? 0), 0);
+  const escalations = step('escalations');
+  const forecast = step('forecast');
   return {
     run,
     'ingest s': ingest ? s(ingest.ms) : '-',
@@ -65,7 +66,8 @@ function describe(run: string, steps: readonly StepRecord[], wallMs: number, sca
     'score s': score ? s(score.ms) : '-',
     'scores/s': score ? perS(score.result.written, score.ms) : '-',
     'alerts s': alerts ? s(alerts.ms) : '-',
-    'esc+fc s': s(rest),
+    'esc s': escalations ? s(escalations.ms) : '-',
+    'fc s': forecast ? s(forecast.ms) : '-',
     'total s': s(wallMs),
     'score/ind': indicators && score ? `${Math.round((100 * score.ms) / Math.max(1, indicators.ms))}%` : '-',
     'ind/scan': indicators ? `${(indicators.ms / Math.max(1, scanMs)).toFixed(1)}×` : '-',
