@@ -98,10 +98,22 @@ function decodeCursor(cursor: string | undefined): number | undefined {
 
 const pageSize = (requested: number | undefined, max: number) => Math.min(requested ?? 50, max);
 
-function paged<T>(rows: readonly T[], size: number, idOf: (row: T) => number): { rows: readonly T[]; nextCursor: string | null } {
-  if (rows.length <= size) return { rows, nextCursor: null };
+/**
+ * One keyset page of a list route: fetches one row more than the page holds (to know whether a next page
+ * exists), keeps the page's rows and encodes the last one's id as the next cursor.
+ */
+async function keysetPage<T, U>(
+  query: { readonly limit?: number | undefined; readonly cursor?: string | undefined },
+  maxPageSize: number,
+  fetch: (after: number | undefined, limit: number) => Promise<readonly T[]>,
+  idOf: (row: T) => number,
+  toItem: (row: T) => U,
+): Promise<{ items: U[]; nextCursor: string | null }> {
+  const size = pageSize(query.limit, maxPageSize);
+  const rows = await fetch(decodeCursor(query.cursor), size + 1);
+  if (rows.length <= size) return { items: rows.map(toItem), nextCursor: null };
   const kept = rows.slice(0, size);
-  return { rows: kept, nextCursor: encodeCursor(idOf(kept.at(-1)!)) };
+  return { items: kept.map(toItem), nextCursor: encodeCursor(idOf(kept.at(-1)!)) };
 }
 
 // ---- Row → response --------------------------------------------------------------------------
@@ -168,11 +180,8 @@ export const routes: readonly Route[] = [
     summary: 'Accounts with their latest score, tier, drivers and indicator values as of a day',
     query: s.accountsQuery, response: s.accountPageSchema,
     async handle({ db, query, maxPageSize }) {
-      const size = pageSize(query.limit, maxPageSize);
-      const after = decodeCursor(query.cursor);
-      const rows = await apiAccounts(db, { asOf: query.asOf, csm: query.csm, tier: query.tier, ...(after !== undefined ? { after } : {}), limit: size + 1 });
-      const page = paged(rows, size, (row) => row.accountId);
-      return { items: page.rows.map(account), nextCursor: page.nextCursor };
+      const fetch = (after: number | undefined, limit: number) => apiAccounts(db, { asOf: query.asOf, csm: query.csm, tier: query.tier, ...(after !== undefined ? { after } : {}), limit });
+      return keysetPage(query, maxPageSize, fetch, (row) => row.accountId, account);
     },
   }),
   route({
@@ -201,11 +210,8 @@ export const routes: readonly Route[] = [
     summary: 'Risk alerts, newest first',
     query: s.alertsQuery, response: s.alertPageSchema,
     async handle({ db, query, maxPageSize }) {
-      const size = pageSize(query.limit, maxPageSize);
-      const cursor = decodeCursor(query.cursor);
-      const rows = await apiAlerts(db, { csm: query.csm, tier: query.tier, status: query.status, ...(cursor !== undefined ? { cursor } : {}), limit: size + 1 });
-      const page = paged(rows, size, (row) => row.alertId);
-      return { items: page.rows.map(alert), nextCursor: page.nextCursor };
+      const fetch = (cursor: number | undefined, limit: number) => apiAlerts(db, { csm: query.csm, tier: query.tier, status: query.status, ...(cursor !== undefined ? { cursor } : {}), limit });
+      return keysetPage(query, maxPageSize, fetch, (row) => row.alertId, alert);
     },
   }),
   route({
@@ -220,11 +226,8 @@ export const routes: readonly Route[] = [
     summary: 'Playbook tasks, oldest first',
     query: s.tasksQuery, response: s.taskPageSchema,
     async handle({ db, query, maxPageSize }) {
-      const size = pageSize(query.limit, maxPageSize);
-      const cursor = decodeCursor(query.cursor);
-      const rows = await apiTasks(db, { csm: query.csm, tier: query.tier, status: query.status, ...(cursor !== undefined ? { cursor } : {}), limit: size + 1 });
-      const page = paged(rows, size, (row) => row.taskId);
-      return { items: page.rows.map(task), nextCursor: page.nextCursor };
+      const fetch = (cursor: number | undefined, limit: number) => apiTasks(db, { csm: query.csm, tier: query.tier, status: query.status, ...(cursor !== undefined ? { cursor } : {}), limit });
+      return keysetPage(query, maxPageSize, fetch, (row) => row.taskId, task);
     },
   }),
   route({
@@ -272,15 +275,12 @@ export const routes: readonly Route[] = [
   }),
   route({
     method: 'GET', path: '/api/v1/outcomes', operationId: 'listOutcomes', scope: 'read', etag: true,
-    summary: 'Decided renewals of alerted and held-out accounts (linked by radar outcomes), by renewal id',
+    summary: "Decided renewals of alerted and held-out accounts (linked by the daily run's outcomes step or radar outcomes), by renewal id",
     query: s.outcomesQuery, response: s.outcomePageSchema,
     async handle({ db, query, maxPageSize }) {
-      const size = pageSize(query.limit, maxPageSize);
-      const after = decodeCursor(query.cursor);
       const { limit: _limit, cursor: _cursor, ...filter } = query;
-      const rows = await outcomeCases(db, { ...filter, ...(after !== undefined ? { after } : {}), limit: size + 1 });
-      const page = paged(rows, size, (row) => row.renewalId);
-      return { items: page.rows.map(outcome), nextCursor: page.nextCursor };
+      const fetch = (after: number | undefined, limit: number) => outcomeCases(db, { ...filter, ...(after !== undefined ? { after } : {}), limit });
+      return keysetPage(query, maxPageSize, fetch, (row) => row.renewalId, outcome);
     },
   }),
   route({
