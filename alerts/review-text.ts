@@ -32,7 +32,7 @@ export function reviewLines(review: Review): string[] {
   // The first column fits the longest group key or indicator id (CSM emails run long).
   const width = Math.max(28, ...[...review.byTier, ...review.byPlaybook, ...review.byCsm].map((group) => group.key.length), ...review.indicators.map((row) => row.indicator.length));
   const lines = [
-    `alerts dated ${review.from} to ${review.to}: ${review.overall.alertsSent} sent, ${review.overall.heldOut} held out; outcomes as linked by radar outcomes`,
+    `alerts dated ${review.from} to ${review.to}: ${review.overall.alertsSent} sent, ${review.overall.heldOut} held out; outcomes as linked so far (the daily run, or radar outcomes)`,
     '',
     header(width),
     groupLine(review.overall, width),
