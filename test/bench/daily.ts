@@ -168,6 +168,6 @@ try {
   await deletePrefix(prefix);
 }
 console.log(`\nsteady-state daily run as of ${SAMPLE_END}: ${accounts.toLocaleString('en-US')} accounts, ${historyDays} days of usage history, one new day per source; Postgres + Redis`);
-console.log('(stage seconds, every daily step; part s: partition maintenance, part of ingest s; steps s: their sum; other s: total − steps (in-process the shards' account scope); on BullMQ indicators and score are summed over shards, total is enqueue → done; ind/scan: indicator step over a bare scan of 90 days of usage)');
+console.log('(stage seconds, every daily step; part s: partition maintenance, part of ingest s; steps s: their sum; other s: total − steps (in-process the account scope of the shards); on BullMQ indicators and score are summed over shards, total is enqueue → done; ind/scan: indicator step over a bare scan of 90 days of usage)');
 const columns = Object.keys(rows.reduce((widest, row) => (Object.keys(row).length > Object.keys(widest).length ? row : widest), {}));
 printTable(rows.map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? '-']))));
