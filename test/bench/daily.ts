@@ -7,7 +7,8 @@
 // An existing database (history up to D − 1, a promoted model, yesterday's daily run; built once per size
 // and cached, see daily-cache.ts) is copied for each run, then one new day of data per source is ingested
 // and the daily run of D executed: in-process (`runDaily`, as `radar run`), then on BullMQ with 1, 2 and 4
-// workers. Prints seconds and rows/s per stage, and scoring time over the indicator step's for the same
+// workers. Prints seconds per daily step (every one of DAILY_STEPS, the partition maintenance apart, their sum
+// and the rest of the wall time) and rows/s per stage, and scoring time over the indicator step's for the same
 // accounts (target ≤ 20%). The physical reference measured in the same run: a bare sequential scan of the
 // window of usage the indicators read.
 import { randomBytes } from 'node:crypto';
