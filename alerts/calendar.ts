@@ -9,7 +9,7 @@
 import type { Kysely } from 'kysely';
 import { milestoneTitle, type MilestoneConfig } from '../config/calendar.ts';
 import type { RadarConfig } from '../config/schema.ts';
-import { insertAlert, setDigest, setPayload } from '../sql/alerts.ts';
+import { insertAlert, setDigest, setPayload, setPayloads } from '../sql/alerts.ts';
 import { calendarDigestRecipients, milestonesReached, openTaskCounts, recordMilestone, type CadenceStep, type MilestoneRow } from '../sql/calendar.ts';
 import type { DB, Json } from '../sql/schema.ts';
 import { insertTasks } from '../sql/tasks.ts';
@@ -121,7 +121,7 @@ export async function runCalendar(db: Kysely<DB>, options: AlertStepOptions): Pr
         });
         const view = buildCalendarDigestView({ digestAlertId: digestId, asOf, entries: inputs, configVersion: options.configVersion });
         await setPayload(trx, digestId, { view, message: renderer.calendar(view) } as unknown as Json);
-        for (const input of inputs) await setPayload(trx, input.milestoneAlertId, { view: input.view } as unknown as Json);
+        await setPayloads(trx, inputs.map((input) => ({ alertId: input.milestoneAlertId, payload: { view: input.view } as unknown as Json })));
         await setDigest(trx, chunk.map((entry) => entry.alertId), digestId);
         summary.digests += 1;
       }

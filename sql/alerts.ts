@@ -184,6 +184,17 @@ export async function setPayload(db: Queryable, alertId: number, payload: Json):
   await db.updateTable('alerts').set({ payload: JSON.stringify(payload) }).where('alert_id', '=', alertId).execute();
 }
 
+/** setPayload for many alerts in one statement (a calendar digest's milestones: one round trip, not one each). */
+export async function setPayloads(db: Queryable, rows: ReadonlyArray<{ readonly alertId: number; readonly payload: Json }>): Promise<void> {
+  if (rows.length === 0) return;
+  const ids = rows.map((row) => row.alertId);
+  const payloads = rows.map((row) => JSON.stringify(row.payload));
+  await sql`
+    UPDATE alerts a SET payload = v.payload
+    FROM unnest(${ids}::bigint[], ${payloads}::jsonb[]) AS v (alert_id, payload)
+    WHERE a.alert_id = v.alert_id`.execute(db);
+}
+
 export async function setDigest(db: Queryable, alertIds: readonly number[], digestAlertId: number): Promise<void> {
   if (alertIds.length === 0) return;
   await db.updateTable('alerts').set({ digest_alert_id: digestAlertId }).where('alert_id', 'in', [...alertIds]).execute();

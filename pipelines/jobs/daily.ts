@@ -32,6 +32,8 @@ export interface IngestStepResult {
   readonly rejected: number;
   /** Sources that failed; the run goes on with the data already loaded (see `radar ingest status`). */
   readonly failed: ReadonlyArray<{ readonly source: string; readonly error: string }>;
+  /** Of the step's time, the partition maintenance run before the sources (pipelines/jobs/partitions.ts). */
+  readonly partitionsMs: number;
 }
 
 export interface DailyStepResults {
@@ -62,7 +64,7 @@ export interface DailyResult {
   readonly steps: StepRecord[];
 }
 
-async function ingestAll(deps: JobDeps): Promise<IngestStepResult> {
+async function ingestAll(deps: JobDeps): Promise<Omit<IngestStepResult, 'partitionsMs'>> {
   const { db, loaded, logger } = deps;
   const failed: { source: string; error: string }[] = [];
   const totals = { sources: 0, rowsRead: 0, inserted: 0, updated: 0, rejected: 0 };
@@ -90,9 +92,11 @@ type StepRunner<S extends DailyStep> = (deps: JobDeps, asOf: string, accountIds:
 const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
   ingest: async (deps, asOf) => {
     // Partitions first, so the day's writes land in their month's partition (pipelines/jobs/partitions.ts).
+    const started = performance.now();
     const partitions = await maintainPartitions(deps.db, { asOf, retention: deps.loaded.config.retention });
-    if (partitions.created.length > 0 || partitions.detached.length > 0) deps.logger.info({ event: 'partitions_maintained', asOf, ...partitions });
-    return ingestAll(deps);
+    const partitionsMs = Math.round(performance.now() - started);
+    if (partitions.created.length > 0 || partitions.detached.length > 0) deps.logger.info({ event: 'partitions_maintained', asOf, ms: partitionsMs, ...partitions });
+    return { ...(await ingestAll(deps)), partitionsMs };
   },
   indicators: async (deps, asOf, accountIds) => {
     const { config } = deps.loaded;
@@ -176,11 +180,20 @@ export interface ShardResult {
   readonly score: StepRecord<'score'>;
 }
 
-/** Indicators, then scores, for the in-scope accounts of one shard. One shard = every account, as before sharding. */
-export async function runShard(deps: JobDeps, asOf: string, shard: ShardRef): Promise<ShardResult> {
+/** The day's in-scope accounts (renewing within the horizon), which the shards split between them. */
+function dayScope(deps: JobDeps, asOf: string): Promise<number[]> {
   const { config } = deps.loaded;
+  return scopeAccounts(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays });
+}
+
+/**
+ * Indicators, then scores, for the in-scope accounts of one shard. One shard = every account, as before
+ * sharding. `scope`: the day's accounts when the caller read them already (in-process, once for every
+ * shard: the scope query reads every account); a BullMQ shard job reads them itself.
+ */
+export async function runShard(deps: JobDeps, asOf: string, shard: ShardRef, scope?: readonly number[]): Promise<ShardResult> {
   // The shard's accounts are fixed before either step, so both steps cover the same accounts.
-  const accountIds = shard.count === 1 ? undefined : inShard(await scopeAccounts(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays }), shard);
+  const accountIds = shard.count === 1 ? undefined : inShard(scope ?? (await dayScope(deps, asOf)), shard);
   const selection = { shard, accountIds };
   const indicators = await runStep(deps, 'indicators', asOf, selection);
   const score = await runStep(deps, 'score', asOf, selection);
@@ -247,7 +260,9 @@ export async function runDaily(deps: JobDeps, asOfText: string, options: { onSte
   record(await runStep(deps, 'ingest', asOf));
   const count = deps.loaded.config.jobs.shards;
   const shards: ShardResult[] = [];
-  for (let index = 0; index < count; index += 1) shards.push(await runShard(deps, asOf, { index, count }));
+  // Read after the ingest step, as each shard job does: the same accounts, read once instead of once per shard.
+  const scope = count > 1 ? await dayScope(deps, asOf) : undefined;
+  for (let index = 0; index < count; index += 1) shards.push(await runShard(deps, asOf, { index, count }, scope));
   for (const merged of mergeShards(shards)) record(merged);
   for (const step of STEPS_AFTER_SHARDS) record(await runStep(deps, step, asOf));
   const ms = Math.round(performance.now() - started);

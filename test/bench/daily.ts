@@ -7,7 +7,8 @@
 // An existing database (history up to D − 1, a promoted model, yesterday's daily run; built once per size
 // and cached, see daily-cache.ts) is copied for each run, then one new day of data per source is ingested
 // and the daily run of D executed: in-process (`runDaily`, as `radar run`), then on BullMQ with 1, 2 and 4
-// workers. Prints seconds and rows/s per stage, and scoring time over the indicator step's for the same
+// workers. Prints seconds per daily step (every one of DAILY_STEPS, the partition maintenance apart, their sum
+// and the rest of the wall time) and rows/s per stage, and scoring time over the indicator step's for the same
 // accounts (target ≤ 20%). The physical reference measured in the same run: a bare sequential scan of the
 // window of usage the indicators read.
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import { Redis } from 'ioredis';
 import { runDaily, type StepRecord } from '../../pipelines/jobs/daily.ts';
+import { DAILY_STEPS, type DailyStep } from '../../pipelines/jobs/deps.ts';
 import { openQueues, queueSettings } from '../../pipelines/jobs/queues.ts';
 import { silentLogger } from '../../pipelines/log.ts';
 import { openDatabase } from '../../sql/database.ts';
@@ -48,26 +50,40 @@ const runName = () => `${dbPrefix}_daily_run_${randomBytes(3).toString('hex')}`;
 const s = (ms: number) => (ms / 1000).toFixed(1);
 const perS = (count: number, ms: number) => (ms > 0 ? Math.round((count * 1000) / ms).toLocaleString('en-US') : '-');
 
-/** Stage seconds, rows/s and the score/indicators ratio of one run's step records. */
+/** Short column names of the daily steps (every one of DAILY_STEPS is printed, so the row adds up to the total). */
+const STEP_COLUMNS: { readonly [S in DailyStep]: string } = {
+  ingest: 'ingest s',
+  indicators: 'indicators s',
+  score: 'score s',
+  outcomes: 'outc s',
+  alerts: 'alerts s',
+  escalations: 'esc s',
+  calendar: 'cal s',
+  forecast: 'fc s',
+  webhooks: 'hooks s',
+};
+
+/** Stage seconds (every step, the ingest step's partition maintenance apart), rows/s and the score/indicators ratio of one run's step records. */
 function describe(run: string, steps: readonly StepRecord[], wallMs: number, scanMs: number): Row {
   const step = <S extends StepRecord['step']>(name: S) => steps.find((r) => r.step === name) as StepRecord<S> | undefined;
   const ingest = step('ingest');
   const indicators = step('indicators');
   const score = step('score');
-  const alerts = step('alerts');
-  const escalations = step('escalations');
-  const forecast = step('forecast');
+  const stepsMs = steps.reduce((sum, r) => sum + r.ms, 0);
+  const seconds = Object.fromEntries(DAILY_STEPS.map((name) => {
+    const found = step(name);
+    return [STEP_COLUMNS[name], found ? s(found.ms) : '-'];
+  }));
   return {
     run,
-    'ingest s': ingest ? s(ingest.ms) : '-',
+    'part s': ingest ? s(ingest.result.partitionsMs) : '-',
+    ...seconds,
     'rows/s': ingest ? perS(ingest.result.rowsRead, ingest.ms) : '-',
-    'indicators s': indicators ? s(indicators.ms) : '-',
     'values/s': indicators ? perS(indicators.result.written, indicators.ms) : '-',
-    'score s': score ? s(score.ms) : '-',
     'scores/s': score ? perS(score.result.written, score.ms) : '-',
-    'alerts s': alerts ? s(alerts.ms) : '-',
-    'esc s': escalations ? s(escalations.ms) : '-',
-    'fc s': forecast ? s(forecast.ms) : '-',
+    'steps s': s(stepsMs),
+    // In-process: the day's account scope, read once for the shards; on BullMQ: enqueueing and waiting.
+    'other s': s(Math.max(0, wallMs - stepsMs)),
     'total s': s(wallMs),
     'score/ind': indicators && score ? `${Math.round((100 * score.ms) / Math.max(1, indicators.ms))}%` : '-',
     'ind/scan': indicators ? `${(indicators.ms / Math.max(1, scanMs)).toFixed(1)}×` : '-',
@@ -98,7 +114,7 @@ async function inProcess(): Promise<void> {
     const result = await timed(() => runDaily(deps, SAMPLE_END));
     record(describe(`in-process (radar run), ${shards} shards`, result.value.steps, result.seconds * 1000, scanMs));
     const counts = Object.fromEntries(result.value.steps.map((r) => [r.step, r.result]));
-    console.log(`in-process: ${JSON.stringify({ ingest: counts.ingest, indicators: counts.indicators, score: { ...(counts.score as object), warnings: undefined }, alerts: counts.alerts })}`);
+    console.log(`in-process: ${JSON.stringify({ ...counts, score: { ...(counts.score as object), warnings: undefined } })}`);
   } finally {
     await db.destroy();
     await copy.drop();
@@ -153,6 +169,6 @@ try {
   await deletePrefix(prefix);
 }
 console.log(`\nsteady-state daily run as of ${SAMPLE_END}: ${accounts.toLocaleString('en-US')} accounts, ${historyDays} days of usage history, one new day per source; Postgres + Redis`);
-console.log('(stage seconds; on BullMQ indicators and score are summed over shards, total is enqueue → done; ind/scan: indicator step over a bare scan of 90 days of usage)');
+console.log('(stage seconds, every daily step; part s: partition maintenance, part of ingest s; steps s: their sum; other s: total − steps (in-process the account scope of the shards); on BullMQ indicators and score are summed over shards, total is enqueue → done; ind/scan: indicator step over a bare scan of 90 days of usage)');
 const columns = Object.keys(rows.reduce((widest, row) => (Object.keys(row).length > Object.keys(widest).length ? row : widest), {}));
 printTable(rows.map((row) => Object.fromEntries(columns.map((column) => [column, row[column] ?? '-']))));
