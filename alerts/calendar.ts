@@ -9,10 +9,10 @@
 import type { Kysely } from 'kysely';
 import { milestoneTitle, type MilestoneConfig } from '../config/calendar.ts';
 import type { RadarConfig } from '../config/schema.ts';
-import { insertAlert, setDigest, setPayload, setPayloads } from '../sql/alerts.ts';
-import { calendarDigestRecipients, milestonesReached, openTaskCounts, recordMilestone, type CadenceStep, type MilestoneRow } from '../sql/calendar.ts';
+import { insertAlerts, setDigests, setPayloads } from '../sql/alerts.ts';
+import { calendarDigestRecipients, milestonesReached, openTaskCounts, recordMilestones, type CadenceStep, type MilestoneRow } from '../sql/calendar.ts';
 import type { DB, Json } from '../sql/schema.ts';
-import { insertTasks } from '../sql/tasks.ts';
+import { insertTasksOfAlerts } from '../sql/tasks.ts';
 import { buildCalendarDigestView, buildCalendarEntry, chunkCalendar, type CalendarEntryInput } from './calendar-view.ts';
 import { addDays } from './dates.ts';
 import { deliverOutbox, type DeliverySummary } from './deliver.ts';
@@ -84,49 +84,77 @@ export async function runCalendar(db: Kysely<DB>, options: AlertStepOptions): Pr
   const byRecipient = new Map<string, CalendarEntry[]>();
   for (const entry of entries) byRecipient.set(entry.route.recipient, [...(byRecipient.get(entry.route.recipient) ?? []), entry]);
 
+  // Set-based: a handful of statements per run whatever the number of milestones (each insert in
+  // parameter-sized slices), in one transaction.
   await db.transaction().execute(async (trx) => {
     const done = await calendarDigestRecipients(trx, asOf);
     const base = { asOf, configVersion: options.configVersion } as const;
+    const toPost: CalendarEntry[] = [];
     for (const [recipient, members] of byRecipient) {
-      if (done.has(recipient)) {
-        summary.held += members.length;
-        continue;
-      }
-      const target = targetOf(members[0]!.route);
-      const posted: (CalendarEntry & { alertId: number; newTasks: { title: string; dueOn: string }[] })[] = [];
-      for (const entry of members) {
-        const { row, milestone, route } = entry;
-        const tier = row.now && isTier(row.now.tier) ? row.now.tier : null;
-        const alertId = await insertAlert(trx, {
-          ...base, dedupKey: milestoneDedupKey(row), kind: 'milestone', accountId: row.accountId, tier, modelVersion: tier ? row.now!.modelVersion : null,
-          probability: tier ? row.now!.probability : null, channel: target, recipient, status: 'pending',
-        });
-        if (alertId === undefined || !(await recordMilestone(trx, { ...row, asOf, alertId }))) continue;
-        const tasks = await insertTasks(trx, alertId, row.accountId, milestone.tasks.map((task) => ({
-          playbook: milestonePlaybook(row.daysBefore), step: task.title, ownerRole: task.ownerRole, owner: task.ownerRole === 'csm' ? route.csmEmail : null, dueOn: addDays(row.milestoneDay, task.dueDays),
-        })));
-        summary.tasks += tasks.length;
-        posted.push({ ...entry, alertId, newTasks: tasks.map((task) => ({ title: task.step, dueOn: task.dueOn })) });
-      }
-      const open = await openTaskCounts(trx, posted.map((entry) => entry.row.accountId));
-      for (const [part, chunk] of chunkCalendar(posted).entries()) {
-        const dedupKey = `calendar:${recipient}:${asOf}${part === 0 ? '' : `:${part + 1}`}`;
-        const digestId = await insertAlert(trx, { ...base, dedupKey, kind: 'calendar', accountId: null, tier: null, modelVersion: null, probability: null, channel: target, recipient, status: 'pending' });
-        // The recipient had no digest for the day when the transaction started, so the key is free; a
-        // member left without its digest would reach the outbox alone.
-        if (digestId === undefined) throw new Error(`calendar digest ${dedupKey} exists already: another run of ${asOf} is posting the calendar at the same time`);
-        const inputs = chunk.map((entry) => {
-          const input: CalendarEntryInput = { ...entry.input, milestoneAlertId: entry.alertId, openTasks: open.get(entry.row.accountId) ?? 0, newTasks: entry.newTasks };
-          return { ...input, view: buildCalendarEntry(input, config.routing.crmUrlTemplate, asOf) };
-        });
-        const view = buildCalendarDigestView({ digestAlertId: digestId, asOf, entries: inputs, configVersion: options.configVersion });
-        await setPayload(trx, digestId, { view, message: renderer.calendar(view) } as unknown as Json);
-        await setPayloads(trx, inputs.map((input) => ({ alertId: input.milestoneAlertId, payload: { view: input.view } as unknown as Json })));
-        await setDigest(trx, chunk.map((entry) => entry.alertId), digestId);
-        summary.digests += 1;
-      }
-      summary.milestones += posted.length;
+      if (done.has(recipient)) summary.held += members.length;
+      else toPost.push(...members);
     }
+    const alertIds = await insertAlerts(trx, toPost.map((entry) => {
+      const { row, route } = entry;
+      const tier = row.now && isTier(row.now.tier) ? row.now.tier : null;
+      return {
+        ...base, dedupKey: milestoneDedupKey(row), kind: 'milestone', accountId: row.accountId, tier, modelVersion: tier ? row.now!.modelVersion : null,
+        probability: tier ? row.now!.probability : null, channel: targetOf(route), recipient: route.recipient, status: 'pending',
+      } as const;
+    }));
+    // A milestone whose alert or record exists already was posted by another run: it is not posted again.
+    const inserted = toPost.flatMap((entry) => {
+      const alertId = alertIds.get(milestoneDedupKey(entry.row));
+      return alertId === undefined ? [] : [{ entry, alertId }];
+    });
+    const recorded = await recordMilestones(trx, inserted.map(({ entry, alertId }) => ({ ...entry.row, asOf, alertId })));
+    const kept = inserted.filter(({ alertId }) => recorded.has(alertId));
+    const tasks = await insertTasksOfAlerts(trx, kept.map(({ entry, alertId }) => ({
+      alertId,
+      accountId: entry.row.accountId,
+      tasks: entry.milestone.tasks.map((task) => ({
+        playbook: milestonePlaybook(entry.row.daysBefore), step: task.title, ownerRole: task.ownerRole, owner: task.ownerRole === 'csm' ? entry.route.csmEmail : null, dueOn: addDays(entry.row.milestoneDay, task.dueDays),
+      })),
+    })));
+    const open = await openTaskCounts(trx, kept.map(({ entry }) => entry.row.accountId));
+    type Posted = CalendarEntry & { alertId: number; newTasks: { title: string; dueOn: string }[] };
+    const postedBy = new Map<string, Posted[]>();
+    for (const { entry, alertId } of kept) {
+      const newTasks = (tasks.get(alertId) ?? []).map((task) => ({ title: task.step, dueOn: task.dueOn }));
+      summary.tasks += newTasks.length;
+      const list = postedBy.get(entry.route.recipient) ?? [];
+      list.push({ ...entry, alertId, newTasks });
+      postedBy.set(entry.route.recipient, list);
+    }
+    // Each recipient's digest messages (more than one when the milestones exceed a message's blocks).
+    const digests = [...postedBy].flatMap(([recipient, posted]) =>
+      chunkCalendar(posted).map((chunk, part) => ({ recipient, target: targetOf(posted[0]!.route), chunk, dedupKey: `calendar:${recipient}:${asOf}${part === 0 ? '' : `:${part + 1}`}` })),
+    );
+    const digestIds = await insertAlerts(trx, digests.map((digest) => ({
+      ...base, dedupKey: digest.dedupKey, kind: 'calendar', accountId: null, tier: null, modelVersion: null, probability: null, channel: digest.target, recipient: digest.recipient, status: 'pending',
+    } as const)));
+    const payloads: { alertId: number; payload: Json }[] = [];
+    const members: { alertId: number; digestAlertId: number }[] = [];
+    for (const digest of digests) {
+      const digestId = digestIds.get(digest.dedupKey);
+      // The recipient had no digest for the day when the transaction started, so the key is free; a
+      // member left without its digest would reach the outbox alone.
+      if (digestId === undefined) throw new Error(`calendar digest ${digest.dedupKey} exists already: another run of ${asOf} is posting the calendar at the same time`);
+      const inputs = digest.chunk.map((entry) => {
+        const input: CalendarEntryInput = { ...entry.input, milestoneAlertId: entry.alertId, openTasks: open.get(entry.row.accountId) ?? 0, newTasks: entry.newTasks };
+        return { ...input, view: buildCalendarEntry(input, config.routing.crmUrlTemplate, asOf) };
+      });
+      const view = buildCalendarDigestView({ digestAlertId: digestId, asOf, entries: inputs, configVersion: options.configVersion });
+      payloads.push({ alertId: digestId, payload: { view, message: renderer.calendar(view) } as unknown as Json });
+      for (const input of inputs) {
+        payloads.push({ alertId: input.milestoneAlertId, payload: { view: input.view } as unknown as Json });
+        members.push({ alertId: input.milestoneAlertId, digestAlertId: digestId });
+      }
+    }
+    await setPayloads(trx, payloads);
+    await setDigests(trx, members);
+    summary.digests += digests.length;
+    summary.milestones += kept.length;
   });
   logger.info({ event: 'calendar_planned', ...summary, delivery: undefined });
 

@@ -4,6 +4,7 @@
 // Outbox states of an alert row: pending → sending → sent | failed; 'dry_run' (written to the local
 // outbox without a token), 'queued' (over the weekly budget), 'holdout' (control group, never sent).
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { isAnyOf, parameterSlices } from './batches.ts';
 import type { DB, Json } from './schema.ts';
 
 export type Queryable = Kysely<DB> | Transaction<DB>;
@@ -151,33 +152,46 @@ export interface NewAlert {
   readonly lastError?: string | null;
 }
 
+const ALERT_COLUMNS = 17;
+const alertColumns = (alert: NewAlert) => ({
+  dedup_key: alert.dedupKey,
+  kind: alert.kind,
+  account_id: alert.accountId,
+  as_of: alert.asOf,
+  tier: alert.tier,
+  model_version: alert.modelVersion,
+  probability: alert.probability,
+  channel: alert.channel,
+  recipient: alert.recipient,
+  status: alert.status,
+  is_holdout: alert.isHoldout ?? false,
+  thread_ts: alert.threadTs ?? null,
+  config_version: alert.configVersion,
+  parent_alert_id: alert.parentAlertId ?? null,
+  task_id: alert.taskId ?? null,
+  digest_alert_id: alert.digestAlertId ?? null,
+  last_error: alert.lastError ?? null,
+});
+
 /** Inserts an alert unless its dedup key exists; returns the new id, or undefined when it existed. */
 export async function insertAlert(db: Queryable, alert: NewAlert): Promise<number | undefined> {
-  const row = await db
-    .insertInto('alerts')
-    .values({
-      dedup_key: alert.dedupKey,
-      kind: alert.kind,
-      account_id: alert.accountId,
-      as_of: alert.asOf,
-      tier: alert.tier,
-      model_version: alert.modelVersion,
-      probability: alert.probability,
-      channel: alert.channel,
-      recipient: alert.recipient,
-      status: alert.status,
-      is_holdout: alert.isHoldout ?? false,
-      thread_ts: alert.threadTs ?? null,
-      config_version: alert.configVersion,
-      parent_alert_id: alert.parentAlertId ?? null,
-      task_id: alert.taskId ?? null,
-      digest_alert_id: alert.digestAlertId ?? null,
-      last_error: alert.lastError ?? null,
-    })
-    .onConflict((oc) => oc.column('dedup_key').doNothing())
-    .returning('alert_id')
-    .executeTakeFirst();
+  const row = await db.insertInto('alerts').values(alertColumns(alert)).onConflict((oc) => oc.column('dedup_key').doNothing()).returning('alert_id').executeTakeFirst();
   return row?.alert_id;
+}
+
+/** Inserts alerts whose dedup key does not exist yet, a few statements for any number; returns dedup key → new id (existing keys are absent). */
+export async function insertAlerts(db: Queryable, alerts: readonly NewAlert[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const slice of parameterSlices(alerts.map(alertColumns), ALERT_COLUMNS)) {
+    const rows = await db
+      .insertInto('alerts')
+      .values(slice)
+      .onConflict((oc) => oc.column('dedup_key').doNothing())
+      .returning(['alert_id', 'dedup_key'])
+      .execute();
+    for (const row of rows) ids.set(row.dedup_key, row.alert_id);
+  }
+  return ids;
 }
 
 export async function setPayload(db: Queryable, alertId: number, payload: Json): Promise<void> {
@@ -197,7 +211,16 @@ export async function setPayloads(db: Queryable, rows: ReadonlyArray<{ readonly 
 
 export async function setDigest(db: Queryable, alertIds: readonly number[], digestAlertId: number): Promise<void> {
   if (alertIds.length === 0) return;
-  await db.updateTable('alerts').set({ digest_alert_id: digestAlertId }).where('alert_id', 'in', [...alertIds]).execute();
+  await db.updateTable('alerts').set({ digest_alert_id: digestAlertId }).where(isAnyOf('alert_id', alertIds)).execute();
+}
+
+/** Sets the digest of many alerts in one statement (alert id → its digest's alert id). */
+export async function setDigests(db: Queryable, rows: ReadonlyArray<{ readonly alertId: number; readonly digestAlertId: number }>): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    UPDATE alerts a SET digest_alert_id = v.digest_alert_id
+    FROM unnest(${rows.map((row) => row.alertId)}::bigint[], ${rows.map((row) => row.digestAlertId)}::bigint[]) AS v (alert_id, digest_alert_id)
+    WHERE a.alert_id = v.alert_id`.execute(db);
 }
 
 // ---- Outbox ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 // recipients whose digest for the day exists, and open task counts.
 import { sql } from 'kysely';
 import type { Queryable } from './alerts.ts';
+import { isAnyOf, parameterSlices } from './batches.ts';
 import { latestScoreOf, nextRenewalCtes } from './report.ts';
 
 export interface CadenceStep {
@@ -97,15 +98,24 @@ export async function milestonesReached(db: Queryable, options: { asOf: string; 
   }));
 }
 
-/** Records a milestone as posted; false when it was already (the unique key). */
-export async function recordMilestone(db: Queryable, milestone: { accountId: number; renewalDate: string; daysBefore: number; milestoneDay: string; asOf: string; alertId: number }): Promise<boolean> {
-  const row = await db
-    .insertInto('renewal_milestones')
-    .values({ account_id: milestone.accountId, renewal_date: milestone.renewalDate, days_before: milestone.daysBefore, milestone_day: milestone.milestoneDay, as_of: milestone.asOf, alert_id: milestone.alertId })
-    .onConflict((oc) => oc.columns(['account_id', 'renewal_date', 'days_before']).doNothing())
-    .returning('milestone_id')
-    .executeTakeFirst();
-  return row !== undefined;
+export interface MilestoneRecord {
+  readonly accountId: number;
+  readonly renewalDate: string;
+  readonly daysBefore: number;
+  readonly milestoneDay: string;
+  readonly asOf: string;
+  readonly alertId: number;
+}
+
+/** Records milestones as posted, in one statement; returns the alert ids of those recorded now (one recorded already is absent: the unique key). */
+export async function recordMilestones(db: Queryable, milestones: readonly MilestoneRecord[]): Promise<Set<number>> {
+  const recorded = new Set<number>();
+  const values = milestones.map((m) => ({ account_id: m.accountId, renewal_date: m.renewalDate, days_before: m.daysBefore, milestone_day: m.milestoneDay, as_of: m.asOf, alert_id: m.alertId }));
+  for (const slice of parameterSlices(values, 6)) {
+    const rows = await db.insertInto('renewal_milestones').values(slice).onConflict((oc) => oc.columns(['account_id', 'renewal_date', 'days_before']).doNothing()).returning('alert_id').execute();
+    for (const row of rows) recorded.add(row.alert_id);
+  }
+  return recorded;
 }
 
 /** Recipients that already have a calendar digest dated `asOf` (one digest per CSM per day). */
@@ -120,7 +130,7 @@ export async function openTaskCounts(db: Queryable, accountIds: readonly number[
   const rows = await db
     .selectFrom('tasks')
     .select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('account_id', 'in', [...new Set(accountIds)])
+    .where(isAnyOf('account_id', [...new Set(accountIds)]))
     .where('status', 'in', ['open', 'snoozed'])
     .groupBy('account_id')
     .execute();

@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import { endOf, type Queryable } from './report.ts';
 import type { Json } from './schema.ts';
+import { isAnyOf } from './batches.ts';
 
 export interface DecidedInPeriodRow {
   readonly accountId: number;
@@ -125,7 +126,7 @@ export async function periodOutcomes(db: Queryable, accountIds: readonly number[
   const rows = await db
     .selectFrom('renewals')
     .select(['account_id', 'outcome'])
-    .where('account_id', 'in', [...accountIds])
+    .where(isAnyOf('account_id', accountIds))
     .where('renewal_date', '>=', period.from)
     .where('renewal_date', '<=', period.to)
     .where(sql<boolean>`decided_at < ${endOf(asOf)}`)

@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import { RadarError } from '../pipelines/errors.ts';
 import type { DB, Json } from './schema.ts';
+import { isAnyOf } from './batches.ts';
 
 export type RenewalOutcome = 'renewed' | 'churned' | 'downgraded' | 'expanded';
 
@@ -56,7 +57,7 @@ export async function listDecidedRenewals(
   if (filter.renewalTo !== undefined) query = query.where('renewal_date', '<=', filter.renewalTo);
   if (filter.accountIds) {
     if (filter.accountIds.length === 0) return [];
-    query = query.where('account_id', 'in', [...filter.accountIds]);
+    query = query.where(isAnyOf('account_id', filter.accountIds));
   }
   const rows = await query.execute();
   return rows.map((row) => toRenewal(row as unknown as RenewalRow));
@@ -65,7 +66,7 @@ export async function listDecidedRenewals(
 /** Each account's contract_start ('YYYY-MM-DD'), for the given accounts. */
 export async function contractStarts(db: Kysely<DB>, accountIds: readonly number[]): Promise<Map<number, string>> {
   if (accountIds.length === 0) return new Map();
-  const rows = await db.selectFrom('accounts').select(['account_id', 'contract_start']).where('account_id', 'in', [...accountIds]).execute();
+  const rows = await db.selectFrom('accounts').select(['account_id', 'contract_start']).where(isAnyOf('account_id', accountIds)).execute();
   return new Map(rows.map((row) => [Number(row.account_id), String(row.contract_start)]));
 }
 

@@ -1,5 +1,6 @@
 // Database access for playbook tasks.
 import type { Queryable } from './alerts.ts';
+import { isAnyOf, parameterSlices } from './batches.ts';
 
 export interface NewTask {
   readonly playbook: string;
@@ -28,16 +29,41 @@ export interface TaskRow {
   readonly escalatedAt: Date | null;
 }
 
+export interface InsertedTask {
+  readonly taskId: number;
+  readonly playbook: string;
+  readonly step: string;
+  readonly ownerRole: string;
+  readonly dueOn: string;
+  readonly status: string;
+}
+
 /** Inserts an alert's tasks (idempotent on alert, playbook and step); returns them in order. */
-export async function insertTasks(db: Queryable, alertId: number, accountId: number, tasks: readonly NewTask[]): Promise<{ taskId: number; playbook: string; step: string; ownerRole: string; dueOn: string; status: string }[]> {
-  if (tasks.length === 0) return [];
-  await db
-    .insertInto('tasks')
-    .values(tasks.map((task) => ({ alert_id: alertId, account_id: accountId, playbook: task.playbook, step: task.step, owner_role: task.ownerRole, owner: task.owner, due_on: task.dueOn })))
-    .onConflict((oc) => oc.columns(['alert_id', 'playbook', 'step']).doNothing())
-    .execute();
-  const rows = await db.selectFrom('tasks').select(['task_id', 'playbook', 'step', 'owner_role', 'due_on', 'status']).where('alert_id', '=', alertId).orderBy('task_id').execute();
-  return rows.map((row) => ({ taskId: row.task_id, playbook: row.playbook, step: row.step, ownerRole: row.owner_role, dueOn: row.due_on, status: row.status }));
+export async function insertTasks(db: Queryable, alertId: number, accountId: number, tasks: readonly NewTask[]): Promise<InsertedTask[]> {
+  return (await insertTasksOfAlerts(db, [{ alertId, accountId, tasks }])).get(alertId) ?? [];
+}
+
+/** insertTasks for many alerts in a few statements; returns each alert's tasks in order (alerts without tasks are absent). */
+export async function insertTasksOfAlerts(
+  db: Queryable,
+  alerts: ReadonlyArray<{ readonly alertId: number; readonly accountId: number; readonly tasks: readonly NewTask[] }>,
+): Promise<Map<number, InsertedTask[]>> {
+  const values = alerts.flatMap(({ alertId, accountId, tasks }) =>
+    tasks.map((task) => ({ alert_id: alertId, account_id: accountId, playbook: task.playbook, step: task.step, owner_role: task.ownerRole, owner: task.owner, due_on: task.dueOn })),
+  );
+  const byAlert = new Map<number, InsertedTask[]>();
+  if (values.length === 0) return byAlert;
+  for (const slice of parameterSlices(values, 7)) {
+    await db.insertInto('tasks').values(slice).onConflict((oc) => oc.columns(['alert_id', 'playbook', 'step']).doNothing()).execute();
+  }
+  const alertIds = [...new Set(values.map((value) => value.alert_id))];
+  const rows = await db.selectFrom('tasks').select(['alert_id', 'task_id', 'playbook', 'step', 'owner_role', 'due_on', 'status']).where(isAnyOf('alert_id', alertIds)).orderBy('task_id').execute();
+  for (const row of rows) {
+    const list = byAlert.get(row.alert_id) ?? [];
+    list.push({ taskId: row.task_id, playbook: row.playbook, step: row.step, ownerRole: row.owner_role, dueOn: row.due_on, status: row.status });
+    byAlert.set(row.alert_id, list);
+  }
+  return byAlert;
 }
 
 function baseQuery(db: Queryable) {
