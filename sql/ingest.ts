@@ -2,6 +2,7 @@
 // Table and column names here come from code (pipelines/ingest/entities.ts), never from input,
 // and are additionally checked against an identifier pattern before use.
 import { sql, type Kysely } from 'kysely';
+import { isAnyOf } from './batches.ts';
 import { copyCsv, runScript } from './database.ts';
 import { PARTITIONED_TABLES } from './partitions.ts';
 import type { DB } from './schema.ts';
@@ -428,5 +429,5 @@ export async function openRejects(db: Db, source?: string) {
 
 export async function resolveRejects(db: Db, rejectIds: readonly number[]): Promise<void> {
   if (rejectIds.length === 0) return;
-  await db.updateTable('ingest_rejects').set({ resolved_at: sql<Date>`now()` }).where('reject_id', 'in', rejectIds).execute();
+  await db.updateTable('ingest_rejects').set({ resolved_at: sql<Date>`now()` }).where(isAnyOf('reject_id', rejectIds)).execute();
 }
