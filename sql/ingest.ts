@@ -321,7 +321,11 @@ export async function countExistingStagedKeys(db: Db, table: string, keys: reado
   const [target, ...columns] = identifiers([table, ...keys]);
   const staged = `SELECT ${options.mayRepeatKeys ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${STAGING_TABLE}`;
   const match = columns.map((column) => `t.${column} = s.${column}`).join(' AND ');
-  const result = await sql<{ n: number }>`${sql.raw(`SELECT count(*)::int AS n FROM (${staged}) s WHERE EXISTS (SELECT 1 FROM ${target} t WHERE ${match})`)}`.execute(db);
+  // One primary-key probe per staged key (LATERAL … LIMIT 1 keeps the planner from turning it into a join).
+  // As a plain EXISTS, a load into partitions filled earlier in its own transaction (no statistics yet) was
+  // planned as a hash join over the whole table, so each chunk of a backfill read every row loaded before
+  // it: 25 s instead of 1.3 s for 100,000 staged keys against 6.6M rows (see docs/ingestion.md).
+  const result = await sql<{ n: number }>`${sql.raw(`SELECT count(*)::int AS n FROM (${staged}) s CROSS JOIN LATERAL (SELECT 1 FROM ${target} t WHERE ${match} LIMIT 1) existing`)}`.execute(db);
   return result.rows[0]?.n ?? 0;
 }
 

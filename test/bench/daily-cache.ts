@@ -24,6 +24,7 @@ import { silentLogger } from '../../pipelines/log.ts';
 import { writeSampleCompany } from '../../pipelines/sample/generate.ts';
 import { openDatabase, runScript } from '../../sql/database.ts';
 import { migrate } from '../../sql/migrate.ts';
+import type { NewModelRow } from '../../sql/models.ts';
 import { installModel, sampleSetup, SAMPLE_END, trainOnce } from '../jobs-fixtures.ts';
 import { timed } from './support.ts';
 
@@ -147,7 +148,7 @@ function writeConfig(dir: string, folder: string, dbPrefix: string, shards: numb
 }
 
 /** The cached steady-state database for `size`, built when missing (or when `rebuild`). */
-export async function benchCache(size: BenchSize, shards: number, options: { rebuild?: boolean; log?: (line: string) => void } = {}): Promise<BenchCache> {
+export async function benchCache(size: BenchSize, shards: number, options: { rebuild?: boolean | 'full'; log?: (line: string) => void } = {}): Promise<BenchCache> {
   const log = options.log ?? console.log;
   const key = `a${size.accounts}-h${size.historyDays}-s${size.seed}`;
   const dir = join(tmpdir(), 'radar-bench-daily', key);
@@ -156,7 +157,7 @@ export async function benchCache(size: BenchSize, shards: number, options: { reb
   const exists = await admin(async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [templateDb])).rowCount === 1);
   let build: BenchCache['build'];
   if (options.rebuild || !existsSync(marker) || !exists) {
-    build = await buildCache(size, dir, templateDb, log);
+    build = await buildCache(size, dir, templateDb, log, options.rebuild === 'full');
     writeFileSync(marker, JSON.stringify({ ...size, templateDb, build }, null, 2));
   } else {
     log(`reusing ${templateDb} (${dir}; built ${JSON.stringify(JSON.parse(readFileSync(marker, 'utf8')).build.seconds)})`);
@@ -172,37 +173,56 @@ export async function benchCache(size: BenchSize, shards: number, options: { reb
   return { dir, templateDb, dayConfig: loadConfig(dayConfigFile), dayConfigFile, build };
 }
 
-async function buildCache(size: BenchSize, dir: string, templateDb: string, log: (line: string) => void): Promise<NonNullable<BenchCache['build']>> {
-  rmSync(dir, { recursive: true, force: true });
-  for (const sub of ['sample', 'history', 'day']) mkdirSync(join(dir, sub), { recursive: true });
+async function buildCache(size: BenchSize, dir: string, templateDb: string, log: (line: string) => void, full: boolean): Promise<NonNullable<BenchCache['build']>> {
   const seconds: Record<string, number> = {};
-  const rows: Record<string, number> = {};
-  const sample = await timed(() => writeSampleCompany({ accounts: size.accounts, years: 1, seed: size.seed, end: SAMPLE_END, outDir: join(dir, 'sample'), signals: false }));
-  seconds.sample = sample.seconds;
-  log(`sample: ${size.accounts} accounts × 1 year in ${sample.seconds.toFixed(0)} s`);
-  const rules = splitRules(SAMPLE_END, dayBefore(SAMPLE_END, size.historyDays));
-  const split = await timed(async () => {
-    for (const [file, rule] of Object.entries(rules)) {
-      const counts = await splitFile(join(dir, 'sample'), file, rule, dir);
-      rows[`history ${file.replace(/\..*$/, '')}`] = counts.history;
-      rows[`day ${file.replace(/\..*$/, '')}`] = counts.day;
-    }
-  });
-  seconds.split = split.seconds;
-  log(`split into history (${size.historyDays} days of usage) and one new day in ${split.seconds.toFixed(0)} s: ${JSON.stringify(rows)}`);
-  rmSync(join(dir, 'sample'), { recursive: true, force: true });
+  let rows: Record<string, number> = {};
+  // The split files and the model are kept beside the database, so a build stopped after them (or a
+  // rebuild for a code change that leaves them alone) starts at the ingest; BENCH_REBUILD=full makes them again.
+  const splitMarker = join(dir, 'split.json');
+  const modelFile = join(dir, 'model.json');
+  if (full) rmSync(dir, { recursive: true, force: true });
+  if (existsSync(splitMarker)) {
+    rows = JSON.parse(readFileSync(splitMarker, 'utf8')) as Record<string, number>;
+    log(`reusing the split files in ${dir} (${JSON.stringify(rows)})`);
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+    for (const sub of ['sample', 'history', 'day']) mkdirSync(join(dir, sub), { recursive: true });
+    const sample = await timed(() => writeSampleCompany({ accounts: size.accounts, years: 1, seed: size.seed, end: SAMPLE_END, outDir: join(dir, 'sample'), signals: false }));
+    seconds.sample = sample.seconds;
+    log(`sample: ${size.accounts} accounts × 1 year in ${sample.seconds.toFixed(0)} s`);
+    const rules = splitRules(SAMPLE_END, dayBefore(SAMPLE_END, size.historyDays));
+    const split = await timed(async () => {
+      for (const [file, rule] of Object.entries(rules)) {
+        const counts = await splitFile(join(dir, 'sample'), file, rule, dir);
+        rows[`history ${file.replace(/\..*$/, '')}`] = counts.history;
+        rows[`day ${file.replace(/\..*$/, '')}`] = counts.day;
+      }
+    });
+    seconds.split = split.seconds;
+    log(`split into history (${size.historyDays} days of usage) and one new day in ${split.seconds.toFixed(0)} s: ${JSON.stringify(rows)}`);
+    rmSync(join(dir, 'sample'), { recursive: true, force: true });
+    writeFileSync(splitMarker, JSON.stringify(rows));
+  }
 
   // The model: trained once on a small two-year sample of the same generator (scoring needs one; its quality is not measured here).
-  const model = await timed(async () => {
-    const setup = await sampleSetup({ accounts: 2_000, seed: size.seed, prefix: `${size.dbPrefix}-bench-train` });
-    try {
-      return await trainOnce(setup);
-    } finally {
-      rmSync(setup.dir, { recursive: true, force: true });
-    }
-  });
-  seconds.model = model.seconds;
-  log(`model ${model.value.version} trained on 2,000 accounts × 2 years in ${model.seconds.toFixed(0)} s`);
+  let modelRow: NewModelRow;
+  if (existsSync(modelFile)) {
+    modelRow = JSON.parse(readFileSync(modelFile, 'utf8')) as NewModelRow;
+    log(`reusing model ${modelRow.version} (${modelFile})`);
+  } else {
+    const model = await timed(async () => {
+      const setup = await sampleSetup({ accounts: 2_000, seed: size.seed, prefix: `${size.dbPrefix}-bench-train` });
+      try {
+        return await trainOnce(setup);
+      } finally {
+        rmSync(setup.dir, { recursive: true, force: true });
+      }
+    });
+    seconds.model = model.seconds;
+    modelRow = model.value;
+    writeFileSync(modelFile, JSON.stringify(modelRow));
+    log(`model ${modelRow.version} trained on 2,000 accounts × 2 years in ${model.seconds.toFixed(0)} s`);
+  }
 
   await admin(async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(templateDb)} WITH (FORCE)`);
@@ -217,7 +237,7 @@ async function buildCache(size: BenchSize, dir: string, templateDb: string, log:
     for (const summary of ingest.value) if (summary.status === 'failed') throw new Error(`history ingest of ${summary.source} failed: ${summary.error}`);
     log(`history ingested in ${ingest.seconds.toFixed(0)} s`);
     seconds.vacuum = (await timed(() => runScript(db, 'VACUUM ANALYZE'))).seconds;
-    await installModel(db, model.value);
+    await installModel(db, modelRow);
     // Steady state: yesterday's indicators, scores and alerts exist when the day's run starts.
     const outboxDir = join(dir, 'outbox');
     const yesterday = await timed(() => runDaily({ db, loaded: historyConfig, logger: silentLogger, slack: null, outboxDir, print: () => undefined, now: () => new Date() }, dayBefore(SAMPLE_END, 1)));

@@ -4,6 +4,7 @@
 //   BENCH_SHARDS (default 4)          jobs.shards: account shards per day
 //   BENCH_WORKERS (default 1,2,4)     BullMQ runs, by number of `radar worker` processes ("" = in-process only)
 //   BENCH_INPROCESS=0 skips the in-process run; BENCH_DB_PREFIX (default radar_bench); BENCH_REBUILD=1 rebuilds the cache
+//   database (the split files and model are kept), BENCH_REBUILD=full everything
 // An existing database (history up to D − 1, a promoted model, yesterday's daily run; built once per size
 // and cached, see daily-cache.ts) is copied for each run, then one new day of data per source is ingested
 // and the daily run of D executed: in-process (`runDaily`, as `radar run`), then on BullMQ with 1, 2 and 4
@@ -36,7 +37,7 @@ const workerCounts = env('BENCH_WORKERS', '1,2,4').split(',').filter(Boolean).ma
 const dbPrefix = env('BENCH_DB_PREFIX', 'radar_bench');
 if (!/^[a-z][a-z0-9_]*$/.test(dbPrefix)) throw new Error(`BENCH_DB_PREFIX must be lower-case letters, digits and _ (got ${dbPrefix})`);
 
-const cache = await benchCache({ accounts, historyDays, seed: 20251121, dbPrefix }, shards, { rebuild: process.env.BENCH_REBUILD === '1' });
+const cache = await benchCache({ accounts, historyDays, seed: 20251121, dbPrefix }, shards, { rebuild: process.env.BENCH_REBUILD === 'full' ? 'full' : process.env.BENCH_REBUILD === '1' });
 const prefix = cache.dayConfig.config.schedules.queuePrefix;
 
 type Row = Record<string, string>;
