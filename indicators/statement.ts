@@ -183,14 +183,15 @@ function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
 }
 
 /**
- * usage_metrics_daily over the longest window asked for, only the metrics asked for: each distinct window
- * aggregate is computed once per (account, metric), whichever indicators and metrics ask for it, then
- * pivoted to one row per account (`max(…) FILTER (WHERE metric = …)` over that account's few rows), so
- * twelve custom indicators do not each filter every row.
+ * usage_metrics_daily over the longest window asked for, only the metrics asked for, in ONE hash aggregate
+ * by account: each distinct (metric, window aggregate) is one `… FILTER (WHERE metric = … AND <window>)`
+ * column, computed once whichever indicators ask for it, and every indicator's column is an alias of it.
+ * (Grouping by (account, metric) first and pivoting the few rows per account afterwards hashed a text key
+ * per row and aggregated twice: ~30% slower on bench:indicators' 1.8M rows.)
  */
 function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
-  const inner = new Map<string, RawBuilder<unknown>>();
-  const pivoted: RawBuilder<unknown>[] = [];
+  const distinct = new Map<string, { column: string; aggregate: RawBuilder<unknown> }>();
+  const aliases: RawBuilder<unknown>[] = [];
   const columns = new Set<string>();
   const metrics = new Set<string>();
   let lookback = 0;
@@ -203,22 +204,27 @@ function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
       }
       columns.add(name);
       metrics.add(column.metric);
-      if (!inner.has(column.shared)) inner.set(column.shared, column.aggregate);
-      pivoted.push(sql`max(${sql.ref(column.shared)}) FILTER (WHERE metric = ${column.metric}) AS ${sql.ref(name)}`);
+      // Metric names are data (bound parameters), so the key pairs them as JSON rather than by a separator they could contain.
+      const key = JSON.stringify([column.metric, column.shared]);
+      let shared = distinct.get(key);
+      if (!shared) {
+        shared = { column: `mw_${distinct.size}`, aggregate: column.aggregate };
+        distinct.set(key, shared);
+      }
+      aliases.push(sql`${sql.ref(shared.column)} AS ${sql.ref(name)}`);
     }
   }
-  if (pivoted.length === 0) return sql`SELECT NULL::bigint AS account_id WHERE false`;
+  if (aliases.length === 0) return sql`SELECT NULL::bigint AS account_id WHERE false`;
   const { d, dayMinus } = context(spec.asOf, null);
   const shard = spec.accountIds ? sql`AND account_id = ANY(${[...spec.accountIds]}::bigint[])` : sql``;
   return sql`
-    SELECT account_id, ${sql.join(pivoted)}
+    SELECT account_id, ${sql.join(aliases)}
     FROM (
-      SELECT account_id, metric, ${sql.join([...inner].map(([name, aggregate]) => sql`${aggregate} AS ${sql.ref(name)}`))}
+      SELECT account_id, ${sql.join([...distinct.values()].map(({ column, aggregate }) => sql`${aggregate} AS ${sql.ref(column)}`))}
       FROM usage_metrics_daily
       WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} AND metric = ANY(${[...metrics]}::text[]) ${shard}
-      GROUP BY account_id, metric
-    ) per_metric
-    GROUP BY account_id`;
+      GROUP BY account_id
+    ) per_account`;
 }
 
 /** Invoices issued by D (void excluded) with their point-in-time payment state, aggregated per account. */
@@ -275,10 +281,12 @@ function computedCtes(spec: IndicatorRunSpec, lockAccounts = false): RawBuilder<
         FROM scope s LEFT JOIN ${sql.ref(`i${indicator.index}`)} v USING (account_id)
       ) x`);
   if (lateral.length > 0) {
-    // One pass over the scope joined with the shared passes; per account, one row per indicator.
+    // One pass over the scope joined with the shared passes; per account, one row per indicator. `OFFSET 0`
+    // evaluates each indicator's value once: as a plain subquery it would be pulled up and its expression
+    // copied into the cleaned value and each test of the flag.
     const rows = lateral.map((indicator) => sql`
       SELECT ${flagged(indicator, sql<number | null>`x.value`)}
-      FROM (SELECT s.segment, ${cleaned(indicator)} FROM (${indicator.definition.lateral!(context(spec.asOf, indicator.config))}) v) x`);
+      FROM (SELECT s.segment, ${cleaned(indicator)} FROM (${indicator.definition.lateral!(context(spec.asOf, indicator.config))} OFFSET 0) v) x`);
     const shared = new Map<string, RawBuilder<unknown>>();
     for (const { definition, config } of lateral) {
       for (const [alias, join] of Object.entries(definition.lateralJoins?.(context(spec.asOf, config)) ?? {})) {

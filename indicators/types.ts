@@ -105,9 +105,10 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
     /** Days of metrics (ending at D) the aggregates need. */
     lookbackDays(config: z.output<Config>): number;
     /**
-     * Column name → a window aggregate of one metric over its usage_metrics_daily rows (columns day, value,
-     * users), computed once per (account, metric) under its `shared` name (the same name must mean the same
-     * aggregate, whichever indicator asks), then pivoted to the account's row. Names must be unique across indicators.
+     * Column name → a window aggregate of one metric over usage_metrics_daily rows (columns metric, day, value,
+     * users), filtered to that metric's rows, computed once per account and (metric, `shared` name) in one
+     * aggregate by account (the same name must mean the same aggregate, whichever indicator asks). Names must
+     * be unique across indicators.
      */
     aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, { metric: string; shared: string; aggregate: RawBuilder<unknown> }>>;
   };

@@ -42,8 +42,10 @@ export interface WindowOp {
   readonly endDaysAgo: number;
 }
 
-function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp): RawBuilder<unknown> {
-  const window = inWindow(context, op.length, op.endDaysAgo);
+/** `op` over the rows of its window (and of `rows`: the metric's, in the metric pass, which reads every metric asked for). */
+function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp, rows?: RawBuilder<boolean>): RawBuilder<unknown> {
+  const inWindowOnly = inWindow(context, op.length, op.endDaysAgo);
+  const window = rows ? sql<boolean>`${rows} AND ${inWindowOnly}` : inWindowOnly;
   switch (op.fn) {
     case 'sum':
       return sql`sum(${value}) FILTER (WHERE ${window})`;
@@ -59,9 +61,9 @@ function windowAggregate(context: Context, value: RawBuilder<number>, op: Window
 }
 
 /**
- * A column of the metric pass: the metric's window aggregate is computed once per (account, metric) under
- * `shared` (the same name for every indicator and metric asking for the same window), then pivoted to the
- * account's row as `metric = …`. See sql/indicators.ts metricStatsSql.
+ * A column of the metric pass: the window aggregate `shared` (the same name for every indicator asking for
+ * the same window) over the metric's rows (`metric = …` in its FILTER), computed once per account and
+ * (metric, shared) whichever indicators ask for it. See indicators/statement.ts metricStatsSql.
  */
 export interface MetricColumn {
   readonly metric: string;
@@ -87,7 +89,7 @@ export class PassAggregates {
       return sql.ref(`u.${name}`);
     }
     const shared = `w_${op.fn.toLowerCase()}_${op.length}_${op.endDaysAgo}`;
-    this.metrics[name] = { metric, shared, aggregate: windowAggregate(this.context, source.value, op) };
+    this.metrics[name] = { metric, shared, aggregate: windowAggregate(this.context, source.value, op, source.rows) };
     return sql.ref(`m.${name}`);
   }
 }
@@ -114,17 +116,24 @@ export const kindParts = (parts: KindParts): KindParts => parts;
  * caller), as a LATERAL subquery of (value, detail_values, detail_extras): the statement evaluates every
  * custom indicator this way in one pass over the scope (indicators/statement.ts), instead of joining the
  * scope with the passes again for each. The detail is plain jsonb (detail_values stays empty): a handful of
- * keys, and the ids are not known to code.
+ * keys, and the ids are not known to code. It is the row of detail fields as jsonb (`to_jsonb` of a record: the
+ * same object, keys and values as `jsonb_build_object`, in ~30% less time, the field names coming with the row
+ * type instead of as text arguments on every row). `OFFSET 0` keeps the facts a subquery of their own: pulled up,
+ * each fact's expression would be copied into every place the value and the detail read it (a trend's
+ * covered days eight times over, in numeric), and evaluated as often, for every account.
  */
 export function kindLateral(parts: KindParts): RawBuilder<unknown> {
   const facts = Object.entries(parts.facts).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
-  const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${name}::text, ${expression}`);
+  const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
   return sql`
-    SELECT ${parts.value} AS value, '{}'::float8[] AS detail_values, jsonb_build_object(${sql.join(detail)}) AS detail_extras
+    SELECT kind.value, '{}'::float8[] AS detail_values, to_jsonb(detail) AS detail_extras
     FROM (
       SELECT s.account_id${facts.length > 0 ? sql`, ${sql.join(facts)}` : sql``}
       FROM (SELECT) AS one ${parts.signal !== undefined ? sharedSignalAsG(parts.signal) : sql``} ${parts.joins ?? sql``}
-    ) facts`;
+      OFFSET 0
+    ) facts
+    CROSS JOIN LATERAL (SELECT ${parts.value} AS value) kind
+    CROSS JOIN LATERAL (SELECT ${detail.length > 0 ? sql.join(detail) : sql``}) detail`;
 }
 
 /** The LATERAL joins kindLateral reads by alias (a signal's probe), for the statement to join once each. */
