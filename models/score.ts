@@ -106,6 +106,11 @@ export interface ScoreOptions {
    * computation), evaluating only in-scope accounts that have none stored.
    */
   readonly indicatorSource?: 'evaluate' | 'stored' | undefined;
+  /**
+   * With 'stored': the in-scope accounts as the indicators step computed them for the day (the daily run
+   * hands them over), scored as given instead of working the scope out again. Default: read the scope.
+   */
+  readonly scopedAccountIds?: readonly number[] | undefined;
 }
 
 export interface ScoreResult {
@@ -129,8 +134,9 @@ async function storedRows(
   db: Kysely<DB>,
   scope: Parameters<typeof evaluateIndicators>[1],
   indicators: readonly string[],
+  scoped: readonly number[] | undefined,
 ): Promise<{ rows: AccountIndicators[]; stored: ReadonlySet<number> }> {
-  const ids = await scopeAccounts(db, scope);
+  const ids = scoped ?? (await scopeAccounts(db, scope));
   if (ids.length === 0) return { rows: [], stored: new Set() };
   const noDetails = new Array<IndicatorDetail>(indicators.length).fill({});
   const rows: AccountIndicators[] = (await readValuesForScoring(db, scope.asOf, ids, indicators)).map((row) => ({ ...row, details: noDetails }));
@@ -170,7 +176,7 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   const configured = configuredIndicators(config);
   const indicators = configured.map((item) => item.definition.id);
   const scope = { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds } as const;
-  const read = options.indicatorSource === 'stored' ? await storedRows(db, scope, indicators) : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>() };
+  const read = options.indicatorSource === 'stored' ? await storedRows(db, scope, indicators, options.scopedAccountIds) : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>() };
   const { rows } = read;
   // Segments matter only when some levels or cut-offs are per segment: skip the read otherwise.
   const perSegment = config.model.tiers.segments !== undefined || configured.some((item) => item.config.segments !== undefined);

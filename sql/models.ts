@@ -236,20 +236,22 @@ export interface StoredRiskScore extends RiskScoreRow {
 /**
  * Upserts scores keyed by (account, as of, model). A row is only rewritten when its probability, tier,
  * drivers or missing indicators changed, so a re-run writes nothing. Returns the rows written.
- * One statement for all rows: each column travels as one array parameter (unnest), so 22,000 scores are
- * one round trip and eight parameters instead of 22 statements of 8,000 placeholders each.
+ * One statement for all rows: the rows travel as one JSON document expanded in the server
+ * (json_to_recordset), so 22,000 scores are one round trip and one parameter. It replaces eight parallel
+ * array parameters (unnest), whose 11 MB of driver JSON the driver quoted into an array literal and the
+ * server parsed back out of it (docs/scaling.md, "Scoring vs indicators").
  */
 export async function upsertRiskScores(db: Kysely<DB>, rows: readonly RiskScoreRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const column = <T>(pick: (row: RiskScoreRow) => T): T[] => rows.map(pick);
+  // Short keys: the document is parsed once in the server; as of and model version are usually one value for all rows.
+  const document = JSON.stringify(
+    rows.map((r) => ({ a: r.accountId, d: r.asOf, v: r.modelVersion, p: r.probability, t: r.tier, r: r.drivers, m: r.missingIndicators, s: r.scorecardProbability })),
+  );
   const result = await sql<{ written: number }>`
     WITH upserted AS (
       INSERT INTO risk_scores (account_id, as_of, model_version, probability, tier, drivers, missing_indicators, scorecard_probability)
-      SELECT account_id, as_of, model_version, probability, tier, drivers::jsonb, missing_indicators::jsonb, scorecard_probability
-      FROM unnest(${column((r) => r.accountId)}::bigint[], ${column((r) => r.asOf)}::date[], ${column((r) => r.modelVersion)}::text[],
-                  ${column((r) => r.probability)}::float8[], ${column((r) => r.tier)}::text[], ${column((r) => JSON.stringify(r.drivers))}::text[],
-                  ${column((r) => JSON.stringify(r.missingIndicators))}::text[], ${column((r) => r.scorecardProbability)}::float8[])
-        AS s (account_id, as_of, model_version, probability, tier, drivers, missing_indicators, scorecard_probability)
+      SELECT a, d, v, p, t, r::jsonb, m::jsonb, s
+      FROM json_to_recordset(${document}::json) AS x (a bigint, d date, v text, p float8, t text, r json, m json, s float8)
       ON CONFLICT (account_id, as_of, model_version) DO UPDATE SET
         probability = excluded.probability,
         tier = excluded.tier,
