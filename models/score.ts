@@ -14,8 +14,9 @@ import { accountSegments } from '../sql/tune.ts';
 import { unknownSegmentProblems } from '../config/segments.ts';
 import { recordTierChanges } from '../sql/webhooks.ts';
 import { driverSentence, rankDrivers, withSegmentThresholds, type Driver, type RankedDriver } from './drivers.ts';
-import { indicatorRows, type AccountIndicators, type IndicatorRow } from './features.ts';
-import { indicatorContributions, predictRows, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
+import { designMatrix, indicatorRows, type AccountIndicators, type IndicatorRow } from './features.ts';
+import { matrixContributions, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
+import { predictProbabilities } from './predict.ts';
 import { loadModel, modelForScoring, type StoredModel } from './registry.ts';
 
 export interface AccountScore {
@@ -41,7 +42,10 @@ export function rankRows(
   tiers: TierCutoffs,
   segments: ReadonlyMap<number, string> = new Map(),
 ): RankedScore[] {
-  const probabilities = predictRows(model, rows, indicators);
+  // One design matrix for the probabilities and the drivers' contributions (was one more matrix per row).
+  const matrix = designMatrix(rows, indicators, model.plan);
+  const probabilities = predictProbabilities(model.fitted, matrix);
+  const contributions = matrixContributions(model, matrix);
   const scorecard = scorecardRows(model, rows, indicators);
   const used = new Set([...model.plan.indicators, ...model.scorecard.indicators]);
   return rows.map((row, i) => {
@@ -51,7 +55,7 @@ export function rankRows(
       probability,
       tier: tierFor(probability, tiers, segments.get(row.accountId) ?? null),
       scorecardProbability: scorecard[i]!,
-      drivers: rankDrivers(indicatorContributions(model, row, indicators), 3),
+      drivers: rankDrivers(contributions[i]!, 3),
       missingIndicators: indicators.filter((id, index) => used.has(id) && (row.values[index] === null || row.values[index] === undefined)),
     };
   });
