@@ -96,12 +96,21 @@ function specFor(options: ComputeIndicatorsOptions) {
  * transaction. Idempotent: a second run for the same day and data changes no row.
  */
 export async function computeIndicators(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<ComputeIndicatorsResult> {
+  const { result } = await computeIndicatorsInScope(db, options);
+  return result;
+}
+
+/**
+ * computeIndicators, plus the ids of the accounts it computed (ascending): the daily run hands them to
+ * scoring, which then scores exactly these accounts without working out the scope a second time.
+ */
+export async function computeIndicatorsInScope(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<{ result: ComputeIndicatorsResult; accountIds: number[] }> {
   const spec = specFor(options);
-  const summary = await db.transaction().execute(async (trx) => {
+  const { accountIds, ...summary } = await db.transaction().execute(async (trx) => {
     await prepareIndicatorTransaction(trx);
     return writeIndicatorValues(trx, spec);
   });
-  return { asOf: spec.asOf, indicators: spec.indicators.length, ...summary };
+  return { result: { asOf: spec.asOf, indicators: spec.indicators.length, ...summary }, accountIds };
 }
 
 /** The computation alone, counted in the database without shipping or writing rows (benchmarks). */

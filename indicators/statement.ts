@@ -383,13 +383,19 @@ export async function evaluateIndicatorValues(db: Kysely<DB>, spec: IndicatorRun
 /**
  * Computes and upserts every indicator for the in-scope accounts as of spec.asOf, in one statement.
  * A row is only rewritten when its value, flag or detail changed, so a re-run writes nothing.
+ * `accountIds`: the in-scope accounts the statement computed, ascending.
  * Run inside a transaction (SET LOCAL).
  */
-export async function writeIndicatorValues(db: Kysely<DB>, runSpec: IndicatorRunSpec): Promise<WriteSummary> {
+export async function writeIndicatorValues(db: Kysely<DB>, runSpec: IndicatorRunSpec): Promise<WriteSummary & { readonly accountIds: number[] }> {
   const spec = await narrowToScope(db, runSpec);
   await recordDetailFields(db, spec.indicators.map(({ definition }) => definition.id), detailFieldRows(spec.indicators));
   const counts = await writeComputedValues(db, spec.asOf, (lockAccounts) => computedCtes(spec, lockAccounts));
-  return { accounts: counts.accounts, written: counts.written, flags: { ok: counts.ok, warning: counts.warning, critical: counts.critical, 'no-data': counts.noData } };
+  return {
+    accounts: counts.accounts,
+    accountIds: counts.accountIds,
+    written: counts.written,
+    flags: { ok: counts.ok, warning: counts.warning, critical: counts.critical, 'no-data': counts.noData },
+  };
 }
 
 /** The indicators' detail field lists as rows of indicator_detail_fields (for the indicator_values_readable view). */

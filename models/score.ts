@@ -14,8 +14,9 @@ import { accountSegments } from '../sql/tune.ts';
 import { unknownSegmentProblems } from '../config/segments.ts';
 import { recordTierChanges } from '../sql/webhooks.ts';
 import { driverSentence, rankDrivers, withSegmentThresholds, type Driver, type RankedDriver } from './drivers.ts';
-import { indicatorRows, type AccountIndicators, type IndicatorRow } from './features.ts';
-import { indicatorContributions, predictRows, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
+import { designMatrix, indicatorRows, type AccountIndicators, type IndicatorRow } from './features.ts';
+import { matrixContributions, scorecardRows, tierFor, TIERS, type RadarModel, type Tier, type TierCutoffs } from './radar-model.ts';
+import { predictProbabilities } from './predict.ts';
 import { loadModel, modelForScoring, type StoredModel } from './registry.ts';
 
 export interface AccountScore {
@@ -41,7 +42,10 @@ export function rankRows(
   tiers: TierCutoffs,
   segments: ReadonlyMap<number, string> = new Map(),
 ): RankedScore[] {
-  const probabilities = predictRows(model, rows, indicators);
+  // One design matrix for the probabilities and the drivers' contributions (was one more matrix per row).
+  const matrix = designMatrix(rows, indicators, model.plan);
+  const probabilities = predictProbabilities(model.fitted, matrix);
+  const contributions = matrixContributions(model, matrix);
   const scorecard = scorecardRows(model, rows, indicators);
   const used = new Set([...model.plan.indicators, ...model.scorecard.indicators]);
   return rows.map((row, i) => {
@@ -51,7 +55,7 @@ export function rankRows(
       probability,
       tier: tierFor(probability, tiers, segments.get(row.accountId) ?? null),
       scorecardProbability: scorecard[i]!,
-      drivers: rankDrivers(indicatorContributions(model, row, indicators), 3),
+      drivers: rankDrivers(contributions[i]!, 3),
       missingIndicators: indicators.filter((id, index) => used.has(id) && (row.values[index] === null || row.values[index] === undefined)),
     };
   });
@@ -106,6 +110,11 @@ export interface ScoreOptions {
    * computation), evaluating only in-scope accounts that have none stored.
    */
   readonly indicatorSource?: 'evaluate' | 'stored' | undefined;
+  /**
+   * With 'stored': the in-scope accounts as the indicators step computed them for the day (the daily run
+   * hands them over), scored as given instead of working the scope out again. Default: read the scope.
+   */
+  readonly scopedAccountIds?: readonly number[] | undefined;
 }
 
 export interface ScoreResult {
@@ -129,8 +138,9 @@ async function storedRows(
   db: Kysely<DB>,
   scope: Parameters<typeof evaluateIndicators>[1],
   indicators: readonly string[],
+  scoped: readonly number[] | undefined,
 ): Promise<{ rows: AccountIndicators[]; stored: ReadonlySet<number> }> {
-  const ids = await scopeAccounts(db, scope);
+  const ids = scoped ?? (await scopeAccounts(db, scope));
   if (ids.length === 0) return { rows: [], stored: new Set() };
   const noDetails = new Array<IndicatorDetail>(indicators.length).fill({});
   const rows: AccountIndicators[] = (await readValuesForScoring(db, scope.asOf, ids, indicators)).map((row) => ({ ...row, details: noDetails }));
@@ -170,7 +180,7 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   const configured = configuredIndicators(config);
   const indicators = configured.map((item) => item.definition.id);
   const scope = { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds } as const;
-  const read = options.indicatorSource === 'stored' ? await storedRows(db, scope, indicators) : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>() };
+  const read = options.indicatorSource === 'stored' ? await storedRows(db, scope, indicators, options.scopedAccountIds) : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>() };
   const { rows } = read;
   // Segments matter only when some levels or cut-offs are per segment: skip the read otherwise.
   const perSegment = config.model.tiers.segments !== undefined || configured.some((item) => item.config.segments !== undefined);

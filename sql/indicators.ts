@@ -31,6 +31,8 @@ export interface StoredIndicatorRow {
 
 export interface WrittenCounts {
   readonly accounts: number;
+  /** The in-scope accounts the statement computed, ascending (the daily run hands them to scoring). */
+  readonly accountIds: number[];
   readonly written: number;
   readonly ok: number;
   readonly warning: number;
@@ -150,7 +152,7 @@ export async function writeComputedValues(db: Kysely<DB>, asOf: string, computed
 }
 
 async function writeStatement(db: Kysely<DB>, asOf: string, computed: RawBuilder<unknown>): Promise<WrittenCounts> {
-  const result = await sql<{ accounts: number; written: number; ok: number; warning: number; critical: number; no_data: number }>`
+  const result = await sql<{ accounts: number; account_ids: number[]; written: number; ok: number; warning: number; critical: number; no_data: number }>`
     ${computed},
     written AS (
       INSERT INTO indicator_values (account_id, as_of, indicator, value, flag, detail_values, detail)
@@ -162,6 +164,7 @@ async function writeStatement(db: Kysely<DB>, asOf: string, computed: RawBuilder
       RETURNING 1
     )
     SELECT (SELECT count(*) FROM scope)::int AS accounts,
+           (SELECT coalesce(json_agg(account_id ORDER BY account_id), '[]'::json) FROM scope) AS account_ids,
            (SELECT count(*) FROM written)::int AS written,
            count(*) FILTER (WHERE flag = 'ok')::int AS ok,
            count(*) FILTER (WHERE flag = 'warning')::int AS warning,
@@ -170,7 +173,7 @@ async function writeStatement(db: Kysely<DB>, asOf: string, computed: RawBuilder
     FROM computed`.execute(db);
   const row = result.rows[0];
   if (!row) throw new RadarError('usage', 'indicator write returned no summary');
-  return { accounts: row.accounts, written: row.written, ok: row.ok, warning: row.warning, critical: row.critical, noData: row.no_data };
+  return { accounts: row.accounts, accountIds: row.account_ids.map(Number), written: row.written, ok: row.ok, warning: row.warning, critical: row.critical, noData: row.no_data };
 }
 
 /**

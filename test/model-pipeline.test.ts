@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
-import { addDays, computeIndicators } from '../indicators/compute.ts';
+import { addDays, computeIndicatorsInScope } from '../indicators/compute.ts';
 import { registerModelCommands } from '../pipelines/cli/commands/models.ts';
 import { trainModel } from '../models/registry.ts';
 import { scoreAccounts } from '../models/score.ts';
@@ -130,13 +130,25 @@ describeEachBackend('model on the sample company', (context) => {
   it('scores from the stored values (details read for the drivers only) exactly as from evaluating them', async () => {
     const { db } = context();
     const evaluated = await scoreAccounts(db, { config, asOf: SCORE_DAY });
-    await computeIndicators(db, { asOf: SCORE_DAY, config, scope: 'renewing', horizonDays: config.horizonDays });
+    // What the stored scores hold (written from one JSON document) is what scoring returned, bit for bit.
+    const written = await readRiskScores(db, SCORE_DAY, evaluated.modelVersion);
+    expect(written.map(({ accountId, probability, tier, drivers, missingIndicators, scorecardProbability }) => ({ accountId, probability, tier, drivers, missingIndicators, scorecardProbability })).sort((a, b) => a.accountId - b.accountId)).toEqual(
+      evaluated.scores.map(({ accountId, probability, tier, drivers, missingIndicators, scorecardProbability }) => ({ accountId, probability, tier, drivers, missingIndicators, scorecardProbability })),
+    );
+    // The indicator step names the accounts it computed: the in-scope ones scoring would find, ascending.
+    const { result, accountIds } = await computeIndicatorsInScope(db, { asOf: SCORE_DAY, config, scope: 'renewing', horizonDays: config.horizonDays });
+    expect(accountIds).toEqual(evaluated.scores.map((score) => score.accountId));
+    expect(result.accounts).toBe(accountIds.length);
     // Two accounts without stored values are evaluated on the way and merged in account order.
     const unstored = evaluated.scores.filter((score) => score.drivers.length > 0).slice(0, 2).map((score) => score.accountId);
     await db.deleteFrom('indicator_values').where('as_of', '=', SCORE_DAY).where('account_id', 'in', unstored).execute();
     const stored = await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored' });
     expect(stored.scores).toEqual(evaluated.scores);
     expect(stored.written).toBe(0);
+    // Handed the indicator step's accounts (the daily run), scoring skips its scope query and scores the same.
+    const handed = await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored', scopedAccountIds: accountIds });
+    expect(handed.scores).toEqual(evaluated.scores);
+    expect(handed.written).toBe(0);
     // Sentences that read a detail (seats, windows, invoice counts) are among the drivers compared.
     expect(stored.scores.flatMap((score) => score.drivers).some((driver) => /licensed seats|last \d+ days|invoice/.test(driver.sentence))).toBe(true);
   });

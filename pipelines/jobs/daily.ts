@@ -15,7 +15,7 @@ import { runEscalation } from '../../alerts/escalate.ts';
 import { undeliveredError } from '../../alerts/deliver.ts';
 import { runAlerts } from '../../alerts/run.ts';
 import { deliverWebhooks } from '../../alerts/webhooks/deliver.ts';
-import { computeIndicators, parseDay, scopeAccounts } from '../../indicators/compute.ts';
+import { computeIndicatorsInScope, parseDay, scopeAccounts } from '../../indicators/compute.ts';
 import { scoreAccounts } from '../../models/score.ts';
 import { recordOutcomes } from '../../sql/alerts.ts';
 import { makeUpcomingForecasts } from '../forecast/run.ts';
@@ -87,7 +87,7 @@ async function ingestAll(deps: JobDeps): Promise<Omit<IngestStepResult, 'partiti
   return { ...totals, failed };
 }
 
-type StepRunner<S extends DailyStep> = (deps: JobDeps, asOf: string, accountIds: readonly number[] | undefined) => Promise<DailyStepResults[S]>;
+type StepRunner<S extends DailyStep> = (deps: JobDeps, asOf: string, shard: ShardSelection | undefined) => Promise<DailyStepResults[S]>;
 
 const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
   ingest: async (deps, asOf) => {
@@ -98,14 +98,23 @@ const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
     if (partitions.created.length > 0 || partitions.detached.length > 0) deps.logger.info({ event: 'partitions_maintained', asOf, ms: partitionsMs, ...partitions });
     return { ...(await ingestAll(deps)), partitionsMs };
   },
-  indicators: async (deps, asOf, accountIds) => {
+  indicators: async (deps, asOf, shard) => {
     const { config } = deps.loaded;
-    const result = await computeIndicators(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, ...(accountIds ? { accountIds } : {}) });
+    const accountIds = shard?.accountIds;
+    const { result, accountIds: computed } = await computeIndicatorsInScope(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, ...(accountIds ? { accountIds } : {}) });
+    if (shard?.handoff) shard.handoff.computed = computed;
     return { accounts: result.accounts, written: result.written, warning: result.flags.warning, critical: result.flags.critical };
   },
-  score: async (deps, asOf, accountIds) => {
-    // The indicators step has just stored the day's values: read them instead of computing them again.
-    const result = await scoreAccounts(deps.db, { config: deps.loaded.config, asOf, accountIds, indicatorSource: 'stored' });
+  score: async (deps, asOf, shard) => {
+    // The indicators step has just stored the day's values: read them instead of computing them again,
+    // for the accounts it computed when it ran in this process (runShard), without a second scope query.
+    const result = await scoreAccounts(deps.db, {
+      config: deps.loaded.config,
+      asOf,
+      accountIds: shard?.accountIds,
+      indicatorSource: 'stored',
+      scopedAccountIds: shard?.handoff?.computed,
+    });
     for (const warning of result.warnings) deps.logger.warn({ event: 'score_warning', asOf, warning });
     return { modelVersion: result.modelVersion, accounts: result.accounts, written: result.written, tiers: result.tiers, warnings: result.warnings };
   },
@@ -159,7 +168,7 @@ export function alertOptions(deps: JobDeps) {
 export async function runStep<S extends DailyStep>(deps: JobDeps, step: S, asOf: string, shard?: ShardSelection): Promise<StepRecord<S>> {
   await deps.hooks?.beforeStep?.(step, asOf, shard?.shard);
   const started = performance.now();
-  const result = await stepRunners[step](deps, asOf, shard?.accountIds);
+  const result = await stepRunners[step](deps, asOf, shard);
   const ms = Math.round(performance.now() - started);
   deps.logger.info({ event: 'daily_step_done', step, asOf, ms, result, ...(shard ? { shard: shard.shard } : {}) });
   return { step, ms, result };
@@ -168,6 +177,8 @@ export async function runStep<S extends DailyStep>(deps: JobDeps, step: S, asOf:
 interface ShardSelection {
   readonly shard: ShardRef;
   readonly accountIds: readonly number[] | undefined;
+  /** Set by the indicators step to the in-scope accounts it computed, which the score step of the same shard then scores. */
+  readonly handoff?: { computed?: readonly number[] };
 }
 
 /** One shard's indicators and scores for the day (a BullMQ child job's result: plain JSON). */
@@ -194,7 +205,7 @@ function dayScope(deps: JobDeps, asOf: string): Promise<number[]> {
 export async function runShard(deps: JobDeps, asOf: string, shard: ShardRef, scope?: readonly number[]): Promise<ShardResult> {
   // The shard's accounts are fixed before either step, so both steps cover the same accounts.
   const accountIds = shard.count === 1 ? undefined : inShard(scope ?? (await dayScope(deps, asOf)), shard);
-  const selection = { shard, accountIds };
+  const selection: ShardSelection = { shard, accountIds, handoff: {} };
   const indicators = await runStep(deps, 'indicators', asOf, selection);
   const score = await runStep(deps, 'score', asOf, selection);
   return { shard, indicators, score };
