@@ -4,7 +4,7 @@
 // Outbox states of an alert row: pending → sending → sent | failed; 'dry_run' (written to the local
 // outbox without a token), 'queued' (over the weekly budget), 'holdout' (control group, never sent).
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { isAnyOf, parameterSlices } from './batches.ts';
+import { parameterSlices } from './batches.ts';
 import type { DB, Json } from './schema.ts';
 
 export type Queryable = Kysely<DB> | Transaction<DB>;
@@ -210,8 +210,7 @@ export async function setPayloads(db: Queryable, rows: ReadonlyArray<{ readonly 
 }
 
 export async function setDigest(db: Queryable, alertIds: readonly number[], digestAlertId: number): Promise<void> {
-  if (alertIds.length === 0) return;
-  await db.updateTable('alerts').set({ digest_alert_id: digestAlertId }).where(isAnyOf('alert_id', alertIds)).execute();
+  await setDigests(db, alertIds.map((alertId) => ({ alertId, digestAlertId })));
 }
 
 /** Sets the digest of many alerts in one statement (alert id → its digest's alert id). */

@@ -1,7 +1,7 @@
 // Database access for ingestion: run records, rejects, watermarks, staging and the merge.
 // Table and column names here come from code (pipelines/ingest/entities.ts), never from input,
 // and are additionally checked against an identifier pattern before use.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { isAnyOf } from './batches.ts';
 import { copyCsv, runScript } from './database.ts';
 import { PARTITIONED_TABLES } from './partitions.ts';
@@ -214,14 +214,18 @@ export const SET_BASED_REFERENCE_CHECK_ROWS = 10_000;
  * for the merge skips exactly that check, which mergeStaging then does set-based), and the role may do so.
  * A property of the table and the session: ask once per load, not per chunk.
  */
-export async function canCheckReferencesOnce(db: Db, table: string): Promise<boolean> {
+/** An expression true when the role may set session_replication_role (what withTriggersOff does). */
+export async function triggersOffAllowed(db: Db): Promise<RawBuilder<boolean>> {
   // has_parameter_privilege() exists from Postgres 15 (and cannot even be named on older servers); before
   // that only a superuser may set session_replication_role.
   const version = await sql<{ version: number }>`SELECT current_setting('server_version_num')::int AS version`.execute(db);
-  const allowed =
-    (version.rows[0]?.version ?? 0) >= 150_000
-      ? sql<boolean>`has_parameter_privilege('session_replication_role', 'SET')`
-      : sql<boolean>`(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
+  return (version.rows[0]?.version ?? 0) >= 150_000
+    ? sql<boolean>`has_parameter_privilege('session_replication_role', 'SET')`
+    : sql<boolean>`(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
+}
+
+export async function canCheckReferencesOnce(db: Db, table: string): Promise<boolean> {
+  const allowed = await triggersOffAllowed(db);
   const result = await sql<{ other_triggers: number; account_keys: number; allowed: boolean }>`
     SELECT (SELECT count(*) FROM pg_trigger t
             WHERE t.tgrelid = to_regclass(${table})

@@ -2,7 +2,7 @@
 // model registry (`models`) and the scores (`risk_scores`). Rows are mapped to camelCase here, once.
 import { sql, type Kysely } from 'kysely';
 import { RadarError } from '../pipelines/errors.ts';
-import { withTriggersOff } from './ingest.ts';
+import { triggersOffAllowed, withTriggersOff } from './ingest.ts';
 import type { DB, Json } from './schema.ts';
 import { isAnyOf } from './batches.ts';
 
@@ -279,11 +279,7 @@ export async function upsertRiskScores(db: Kysely<DB>, rows: readonly RiskScoreR
  * this table's two keys).
  */
 async function canCheckScoreReferencesOnce(db: Kysely<DB>): Promise<boolean> {
-  const version = await sql<{ version: number }>`SELECT current_setting('server_version_num')::int AS version`.execute(db);
-  const allowed =
-    (version.rows[0]?.version ?? 0) >= 150_000
-      ? sql<boolean>`has_parameter_privilege('session_replication_role', 'SET')`
-      : sql<boolean>`(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
+  const allowed = await triggersOffAllowed(db);
   const result = await sql<{ other_triggers: number; keys: string | null; allowed: boolean }>`
     SELECT (SELECT count(*) FROM pg_trigger t
             WHERE t.tgrelid = to_regclass('risk_scores')
