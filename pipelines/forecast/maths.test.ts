@@ -121,6 +121,52 @@ describe('renewed ARR by seeded simulation', () => {
   });
 });
 
+describe('renewed ARR: the skip-ahead simulation has the law of one draw per trial and simulation', () => {
+  it('each outcome of 8 trials (some likelier to churn, one certain each way) at its enumerated frequency, for the total and a group', () => {
+    const renew = [0.9, 0.3, 0.5, 0.05, 1, 0, 0.75, 0.6];
+    const weights = [100_00, 250_00, 900_00, 40_00, 333_00, 120_00, 75_00, 610_00];
+    const groups = ['a', 'b', 'a', 'b', 'a', 'a', 'b', 'b'];
+    const simulations = 200_000;
+    const sums = simulateRenewedSums(
+      renew.map((q, i) => ({ renewProbability: q, weight: weights[i]!, groups: [groups[i]!] })),
+      { simulations, seed: 11 },
+    );
+    const check = (key: string, members: number[]) => {
+      const exact = new Map<number, number>();
+      for (const outcome of enumerate(members.map((i) => renew[i]!), members.map((i) => weights[i]!))) exact.set(outcome.weight, (exact.get(outcome.weight) ?? 0) + outcome.probability);
+      const seen = new Map<number, number>();
+      for (const sum of sums.get(key)!) seen.set(sum, (seen.get(sum) ?? 0) + 1);
+      // Nothing simulated that cannot happen, and every possible sum at its probability within 5 standard errors.
+      for (const sum of seen.keys()) expect(exact.get(sum), `${key}: sum ${sum}`).toBeGreaterThan(0);
+      for (const [sum, probability] of exact) {
+        const frequency = (seen.get(sum) ?? 0) / simulations;
+        expect(Math.abs(frequency - probability), `${key}: sum ${sum}, p ${probability}`).toBeLessThanOrEqual(5 * Math.sqrt((probability * (1 - probability)) / simulations) + 1e-9);
+      }
+    };
+    check('*', [0, 1, 2, 3, 4, 5, 6, 7]);
+    check('a', [0, 2, 4, 5]);
+    check('b', [1, 3, 6, 7]);
+  });
+
+  it('one trial: churns in its share of simulations, independently from one simulation to the next', () => {
+    const simulations = 200_000;
+    for (const renewProbability of [0.999, 0.9, 0.5, 0.3, 0.01]) {
+      const churn = 1 - renewProbability;
+      // Sorted sums lose the order, so two trials with weights 1 and 2 tell the joint outcome: sum 0 = both churned.
+      const sums = simulateRenewedSums([{ renewProbability, weight: 1 }, { renewProbability, weight: 2 }], { simulations, seed: 3 }).get('*')!;
+      const count = (value: number) => sums.filter((sum) => sum === value).length / simulations;
+      const tolerance = (p: number) => 5 * Math.sqrt((p * (1 - p)) / simulations) + 1e-9;
+      expect(Math.abs(count(0) - churn * churn), `renew ${renewProbability}: both churn`).toBeLessThanOrEqual(tolerance(churn * churn));
+      expect(Math.abs(count(1) - renewProbability * churn), `renew ${renewProbability}: only the first renews`).toBeLessThanOrEqual(tolerance(renewProbability * churn));
+      expect(Math.abs(count(3) - renewProbability ** 2), `renew ${renewProbability}: both renew`).toBeLessThanOrEqual(tolerance(renewProbability ** 2));
+    }
+  });
+
+  it('names a probability outside [0, 1]', () => {
+    expect(() => simulateRenewedSums([{ renewProbability: 1.2, weight: 1 }], { simulations: 10, seed: 1 })).toThrow('probability 0 must be in [0, 1], got 1.2');
+  });
+});
+
 describe('forecastPeriod', () => {
   it('the yielding version gives the same figures and lets the event loop run while it computes', async () => {
     const random = new Random([3, 1, 4, 1]);
@@ -147,7 +193,8 @@ describe('forecastPeriod', () => {
     done = true;
     clearInterval(timer);
     await counting;
-    // 5,000 trials × 3,000 draws = 15M draws, sliced every 2²² draws: at least 3 turns of the event loop.
+    // 5,000 trials × 3,000 simulations, the rarer outcome a quarter of them on average: about 3.75M outcomes
+    // visited, sliced every 2¹⁹: at least 3 turns of the event loop.
     expect(ticks).toBeGreaterThanOrEqual(3);
     expect(JSON.stringify(yielded)).toBe(JSON.stringify(forecastPeriod(accounts, options)));
   });
