@@ -122,30 +122,36 @@ describe('renewed ARR by seeded simulation', () => {
 });
 
 describe('renewed ARR: the skip-ahead simulation has the law of one draw per trial and simulation', () => {
-  it('each outcome of 8 trials (some likelier to churn, one certain each way) at its enumerated frequency, for the total and a group', () => {
-    const renew = [0.9, 0.3, 0.5, 0.05, 1, 0, 0.75, 0.6];
-    const weights = [100_00, 250_00, 900_00, 40_00, 333_00, 120_00, 75_00, 610_00];
-    const groups = ['a', 'b', 'a', 'b', 'a', 'a', 'b', 'b'];
+  /** Every possible sum of each group at its enumerated probability (within 5 standard errors), nothing impossible. */
+  const expectEnumeratedLaw = (renew: number[], weights: number[], groups: string[], seed: number) => {
     const simulations = 200_000;
     const sums = simulateRenewedSums(
       renew.map((q, i) => ({ renewProbability: q, weight: weights[i]!, groups: [groups[i]!] })),
-      { simulations, seed: 11 },
+      { simulations, seed },
     );
-    const check = (key: string, members: number[]) => {
+    for (const key of ['*', ...new Set(groups)]) {
+      const members = renew.map((_, i) => i).filter((i) => key === '*' || groups[i] === key);
       const exact = new Map<number, number>();
       for (const outcome of enumerate(members.map((i) => renew[i]!), members.map((i) => weights[i]!))) exact.set(outcome.weight, (exact.get(outcome.weight) ?? 0) + outcome.probability);
       const seen = new Map<number, number>();
       for (const sum of sums.get(key)!) seen.set(sum, (seen.get(sum) ?? 0) + 1);
-      // Nothing simulated that cannot happen, and every possible sum at its probability within 5 standard errors.
       for (const sum of seen.keys()) expect(exact.get(sum), `${key}: sum ${sum}`).toBeGreaterThan(0);
       for (const [sum, probability] of exact) {
         const frequency = (seen.get(sum) ?? 0) / simulations;
         expect(Math.abs(frequency - probability), `${key}: sum ${sum}, p ${probability}`).toBeLessThanOrEqual(5 * Math.sqrt((probability * (1 - probability)) / simulations) + 1e-9);
       }
-    };
-    check('*', [0, 1, 2, 3, 4, 5, 6, 7]);
-    check('a', [0, 2, 4, 5]);
-    check('b', [1, 3, 6, 7]);
+    }
+  };
+
+  it('each outcome of 8 trials (some likelier to churn, one certain each way) at its enumerated frequency, for the total and each group', () => {
+    expectEnumeratedLaw([0.9, 0.3, 0.5, 0.05, 1, 0, 0.75, 0.6], [100_00, 250_00, 900_00, 40_00, 333_00, 120_00, 75_00, 610_00], ['a', 'b', 'a', 'b', 'a', 'a', 'b', 'b'], 11);
+  });
+
+  it('the same when a group has enough rare outcomes for its trials to be pooled (10 trials, 3 expected per simulation in one group)', () => {
+    const renew = [0.5, 0.4, 0.7, 0.2, 0.65, 0.55, 0.35, 0.6, 0.9, 0.45];
+    const weights = [11_00, 23_00, 37_00, 41_00, 53_00, 67_00, 71_00, 83_00, 97_00, 101_00];
+    // 'a' (8 trials): rarities min(p, 1 − p) sum to 3.0, pooled; 'b' (2 trials, 0.5) is written trial by trial.
+    expectEnumeratedLaw(renew, weights, ['a', 'a', 'a', 'a', 'a', 'a', 'a', 'b', 'b', 'a'], 13);
   });
 
   it('one trial: churns in its share of simulations, independently from one simulation to the next', () => {

@@ -12,6 +12,7 @@
 // functions run them to the end; `forecastPeriodYielding` lets the event loop run between slices, so a
 // BullMQ worker renews its job locks while a forecast of 100,000 accounts is computed.
 import { Random } from '../sample/random.ts';
+import { ExponentialDraws } from './exponential.ts';
 
 export const INTERVAL_LEVELS = [0.8, 0.95] as const;
 
@@ -113,10 +114,12 @@ export function simulateRenewedSums(trials: readonly WeightedTrial[], options: {
 /**
  * The simulation, trial by trial: trial t's outcome in simulation s is its own Bernoulli draw, and only
  * the simulations where the rarer outcome happens are visited. The gap to the next one is geometric
- * (inverse transform: ⌊ln U / ln(1 − r)⌋ for rarity r), which is exactly the distribution of the run of
- * common outcomes between two rare ones, so every simulation's outcome has the same law as one uniform
+ * (⌊E / −ln(1 − r)⌋ for rarity r and an exponential draw E, the inverse transform of ⌊ln U / ln(1 − r)⌋),
+ * which is exactly the distribution of the run of common outcomes between two rare ones, so every simulation's outcome has the same law as one uniform
  * draw per trial and simulation, at the cost of min(p, 1 − p) of the draws (about an eighth at typical
  * churn rates). Same trials in the same order + same seed → the same sums, byte for byte.
+ * A trial's draws depend on its place in that order, so a forecast's figures are reproducible but
+ * not those of the one-draw-per-trial simulation this replaced (the same law, other draws).
  */
 function* simulationSteps(trials: readonly WeightedTrial[], options: { readonly simulations: number; readonly seed: number }): Generator<void, Map<string, Float64Array>> {
   const keys = ['*', ...new Set(trials.flatMap((trial) => trial.groups ?? []))];
@@ -148,34 +151,51 @@ function* simulationSteps(trials: readonly WeightedTrial[], options: { readonly 
   const flat = new Float64Array(keys.length * simulations);
   for (let g = 0; g < keys.length; g++) flat.fill(base[g]!, g * simulations, (g + 1) * simulations);
   const rowStart = Int32Array.from(member, (g) => g * simulations);
-  const random = new Random([options.seed >>> 0, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35]);
-  // Uniform draws come in blocks from `fill` (a tight loop; `next()` one at a time is several times slower).
-  const block = new Float64Array(4096);
-  let used = block.length;
-  let work = 0;
+  const exponential = new ExponentialDraws(new Random([options.seed >>> 0, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35]));
+  // Trials that count in the same groups are simulated together (in order of first appearance, each
+  // set in input order) and, when they have a few rare outcomes per simulation between them, add up in
+  // one pooled row that is added to each group's row once: one write per outcome instead of one per
+  // group, in a row that stays in cache.
+  const sameGroups = new Map<string, number[]>();
   for (let t = 0; t < n; t++) {
-    const renewsMostly = renew[t]! >= 0.5;
-    // The rare outcome: churn when the trial mostly renews (its weight leaves the sums), renewal otherwise (it joins them).
-    const rarity = renewsMostly ? 1 - renew[t]! : renew[t]!;
-    work++;
-    if (rarity === 0) continue;
-    const change = renewsMostly ? -weight[t]! : weight[t]!;
-    const from = start[t]!;
-    const to = start[t + 1]!;
-    // 1 / ln(1 − rarity) < 0, so ln U (≤ 0, U in (0, 1]) times it is the non-negative gap; rarity ≤ ½ keeps it finite.
-    const perLogU = 1 / Math.log1p(-rarity);
-    for (let s = -1; ; ) {
-      if (used === block.length) {
-        random.fill(block);
-        used = 0;
+    const key = member.subarray(start[t]!, start[t + 1]!).join(',');
+    const set = sameGroups.get(key);
+    if (set) set.push(t);
+    else sameGroups.set(key, [t]);
+  }
+  const rarity = Float64Array.from(renew, (p) => Math.min(p, 1 - p));
+  const pooled = new Float64Array(simulations);
+  let work = 0;
+  for (const set of sameGroups.values()) {
+    const from = start[set[0]!]!;
+    const to = start[set[0]! + 1]!;
+    // Pooling costs one pass over the set's groups' rows: worth it from two expected outcomes per simulation.
+    const pool = set.reduce((sum, t) => sum + rarity[t]!, 0) >= 2;
+    if (pool) pooled.fill(0);
+    for (const t of set) {
+      work++;
+      if (rarity[t] === 0) continue;
+      // The rare outcome: churn when the trial mostly renews (its weight leaves the sums), renewal otherwise (it joins them).
+      const change = renew[t]! >= 0.5 ? -weight[t]! : weight[t]!;
+      // The gap ⌊E / −ln(1 − rarity)⌋, E ~ Exp(1), is geometric: P(gap ≥ k) = (1 − rarity)^k.
+      const perExponential = -1 / Math.log1p(-rarity[t]!);
+      for (let s = -1; ; ) {
+        s += 1 + Math.floor(exponential.next() * perExponential);
+        if (s >= simulations) break;
+        if (pool) pooled[s]! += change;
+        else for (let j = from; j < to; j++) flat[rowStart[j]! + s]! += change;
+        if (++work >= EVENTS_PER_SLICE) {
+          work = 0;
+          yield;
+        }
       }
-      s += 1 + Math.floor(Math.log(1 - block[used++]!) * perLogU);
-      if (s >= simulations) break;
-      for (let j = from; j < to; j++) flat[rowStart[j]! + s]! += change;
-      if (++work >= EVENTS_PER_SLICE) {
-        work = 0;
-        yield;
+    }
+    if (pool) {
+      for (let j = from; j < to; j++) {
+        const row = rowStart[j]!;
+        for (let s = 0; s < simulations; s++) flat[row + s]! += pooled[s]!;
       }
+      work += (to - from) * (simulations >> 3);
     }
   }
   const sums = keys.map((_, g) => flat.subarray(g * simulations, (g + 1) * simulations));
