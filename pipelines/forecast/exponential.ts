@@ -32,27 +32,29 @@ const fe = new Float64Array(256);
   }
 }
 
-/** Exp(1) draws from a seeded stream, the uniforms taken in blocks (`Random.fill`, a tight loop). */
+/** Exp(1) draws from a seeded stream, in blocks: the uniforms come from `Random.fill` and the draws are made in one tight loop. */
 export class ExponentialDraws {
-  private readonly block = new Float64Array(4096);
-  private used = this.block.length;
+  private readonly uniforms = new Float64Array(4096);
+  private used = this.uniforms.length;
 
   constructor(private readonly random: Random) {}
 
   /** The next uniform draw in [0, 1) (32 bits). */
   private uniform(): number {
-    if (this.used === this.block.length) {
-      this.random.fill(this.block);
+    if (this.used === this.uniforms.length) {
+      this.random.fill(this.uniforms);
       this.used = 0;
     }
-    return this.block[this.used++]!;
+    return this.uniforms[this.used++]!;
   }
 
-  next(): number {
-    const jz = this.uniform() * TWO_32; // an exact integer 0 … 2³² − 1
-    const iz = jz & 255;
-    if (jz < ke[iz]!) return jz * we[iz]!;
-    return this.slow(jz, iz);
+  /** Fills `out` with the next `out.length` draws. */
+  fill(out: Float64Array): void {
+    for (let i = 0; i < out.length; i++) {
+      const jz = this.uniform() * TWO_32; // an exact integer 0 … 2³² − 1
+      const iz = jz & 255;
+      out[i] = jz < ke[iz]! ? jz * we[iz]! : this.slow(jz, iz);
+    }
   }
 
   /** The 1% of draws outside a layer's rectangle: the tail, or the wedge test against the density. */

@@ -100,6 +100,59 @@ export interface WeightedTrial {
   readonly groups?: readonly string[];
 }
 
+/**
+ * The simulations where a trial's rarer outcome happens: gaps ⌊E / −ln(1 − rarity)⌋ between them, E ~ Exp(1),
+ * are geometric, P(gap ≥ k) = (1 − rarity)^k. A plain class (not the generator) so the hot loop keeps its
+ * state in registers.
+ */
+class GapDraws {
+  private readonly draws = new Float64Array(4096);
+  private drawn = this.draws.length;
+
+  constructor(
+    private readonly exponential: ExponentialDraws,
+    private readonly simulations: number,
+  ) {}
+
+  /** Adds `change` to target[offset + s] for each simulation s where the outcome happens; returns how many. */
+  addTo(target: Float64Array, offset: number, rarity: number, change: number): number {
+    const { draws, simulations } = this;
+    const perExponential = -1 / Math.log1p(-rarity);
+    let drawn = this.drawn;
+    let count = 0;
+    for (let s = -1; ; count++) {
+      if (drawn === draws.length) {
+        this.exponential.fill(draws);
+        drawn = 0;
+      }
+      s += 1 + Math.floor(draws[drawn++]! * perExponential);
+      if (s >= simulations) break;
+      target[offset + s]! += change;
+    }
+    this.drawn = drawn;
+    return count;
+  }
+
+  /** `addTo` for several rows of `target` at once (rows[from] … rows[to − 1], the same simulations). */
+  addToRows(target: Float64Array, rows: Int32Array, from: number, to: number, rarity: number, change: number): number {
+    const { draws, simulations } = this;
+    const perExponential = -1 / Math.log1p(-rarity);
+    let drawn = this.drawn;
+    let count = 0;
+    for (let s = -1; ; count++) {
+      if (drawn === draws.length) {
+        this.exponential.fill(draws);
+        drawn = 0;
+      }
+      s += 1 + Math.floor(draws[drawn++]! * perExponential);
+      if (s >= simulations) break;
+      for (let j = from; j < to; j++) target[rows[j]! + s]! += change;
+    }
+    this.drawn = drawn;
+    return count;
+  }
+}
+
 /** Outcomes drawn between two yields of the simulation (about 5–20 ms of work). */
 const EVENTS_PER_SLICE = 1 << 19;
 
@@ -151,7 +204,7 @@ function* simulationSteps(trials: readonly WeightedTrial[], options: { readonly 
   const flat = new Float64Array(keys.length * simulations);
   for (let g = 0; g < keys.length; g++) flat.fill(base[g]!, g * simulations, (g + 1) * simulations);
   const rowStart = Int32Array.from(member, (g) => g * simulations);
-  const exponential = new ExponentialDraws(new Random([options.seed >>> 0, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35]));
+  const gaps = new GapDraws(new ExponentialDraws(new Random([options.seed >>> 0, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35])), simulations);
   // Trials that count in the same groups are simulated together (in order of first appearance, each
   // set in input order) and, when they have a few rare outcomes per simulation between them, add up in
   // one pooled row that is added to each group's row once: one write per outcome instead of one per
@@ -177,17 +230,10 @@ function* simulationSteps(trials: readonly WeightedTrial[], options: { readonly 
       if (rarity[t] === 0) continue;
       // The rare outcome: churn when the trial mostly renews (its weight leaves the sums), renewal otherwise (it joins them).
       const change = renew[t]! >= 0.5 ? -weight[t]! : weight[t]!;
-      // The gap ⌊E / −ln(1 − rarity)⌋, E ~ Exp(1), is geometric: P(gap ≥ k) = (1 − rarity)^k.
-      const perExponential = -1 / Math.log1p(-rarity[t]!);
-      for (let s = -1; ; ) {
-        s += 1 + Math.floor(exponential.next() * perExponential);
-        if (s >= simulations) break;
-        if (pool) pooled[s]! += change;
-        else for (let j = from; j < to; j++) flat[rowStart[j]! + s]! += change;
-        if (++work >= EVENTS_PER_SLICE) {
-          work = 0;
-          yield;
-        }
+      work += pool ? gaps.addTo(pooled, 0, rarity[t]!, change) : gaps.addToRows(flat, rowStart, from, to, rarity[t]!, change);
+      if (work >= EVENTS_PER_SLICE) {
+        work = 0;
+        yield;
       }
     }
     if (pool) {
