@@ -88,6 +88,12 @@ export async function insertForecast(db: Queryable, row: NewForecastRow): Promis
   return inserted !== undefined;
 }
 
+/** Whether a forecast is kept for the day, period and scope (without reading its figures). */
+export async function forecastExists(db: Queryable, asOf: string, period: string, scope: string): Promise<boolean> {
+  const row = await db.selectFrom('forecasts').select('forecast_id').where('as_of', '=', asOf).where('period', '=', period).where('scope', '=', scope).executeTakeFirst();
+  return row !== undefined;
+}
+
 const COLUMNS = ['forecast_id', 'as_of', 'period', 'period_from', 'period_to', 'scope', 'model_version', 'config_hash', 'figures', 'created_at'] as const;
 
 /** Stored forecasts, by period then as-of day; narrowed to periods, a scope, and forecasts made by `madeBy`. */

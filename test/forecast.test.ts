@@ -14,7 +14,7 @@ import { beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
 import { intervalAt } from '../pipelines/forecast/maths.ts';
 import { parseForecastPeriod } from '../pipelines/forecast/periods.ts';
-import { computeForecast, forecastChecks, makeForecast, makeUpcomingForecasts } from '../pipelines/forecast/run.ts';
+import { computeForecast, forecastChecks, makeForecast, makeUpcomingForecasts, type ForecastFigures } from '../pipelines/forecast/run.ts';
 import { forecastLines } from '../pipelines/forecast/text.ts';
 import { buildWeeklyFigures } from '../pipelines/report/build.ts';
 import { renderHtml, renderMarkdown } from '../pipelines/report/render.ts';
@@ -151,6 +151,16 @@ describeEachBackend('renewal forecast', (context) => {
       { period: '2027-03', created: true },
     ]);
     expect((await makeUpcomingForecasts(db, { asOf: '2026-12-31', config: config.config, configHash: 'cfg-1' })).every((m) => !m.created)).toBe(true);
+    // The four share one read of the open renewals (up to March's end): each is what the period computed
+    // on its own reads would be.
+    const stored = await listForecasts(db, { asOf: '2026-12-31', scope: 'all' });
+    expect(stored.map((row) => row.period).sort()).toEqual(['2027-01', '2027-02', '2027-03', '2027-Q1']);
+    for (const row of stored) {
+      const alone = await computeForecast(db, { asOf: '2026-12-31', period: parseForecastPeriod(row.period), config: config.config });
+      expect(row.figures, row.period).toEqual(JSON.parse(JSON.stringify(alone)));
+    }
+    const accountsIn = (period: string) => (stored.find((row) => row.period === period)!.figures as unknown as ForecastFigures).forecast.accounts.map((a) => a.accountId);
+    expect(accountsIn('2027-Q1').length).toBeGreaterThan(accountsIn('2027-01').length);
   });
 
   it('prints the figures a person reads', async () => {

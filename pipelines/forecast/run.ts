@@ -4,8 +4,8 @@
 // so a forecast read back months later is the one that was made, whatever arrived since.
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../../config/schema.ts';
-import { insertForecast, listForecasts, periodOutcomes, renewalsDecidedInPeriod, segmentRenewalHistory, type StoredForecastRow } from '../../sql/forecasts.ts';
-import { renewingAccounts } from '../../sql/report.ts';
+import { forecastExists, insertForecast, listForecasts, periodOutcomes, renewalsDecidedInPeriod, segmentRenewalHistory, type SegmentHistoryRow, type StoredForecastRow } from '../../sql/forecasts.ts';
+import { renewingAccounts, type RenewingAccountRow } from '../../sql/report.ts';
 import type { DB, Json } from '../../sql/schema.ts';
 import { recordForecastPublished } from '../../sql/webhooks.ts';
 import { addDays, daysBetween } from '../report/period.ts';
@@ -46,12 +46,37 @@ export interface StoredForecast {
 /** Laplace-smoothed churn rate, so a segment with few renewals is pulled towards ½ rather than to 0 or 1. */
 const smoothedRate = (churned: number, decided: number) => (churned + 1) / (decided + 2);
 
-export async function computeForecast(db: Kysely<DB>, options: { asOf: string; period: ForecastPeriod; config: RadarConfig }): Promise<ForecastFigures> {
+/** What the forecasts of every period as of a day read besides their decided renewals (read once for several periods). */
+export interface ForecastInputs {
+  readonly asOf: string;
+  /** Each account's next open renewal up to `until`, with its latest score on or before the as-of day. */
+  readonly until: string;
+  readonly open: readonly RenewingAccountRow[];
+  readonly history: readonly SegmentHistoryRow[];
+  readonly currency: string;
+}
+
+export async function readForecastInputs(db: Kysely<DB>, asOf: string, until: string): Promise<ForecastInputs> {
+  const open = until > asOf ? await renewingAccounts(db, asOf, daysBetween(asOf, until)) : [];
+  const history = await segmentRenewalHistory(db, asOf);
+  const currencies = await db.selectFrom('accounts').select('currency').distinct().execute();
+  return { asOf, until, open, history, currency: currencies.length === 1 ? currencies[0]!.currency : currencies.length === 0 ? 'USD' : 'mixed' };
+}
+
+/**
+ * A period's forecast as of a day. `inputs`: read once for several periods (they must be as of the same
+ * day and reach the period's end); by default read for this period.
+ */
+export async function computeForecast(db: Kysely<DB>, options: { asOf: string; period: ForecastPeriod; config: RadarConfig; inputs?: ForecastInputs | undefined }): Promise<ForecastFigures> {
   const { asOf, period, config } = options;
+  const inputs = options.inputs ?? (await readForecastInputs(db, asOf, period.to));
+  if (inputs.asOf !== asOf || (period.to > asOf && inputs.until < period.to)) throw new RangeError(`forecast inputs as of ${inputs.asOf} up to ${inputs.until} do not cover ${period.id} as of ${asOf}`);
   const decided = await renewalsDecidedInPeriod(db, asOf, period);
   const decidedAccounts = new Set(decided.map((row) => row.accountId));
-  const open = period.to > asOf ? (await renewingAccounts(db, asOf, daysBetween(asOf, period.to))).filter((row) => row.renewalDate >= period.from && !decidedAccounts.has(row.accountId)) : [];
-  const history = await segmentRenewalHistory(db, asOf);
+  // An account's next renewal is the same whatever the horizon it was read with, so the period's open
+  // renewals are those of the inputs falling inside the period.
+  const open = period.to > asOf ? inputs.open.filter((row) => row.renewalDate >= period.from && row.renewalDate <= period.to && !decidedAccounts.has(row.accountId)) : [];
+  const history = inputs.history;
   const totals = history.reduce((sum, row) => ({ decided: sum.decided + row.decided, churned: sum.churned + row.churned }), { decided: 0, churned: 0 });
   const segmentRates = history.map((row) => ({ ...row, churnRate: smoothedRate(row.churned, row.decided) }));
   const fallbackChurnRate = smoothedRate(totals.churned, totals.decided);
@@ -71,13 +96,12 @@ export async function computeForecast(db: Kysely<DB>, options: { asOf: string; p
   ];
   const versions = new Map<string, number>();
   for (const row of open) if (row.modelVersion) versions.set(row.modelVersion, (versions.get(row.modelVersion) ?? 0) + 1);
-  const currencies = await db.selectFrom('accounts').select('currency').distinct().execute();
   const { simulations, seed } = config.forecast;
   return {
     formatVersion: 1,
     asOf,
     period,
-    currency: currencies.length === 1 ? currencies[0]!.currency : currencies.length === 0 ? 'USD' : 'mixed',
+    currency: inputs.currency,
     method: { logos: 'poisson-binomial (exact)', arr: 'monte-carlo', simulations, seed },
     segmentRates,
     fallbackChurnRate,
@@ -99,11 +123,18 @@ const toStored = (row: StoredForecastRow): StoredForecast => ({
  * else computed now and stored. `created` says which.
  */
 export async function makeForecast(db: Kysely<DB>, options: { asOf: string; period: ForecastPeriod; config: RadarConfig; configHash: string }): Promise<{ forecast: StoredForecast; created: boolean }> {
-  const existing = await listForecasts(db, { periods: [options.period.id], scope: FORECAST_SCOPE, asOf: options.asOf });
-  if (existing[0]) return { forecast: toStored(existing[0]), created: false };
-  const figures = await computeForecast(db, options);
+  const created = await storeForecast(db, options);
+  // A concurrent run may have stored it first: what is kept is what is returned.
+  const [stored] = await listForecasts(db, { periods: [options.period.id], scope: FORECAST_SCOPE, asOf: options.asOf });
+  return { forecast: toStored(stored!), created };
+}
+
+/** Computes and stores the period's forecast unless one is kept for the day; true when this call stored it. */
+async function storeForecast(db: Kysely<DB>, options: { asOf: string; period: ForecastPeriod; config: RadarConfig; configHash: string; inputs?: () => Promise<ForecastInputs> }): Promise<boolean> {
+  if (await forecastExists(db, options.asOf, options.period.id, FORECAST_SCOPE)) return false;
+  const figures = await computeForecast(db, { ...options, inputs: await options.inputs?.() });
   // The forecast and its forecast.published webhook events (docs/api.md#webhooks) commit together.
-  const created = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const inserted = await insertForecast(trx, {
       asOf: options.asOf,
       period: options.period.id,
@@ -117,16 +148,19 @@ export async function makeForecast(db: Kysely<DB>, options: { asOf: string; peri
     if (inserted) await recordForecastPublished(trx, options.config.webhooks, { asOf: options.asOf, period: options.period.id, scope: FORECAST_SCOPE });
     return inserted;
   });
-  // A concurrent run may have stored it first: what is kept is what is returned.
-  const [stored] = await listForecasts(db, { periods: [options.period.id], scope: FORECAST_SCOPE, asOf: options.asOf });
-  return { forecast: toStored(stored!), created };
 }
 
-/** The daily forecasts: the next quarter and each of the next three months, as of `asOf`. */
+/**
+ * The daily forecasts: the next quarter and each of the next three months, as of `asOf`. The open
+ * renewals up to the last period's end, their scores and the segment history are read once for all four.
+ */
 export async function makeUpcomingForecasts(db: Kysely<DB>, options: { asOf: string; config: RadarConfig; configHash: string }): Promise<{ period: string; created: boolean }[]> {
+  const periods = upcomingPeriods(options.asOf);
+  const until = periods.reduce((last, period) => (period.to > last ? period.to : last), options.asOf);
+  let inputs: Promise<ForecastInputs> | undefined;
   const made: { period: string; created: boolean }[] = [];
-  for (const period of upcomingPeriods(options.asOf)) {
-    const { created } = await makeForecast(db, { ...options, period });
+  for (const period of periods) {
+    const created = await storeForecast(db, { ...options, period, inputs: () => (inputs ??= readForecastInputs(db, options.asOf, until)) });
     made.push({ period: period.id, created });
   }
   return made;
