@@ -114,26 +114,10 @@ class GapDraws {
     private readonly simulations: number,
   ) {}
 
-  /** Adds `change` to target[offset + s] for each simulation s where the outcome happens; returns how many. */
-  addTo(target: Float64Array, offset: number, rarity: number, change: number): number {
-    const { draws, simulations } = this;
-    const perExponential = -1 / Math.log1p(-rarity);
-    let drawn = this.drawn;
-    let count = 0;
-    for (let s = -1; ; count++) {
-      if (drawn === draws.length) {
-        this.exponential.fill(draws);
-        drawn = 0;
-      }
-      s += 1 + Math.floor(draws[drawn++]! * perExponential);
-      if (s >= simulations) break;
-      target[offset + s]! += change;
-    }
-    this.drawn = drawn;
-    return count;
-  }
-
-  /** `addTo` for several rows of `target` at once (rows[from] … rows[to − 1], the same simulations). */
+  /**
+   * Adds `change` to target[rows[j] + s], for j from … to − 1, in each simulation s where the outcome
+   * happens; returns how many simulations that was.
+   */
   addToRows(target: Float64Array, rows: Int32Array, from: number, to: number, rarity: number, change: number): number {
     const { draws, simulations } = this;
     const perExponential = -1 / Math.log1p(-rarity);
@@ -152,6 +136,8 @@ class GapDraws {
     return count;
   }
 }
+
+const POOLED_ROW = Int32Array.of(0);
 
 /** Outcomes drawn between two yields of the simulation (about 5–20 ms of work). */
 const EVENTS_PER_SLICE = 1 << 19;
@@ -230,7 +216,7 @@ function* simulationSteps(trials: readonly WeightedTrial[], options: { readonly 
       if (rarity[t] === 0) continue;
       // The rare outcome: churn when the trial mostly renews (its weight leaves the sums), renewal otherwise (it joins them).
       const change = renew[t]! >= 0.5 ? -weight[t]! : weight[t]!;
-      work += pool ? gaps.addTo(pooled, 0, rarity[t]!, change) : gaps.addToRows(flat, rowStart, from, to, rarity[t]!, change);
+      work += pool ? gaps.addToRows(pooled, POOLED_ROW, 0, 1, rarity[t]!, change) : gaps.addToRows(flat, rowStart, from, to, rarity[t]!, change);
       if (work >= EVENTS_PER_SLICE) {
         work = 0;
         yield;
