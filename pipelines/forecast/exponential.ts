@@ -32,38 +32,35 @@ const fe = new Float64Array(256);
   }
 }
 
-/** Exp(1) draws from a seeded stream, in blocks: the uniforms come from `Random.fill` and the draws are made in one tight loop. */
+/**
+ * Exp(1) draws from two seeded streams: `random` gives one uniform per draw, filled straight into the
+ * output and turned into draws in one tight loop; the 1% of draws that need more (the wedges and the
+ * tail) take their extra uniforms from `extra`. So the draws are the same whatever block sizes they
+ * are asked for in.
+ */
 export class ExponentialDraws {
-  private readonly uniforms = new Float64Array(4096);
-  private used = this.uniforms.length;
-
-  constructor(private readonly random: Random) {}
-
-  /** The next uniform draw in [0, 1) (32 bits). */
-  private uniform(): number {
-    if (this.used === this.uniforms.length) {
-      this.random.fill(this.uniforms);
-      this.used = 0;
-    }
-    return this.uniforms[this.used++]!;
-  }
+  constructor(
+    private readonly random: Random,
+    private readonly extra: Random,
+  ) {}
 
   /** Fills `out` with the next `out.length` draws. */
   fill(out: Float64Array): void {
+    this.random.fill(out);
     for (let i = 0; i < out.length; i++) {
-      const jz = this.uniform() * TWO_32; // an exact integer 0 … 2³² − 1
+      const jz = out[i]! * TWO_32; // an exact integer 0 … 2³² − 1
       const iz = jz & 255;
       out[i] = jz < ke[iz]! ? jz * we[iz]! : this.slow(jz, iz);
     }
   }
 
-  /** The 1% of draws outside a layer's rectangle: the tail, or the wedge test against the density. */
+  /** The draws outside a layer's rectangle: the tail, or the wedge test against the density. */
   private slow(jz: number, iz: number): number {
     for (;;) {
-      if (iz === 0) return R - Math.log(1 - this.uniform()); // memoryless tail: R + Exp(1)
+      if (iz === 0) return R - Math.log(1 - this.extra.next()); // memoryless tail: R + Exp(1)
       const x = jz * we[iz]!;
-      if (fe[iz]! + this.uniform() * (fe[iz - 1]! - fe[iz]!) < Math.exp(-x)) return x;
-      jz = this.uniform() * TWO_32;
+      if (fe[iz]! + this.extra.next() * (fe[iz - 1]! - fe[iz]!) < Math.exp(-x)) return x;
+      jz = this.extra.next() * TWO_32;
       iz = jz & 255;
       if (jz < ke[iz]!) return jz * we[iz]!;
     }

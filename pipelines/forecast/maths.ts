@@ -190,7 +190,7 @@ function* simulationSteps(trials: readonly WeightedTrial[], options: { readonly 
   const flat = new Float64Array(keys.length * simulations);
   for (let g = 0; g < keys.length; g++) flat.fill(base[g]!, g * simulations, (g + 1) * simulations);
   const rowStart = Int32Array.from(member, (g) => g * simulations);
-  const gaps = new GapDraws(new ExponentialDraws(new Random([options.seed >>> 0, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35])), simulations);
+  const gaps = new GapDraws(new ExponentialDraws(new Random([options.seed >>> 0, 0x9e3779b9, 0x85ebca6b, 0xc2b2ae35]), new Random([options.seed >>> 0, 0x27d4eb2f, 0x165667b1, 0xd3a2646c])), simulations);
   // Trials that count in the same groups are simulated together (in order of first appearance, each
   // set in input order) and, when they have a few rare outcomes per simulation between them, add up in
   // one pooled row that is added to each group's row once: one write per outcome instead of one per
