@@ -4,7 +4,7 @@
 // training, evaluated as of D, so only facts known on D are used.
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
-import { configuredIndicators, evaluateIndicators, parseDay, readDetailsForScoring, readValuesForScoring, scopeAccounts } from '../indicators/compute.ts';
+import { configuredIndicators, evaluateIndicators, parseDay, readDetailsForScoring, readValuesForScoring, scopeAccounts, type ScoringValues } from '../indicators/compute.ts';
 import type { ConfiguredIndicator } from '../indicators/statement.ts';
 import type { IndicatorDetail } from '../indicators/types.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
@@ -115,6 +115,12 @@ export interface ScoreOptions {
    * hands them over), scored as given instead of working the scope out again. Default: read the scope.
    */
   readonly scopedAccountIds?: readonly number[] | undefined;
+  /**
+   * With 'stored': the values and flags the indicators step has just written (the daily run hands them
+   * over with the scope), used instead of reading them back when they are of the same day and the same
+   * indicators in the same order; otherwise ignored. Details are still read, for the drivers only.
+   */
+  readonly storedValues?: ScoringValues | undefined;
 }
 
 export interface ScoreResult {
@@ -139,16 +145,29 @@ async function storedRows(
   scope: Parameters<typeof evaluateIndicators>[1],
   indicators: readonly string[],
   scoped: readonly number[] | undefined,
+  handed: ScoringValues | undefined,
 ): Promise<{ rows: AccountIndicators[]; stored: ReadonlySet<number> }> {
   const ids = scoped ?? (await scopeAccounts(db, scope));
   if (ids.length === 0) return { rows: [], stored: new Set() };
   const noDetails = new Array<IndicatorDetail>(indicators.length).fill({});
-  const rows: AccountIndicators[] = (await readValuesForScoring(db, scope.asOf, ids, indicators)).map((row) => ({ ...row, details: noDetails }));
+  const values = handed && usableHandoff(handed, scope.asOf, indicators) ? inScope(handed.rows, ids) : await readValuesForScoring(db, scope.asOf, ids, indicators);
+  const rows: AccountIndicators[] = values.map((row) => ({ ...row, details: noDetails }));
   const have = new Set(rows.map((row) => row.accountId));
   const missing = ids.filter((id) => !have.has(id));
   if (missing.length === 0) return { rows, stored: have };
   const evaluated = indicatorRows(await evaluateIndicators(db, { ...scope, accountIds: missing }), indicators);
   return { rows: [...rows, ...evaluated].sort((a, b) => a.accountId - b.accountId), stored: have };
+}
+
+/** Handed values stand for the stored ones only when written for the same day and the same indicators, in order. */
+function usableHandoff(handed: ScoringValues, asOf: string, indicators: readonly string[]): boolean {
+  return handed.asOf === asOf && handed.indicators.length === indicators.length && handed.indicators.every((id, i) => id === indicators[i]);
+}
+
+/** The handed rows of the accounts to score (the same accounts in the daily run; a subset otherwise). */
+function inScope<R extends { readonly accountId: number }>(rows: readonly R[], ids: readonly number[]): R[] {
+  const wanted = new Set(ids);
+  return rows.filter((row) => wanted.has(row.accountId));
 }
 
 /** The rows of `stored` accounts with the stored details of their drivers' indicators filled in (the only details a sentence reads). */
@@ -180,7 +199,7 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   const configured = configuredIndicators(config);
   const indicators = configured.map((item) => item.definition.id);
   const scope = { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds } as const;
-  const read = options.indicatorSource === 'stored' ? await storedRows(db, scope, indicators, options.scopedAccountIds) : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>() };
+  const read = options.indicatorSource === 'stored' ? await storedRows(db, scope, indicators, options.scopedAccountIds, options.storedValues) : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>() };
   const { rows } = read;
   // Segments matter only when some levels or cut-offs are per segment: skip the read otherwise.
   const perSegment = config.model.tiers.segments !== undefined || configured.some((item) => item.config.segments !== undefined);
