@@ -21,7 +21,7 @@ import {
 import { customIndicator } from './custom/definition.ts';
 import type { IndicatorDefinition, Thresholds } from './types.ts';
 
-export { readDetailsForScoring, readIndicatorValues, readValuesForScoring, type ScoringValues, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from './statement.ts';
+export { handedDetail, readDetailsForScoring, readIndicatorValues, readValuesForScoring, type ScoringValues, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from './statement.ts';
 
 export interface ComputeIndicatorsOptions {
   /** The as-of day D, 'YYYY-MM-DD'. */

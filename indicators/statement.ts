@@ -27,6 +27,7 @@ import {
   writeComputedValues,
   type ComputedRow,
   type DetailFieldRow,
+  type PackedDetail,
 } from '../sql/indicators.ts';
 import type { DB } from '../sql/schema.ts';
 import { segmentFlagSql } from './flag.ts';
@@ -400,7 +401,7 @@ export async function writeIndicatorValues(
     accountIds: counts.accountIds,
     written: counts.written,
     flags: { ok: counts.ok, warning: counts.warning, critical: counts.critical, 'no-data': counts.noData },
-    ...(counts.scoring ? { scoring: { asOf: spec.asOf, indicators: ids, rows: counts.scoring as ScoringValues['rows'] } } : {}),
+    ...(counts.scoring ? { scoring: { asOf: spec.asOf, indicators: ids, rows: counts.scoring as unknown as ScoringValues['rows'] } } : {}),
   };
 }
 
@@ -411,7 +412,12 @@ export async function writeIndicatorValues(
 export interface ScoringValues {
   readonly asOf: string;
   readonly indicators: readonly string[];
-  readonly rows: readonly { readonly accountId: number; readonly values: (number | null)[]; readonly flags: Flag[] }[];
+  readonly rows: readonly { readonly accountId: number; readonly values: (number | null)[]; readonly flags: Flag[]; readonly packedDetails: readonly (PackedDetail | null)[] }[];
+}
+
+/** A handed row's detail of one indicator, unpacked as readDetailsForScoring unpacks a stored one ({} without a row). */
+export function handedDetail(indicator: string, packed: PackedDetail | null | undefined): IndicatorDetail {
+  return packed ? unpackDetail(indicator, packed.detailValues, packed.detail) : {};
 }
 
 /** The indicators' detail field lists as rows of indicator_detail_fields (for the indicator_values_readable view). */

@@ -164,11 +164,12 @@ export async function writeComputedValues(
 
 async function writeStatement(db: Kysely<DB>, asOf: string, computed: RawBuilder<unknown>, scoringIndicators: readonly string[] | undefined): Promise<WrittenCounts> {
   // The scoring inputs come from `computed`, the rows this statement writes. A row left as it was (nothing
-  // changed) holds a value IS NOT DISTINCT FROM the computed one, i.e. the same float8 (the value is never
-  // NaN: the statement turns NaN and ±Infinity into NULL), so this is what a read after the write returns.
+  // changed) holds a value, flag and detail IS NOT DISTINCT FROM the computed ones (the value is never NaN:
+  // the statement turns NaN and ±Infinity into NULL), so this is what a read after the write returns. The
+  // packed details ride along (a few bytes each) so that scoring reads nothing back for its drivers' sentences.
   const scoring = scoringIndicators
     ? sql<ScoringJson>`(SELECT coalesce(json_agg(json_build_array(g.account_id, g.v) ORDER BY g.account_id), '[]'::json)
-         FROM (SELECT account_id, json_agg(json_build_array(array_position(${[...scoringIndicators]}::text[], indicator), value::float8, flag)) AS v
+         FROM (SELECT account_id, json_agg(json_build_array(array_position(${[...scoringIndicators]}::text[], indicator), value::float8, flag, array_to_json(detail_values), detail)) AS v
                FROM computed WHERE indicator = ANY(${[...scoringIndicators]}::text[]) GROUP BY account_id) g)`
     : sql<null>`NULL::json`;
   const result = await sql<{ accounts: number; account_ids: number[]; written: number; ok: number; warning: number; critical: number; no_data: number; scoring: ScoringJson | null }>`
@@ -194,7 +195,14 @@ async function writeStatement(db: Kysely<DB>, asOf: string, computed: RawBuilder
   const row = result.rows[0];
   if (!row) throw new RadarError('usage', 'indicator write returned no summary');
   const counts = { accounts: row.accounts, accountIds: row.account_ids.map(Number), written: row.written, ok: row.ok, warning: row.warning, critical: row.critical, noData: row.no_data };
-  return scoringIndicators && row.scoring ? { ...counts, scoring: row.scoring.map(([accountId, v]) => scoringValueRow(accountId, v, scoringIndicators.length)) } : counts;
+  if (!scoringIndicators || !row.scoring) return counts;
+  const count = scoringIndicators.length;
+  const handed = row.scoring.map(([accountId, v]): ScoringValueRow => {
+    const packed = new Array<PackedDetail | null>(count).fill(null);
+    for (const [position, , , detailValues, detail] of v) packed[position - 1] = { detailValues, detail };
+    return { ...scoringValueRow(accountId, v, count), packedDetails: packed };
+  });
+  return { ...counts, scoring: handed };
 }
 
 /**
@@ -257,6 +265,14 @@ export interface ScoringValueRow {
   /** In the order of the `indicators` asked for; null (and flag 'no-data') where no row is stored. */
   readonly values: (number | null)[];
   readonly flags: string[];
+  /** As the write statement hands them (not read back): each indicator's packed detail as stored, null where no row. */
+  readonly packedDetails?: (PackedDetail | null)[];
+}
+
+/** A stored row's detail, still packed (indicators/detail.ts unpacks it). */
+export interface PackedDetail {
+  readonly detailValues: (number | null)[] | null;
+  readonly detail: { readonly [key: string]: Json } | null;
 }
 
 /**
@@ -274,11 +290,11 @@ export async function readScoringValues(db: Kysely<DB>, asOf: string, accountIds
   return result.rows.map((row) => scoringValueRow(row.account_id, row.v, indicators.length));
 }
 
-/** Per account: [account_id, [[1-based position in the indicators, value, flag], …]] (the write statement's scoring inputs). */
-type ScoringJson = Array<[number, Array<[number, number | null, string]>]>;
+/** Per account: [account_id, [[1-based position in the indicators, value, flag, detail_values, detail], …]] (the write statement's scoring inputs). */
+type ScoringJson = Array<[number, Array<[number, number | null, string, (number | null)[] | null, { readonly [key: string]: Json } | null]>]>;
 
 /** One account's scoring row from its (position, value, flag) triples, as read or as handed by the write. */
-function scoringValueRow(accountId: number, triples: readonly [number, number | null, string][], count: number): ScoringValueRow {
+function scoringValueRow(accountId: number, triples: readonly (readonly [number, number | null, string, ...unknown[]])[], count: number): ScoringValueRow {
   const values = new Array<number | null>(count).fill(null);
   const flags = new Array<string>(count).fill('no-data');
   for (const [position, value, flag] of triples) {

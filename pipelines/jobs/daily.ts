@@ -119,7 +119,7 @@ const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
   score: async (deps, asOf, shard) => {
     // The indicators step has just stored the day's values: use them instead of computing them again,
     // for the accounts it computed when it ran in this process (runShard), without a second scope query
-    // and, with the values it handed over, without reading them back (details: the drivers' only).
+    // and, with the values and packed details it handed over, without reading either back.
     const result = await scoreAccounts(deps.db, {
       config: deps.loaded.config,
       asOf,
