@@ -168,8 +168,11 @@ async function writeStatement(db: Kysely<DB>, asOf: string, computed: RawBuilder
   // the statement turns NaN and ±Infinity into NULL), so this is what a read after the write returns. The
   // packed details ride along (a few bytes each) so that scoring reads nothing back for its drivers' sentences.
   const scoring = scoringIndicators
-    ? sql<ScoringJson>`(SELECT coalesce(json_agg(json_build_array(g.account_id, g.v) ORDER BY g.account_id), '[]'::json)
-         FROM (SELECT account_id, json_agg(json_build_array(array_position(${[...scoringIndicators]}::text[], indicator), value::float8, flag, array_to_json(detail_values), detail)) AS v
+    ? // Column-wise per account (every aggregate of a group sees its rows in the same order): one json_agg per
+      // column costs the server about half of one json_build_array per row (0.8 vs 1.7 s for 356k rows).
+      sql<ScoringJson>`(SELECT coalesce(json_agg(json_build_array(g.account_id, g.p, g.v, g.f, g.dv, g.d) ORDER BY g.account_id), '[]'::json)
+         FROM (SELECT account_id, json_agg(array_position(${[...scoringIndicators]}::text[], indicator)) AS p, json_agg(value::float8) AS v, json_agg(flag) AS f,
+                      json_agg(detail_values) AS dv, json_agg(detail) AS d
                FROM computed WHERE indicator = ANY(${[...scoringIndicators]}::text[]) GROUP BY account_id) g)`
     : sql<null>`NULL::json`;
   const result = await sql<{ accounts: number; account_ids: number[]; written: number; ok: number; warning: number; critical: number; no_data: number; scoring: ScoringJson | null }>`
@@ -197,10 +200,10 @@ async function writeStatement(db: Kysely<DB>, asOf: string, computed: RawBuilder
   const counts = { accounts: row.accounts, accountIds: row.account_ids.map(Number), written: row.written, ok: row.ok, warning: row.warning, critical: row.critical, noData: row.no_data };
   if (!scoringIndicators || !row.scoring) return counts;
   const count = scoringIndicators.length;
-  const handed = row.scoring.map(([accountId, v]): ScoringValueRow => {
+  const handed = row.scoring.map(([accountId, positions, values, flags, detailValues, details]): ScoringValueRow => {
     const packed = new Array<PackedDetail | null>(count).fill(null);
-    for (const [position, , , detailValues, detail] of v) packed[position - 1] = { detailValues, detail };
-    return { ...scoringValueRow(accountId, v, count), packedDetails: packed };
+    positions.forEach((position, i) => (packed[position - 1] = { detailValues: detailValues[i]!, detail: details[i]! }));
+    return { ...scoringValueRow(accountId, positions.map((position, i) => [position, values[i]!, flags[i]!] as const), count), packedDetails: packed };
   });
   return { ...counts, scoring: handed };
 }
@@ -290,11 +293,11 @@ export async function readScoringValues(db: Kysely<DB>, asOf: string, accountIds
   return result.rows.map((row) => scoringValueRow(row.account_id, row.v, indicators.length));
 }
 
-/** Per account: [account_id, [[1-based position in the indicators, value, flag, detail_values, detail], …]] (the write statement's scoring inputs). */
-type ScoringJson = Array<[number, Array<[number, number | null, string, (number | null)[] | null, { readonly [key: string]: Json } | null]>]>;
+/** Per account: [account_id, 1-based positions in the indicators, values, flags, detail_values, details] (the write statement's scoring inputs). */
+type ScoringJson = Array<[number, number[], (number | null)[], string[], ((number | null)[] | null)[], ({ readonly [key: string]: Json } | null)[]]>;
 
 /** One account's scoring row from its (position, value, flag) triples, as read or as handed by the write. */
-function scoringValueRow(accountId: number, triples: readonly (readonly [number, number | null, string, ...unknown[]])[], count: number): ScoringValueRow {
+function scoringValueRow(accountId: number, triples: readonly (readonly [number, number | null, string])[], count: number): ScoringValueRow {
   const values = new Array<number | null>(count).fill(null);
   const flags = new Array<string>(count).fill('no-data');
   for (const [position, value, flag] of triples) {
