@@ -15,12 +15,13 @@ import {
   type ComputedIndicatorValue,
   type ConfiguredIndicator,
   type IndicatorScope,
+  type ScoringValues,
   type WriteSummary,
 } from './statement.ts';
 import { customIndicator } from './custom/definition.ts';
 import type { IndicatorDefinition, Thresholds } from './types.ts';
 
-export { readDetailsForScoring, readIndicatorValues, readValuesForScoring, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from './statement.ts';
+export { handedDetail, readDetailsForScoring, readIndicatorValues, readValuesForScoring, type ScoringValues, type StoredIndicatorValue, type ComputedIndicatorValue, type IndicatorScope } from './statement.ts';
 
 export interface ComputeIndicatorsOptions {
   /** The as-of day D, 'YYYY-MM-DD'. */
@@ -102,15 +103,19 @@ export async function computeIndicators(db: Kysely<DB>, options: ComputeIndicato
 
 /**
  * computeIndicators, plus the ids of the accounts it computed (ascending): the daily run hands them to
- * scoring, which then scores exactly these accounts without working out the scope a second time.
+ * scoring, which then scores exactly these accounts without working out the scope a second time. With
+ * `scoringValues`, also the values and flags just written (ScoringValues), so scoring need not read them back.
  */
-export async function computeIndicatorsInScope(db: Kysely<DB>, options: ComputeIndicatorsOptions): Promise<{ result: ComputeIndicatorsResult; accountIds: number[] }> {
+export async function computeIndicatorsInScope(
+  db: Kysely<DB>,
+  options: ComputeIndicatorsOptions & { readonly scoringValues?: boolean },
+): Promise<{ result: ComputeIndicatorsResult; accountIds: number[]; scoring?: ScoringValues }> {
   const spec = specFor(options);
-  const { accountIds, ...summary } = await db.transaction().execute(async (trx) => {
+  const { accountIds, scoring, ...summary } = await db.transaction().execute(async (trx) => {
     await prepareIndicatorTransaction(trx);
-    return writeIndicatorValues(trx, spec);
+    return writeIndicatorValues(trx, spec, { scoringValues: options.scoringValues ?? false });
   });
-  return { result: { asOf: spec.asOf, indicators: spec.indicators.length, ...summary }, accountIds };
+  return { result: { asOf: spec.asOf, indicators: spec.indicators.length, ...summary }, accountIds, ...(scoring ? { scoring } : {}) };
 }
 
 /** The computation alone, counted in the database without shipping or writing rows (benchmarks). */

@@ -27,6 +27,7 @@ import {
   writeComputedValues,
   type ComputedRow,
   type DetailFieldRow,
+  type PackedDetail,
 } from '../sql/indicators.ts';
 import type { DB } from '../sql/schema.ts';
 import { segmentFlagSql } from './flag.ts';
@@ -386,16 +387,37 @@ export async function evaluateIndicatorValues(db: Kysely<DB>, spec: IndicatorRun
  * `accountIds`: the in-scope accounts the statement computed, ascending.
  * Run inside a transaction (SET LOCAL).
  */
-export async function writeIndicatorValues(db: Kysely<DB>, runSpec: IndicatorRunSpec): Promise<WriteSummary & { readonly accountIds: number[] }> {
+export async function writeIndicatorValues(
+  db: Kysely<DB>,
+  runSpec: IndicatorRunSpec,
+  options: { readonly scoringValues?: boolean } = {},
+): Promise<WriteSummary & { readonly accountIds: number[]; readonly scoring?: ScoringValues }> {
   const spec = await narrowToScope(db, runSpec);
-  await recordDetailFields(db, spec.indicators.map(({ definition }) => definition.id), detailFieldRows(spec.indicators));
-  const counts = await writeComputedValues(db, spec.asOf, (lockAccounts) => computedCtes(spec, lockAccounts));
+  const ids = spec.indicators.map(({ definition }) => definition.id);
+  await recordDetailFields(db, ids, detailFieldRows(spec.indicators));
+  const counts = await writeComputedValues(db, spec.asOf, (lockAccounts) => computedCtes(spec, lockAccounts), options.scoringValues ? ids : undefined);
   return {
     accounts: counts.accounts,
     accountIds: counts.accountIds,
     written: counts.written,
     flags: { ok: counts.ok, warning: counts.warning, critical: counts.critical, 'no-data': counts.noData },
+    ...(counts.scoring ? { scoring: { asOf: spec.asOf, indicators: ids, rows: counts.scoring as unknown as ScoringValues['rows'] } } : {}),
   };
+}
+
+/**
+ * The values and flags of the rows an indicator write has just stored, per account in the order of
+ * `indicators` (as readValuesForScoring returns them): the daily run hands them to its score step.
+ */
+export interface ScoringValues {
+  readonly asOf: string;
+  readonly indicators: readonly string[];
+  readonly rows: readonly { readonly accountId: number; readonly values: (number | null)[]; readonly flags: Flag[]; readonly packedDetails: readonly (PackedDetail | null)[] }[];
+}
+
+/** A handed row's detail of one indicator, unpacked as readDetailsForScoring unpacks a stored one ({} without a row). */
+export function handedDetail(indicator: string, packed: PackedDetail | null | undefined): IndicatorDetail {
+  return packed ? unpackDetail(indicator, packed.detailValues, packed.detail) : {};
 }
 
 /** The indicators' detail field lists as rows of indicator_detail_fields (for the indicator_values_readable view). */

@@ -4,7 +4,7 @@
 // training, evaluated as of D, so only facts known on D are used.
 import type { Kysely } from 'kysely';
 import type { RadarConfig } from '../config/schema.ts';
-import { configuredIndicators, evaluateIndicators, parseDay, readDetailsForScoring, readValuesForScoring, scopeAccounts } from '../indicators/compute.ts';
+import { configuredIndicators, evaluateIndicators, handedDetail, parseDay, readDetailsForScoring, readValuesForScoring, scopeAccounts, type ScoringValues } from '../indicators/compute.ts';
 import type { ConfiguredIndicator } from '../indicators/statement.ts';
 import type { IndicatorDetail } from '../indicators/types.ts';
 import { upsertRiskScores, type RiskScoreRow } from '../sql/models.ts';
@@ -115,6 +115,12 @@ export interface ScoreOptions {
    * hands them over), scored as given instead of working the scope out again. Default: read the scope.
    */
   readonly scopedAccountIds?: readonly number[] | undefined;
+  /**
+   * With 'stored': the values and flags the indicators step has just written (the daily run hands them
+   * over with the scope), used instead of reading them back when they are of the same day and the same
+   * indicators in the same order; otherwise ignored. Their packed details give the drivers' details (no read).
+   */
+  readonly storedValues?: ScoringValues | undefined;
 }
 
 export interface ScoreResult {
@@ -139,16 +145,52 @@ async function storedRows(
   scope: Parameters<typeof evaluateIndicators>[1],
   indicators: readonly string[],
   scoped: readonly number[] | undefined,
-): Promise<{ rows: AccountIndicators[]; stored: ReadonlySet<number> }> {
+  handed: ScoringValues | undefined,
+): Promise<{ rows: AccountIndicators[]; stored: ReadonlySet<number>; packed: ReadonlyMap<number, ScoringValues['rows'][number]['packedDetails']> }> {
   const ids = scoped ?? (await scopeAccounts(db, scope));
-  if (ids.length === 0) return { rows: [], stored: new Set() };
+  if (ids.length === 0) return { rows: [], stored: new Set(), packed: new Map() };
   const noDetails = new Array<IndicatorDetail>(indicators.length).fill({});
-  const rows: AccountIndicators[] = (await readValuesForScoring(db, scope.asOf, ids, indicators)).map((row) => ({ ...row, details: noDetails }));
+  // Handed rows carry their packed details: their drivers' details need no read (`stored` stays empty for them).
+  const usable = handed && usableHandoff(handed, scope.asOf, indicators) ? inScope(handed.rows, ids) : undefined;
+  const values = usable ?? (await readValuesForScoring(db, scope.asOf, ids, indicators));
+  const rows: AccountIndicators[] = values.map((row) => ({ accountId: row.accountId, values: row.values, flags: row.flags, details: noDetails }));
   const have = new Set(rows.map((row) => row.accountId));
+  const packed = new Map(usable?.map((row) => [row.accountId, row.packedDetails]));
+  const stored = usable ? new Set<number>() : have;
   const missing = ids.filter((id) => !have.has(id));
-  if (missing.length === 0) return { rows, stored: have };
+  if (missing.length === 0) return { rows, stored, packed };
   const evaluated = indicatorRows(await evaluateIndicators(db, { ...scope, accountIds: missing }), indicators);
-  return { rows: [...rows, ...evaluated].sort((a, b) => a.accountId - b.accountId), stored: have };
+  return { rows: [...rows, ...evaluated].sort((a, b) => a.accountId - b.accountId), stored, packed };
+}
+
+/** The rows of handed accounts with their drivers' details unpacked from what the indicator write handed over. */
+function withHandedDetails(
+  rows: readonly AccountIndicators[],
+  ranked: readonly RankedScore[],
+  indicators: readonly string[],
+  packed: ReadonlyMap<number, ScoringValues['rows'][number]['packedDetails']>,
+): AccountIndicators[] {
+  return rows.map((row, i) => {
+    const details = packed.get(row.accountId);
+    if (!details || ranked[i]!.drivers.length === 0) return row;
+    const filled = [...row.details];
+    for (const driver of ranked[i]!.drivers) {
+      const index = indicators.indexOf(driver.indicator);
+      filled[index] = handedDetail(driver.indicator, details[index]);
+    }
+    return { ...row, details: filled };
+  });
+}
+
+/** Handed values stand for the stored ones only when written for the same day and the same indicators, in order. */
+function usableHandoff(handed: ScoringValues, asOf: string, indicators: readonly string[]): boolean {
+  return handed.asOf === asOf && handed.indicators.length === indicators.length && handed.indicators.every((id, i) => id === indicators[i]);
+}
+
+/** The handed rows of the accounts to score (the same accounts in the daily run; a subset otherwise). */
+function inScope<R extends { readonly accountId: number }>(rows: readonly R[], ids: readonly number[]): R[] {
+  const wanted = new Set(ids);
+  return rows.filter((row) => wanted.has(row.accountId));
 }
 
 /** The rows of `stored` accounts with the stored details of their drivers' indicators filled in (the only details a sentence reads). */
@@ -180,7 +222,10 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   const configured = configuredIndicators(config);
   const indicators = configured.map((item) => item.definition.id);
   const scope = { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, accountIds: options.accountIds } as const;
-  const read = options.indicatorSource === 'stored' ? await storedRows(db, scope, indicators, options.scopedAccountIds) : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>() };
+  const read =
+    options.indicatorSource === 'stored'
+      ? await storedRows(db, scope, indicators, options.scopedAccountIds, options.storedValues)
+      : { rows: indicatorRows(await evaluateIndicators(db, scope), indicators), stored: new Set<number>(), packed: new Map() };
   const { rows } = read;
   // Segments matter only when some levels or cut-offs are per segment: skip the read otherwise.
   const perSegment = config.model.tiers.segments !== undefined || configured.some((item) => item.config.segments !== undefined);
@@ -189,7 +234,8 @@ export async function scoreAccounts(db: Kysely<DB>, options: ScoreOptions): Prom
   if (perSegment) warnings.push(...unknownSegmentProblems(config, await listSegments(db)));
   // Stored values come without details: rank first, then read the details of the drivers only (3 of 16 at most).
   const ranked = rankRows(stored.model, rows, indicators, config.model.tiers, segments);
-  const described = read.stored.size > 0 ? await withDriverDetails(db, asOf, rows, ranked, indicators, read.stored) : rows;
+  const handedDetails = read.packed.size > 0 ? withHandedDetails(rows, ranked, indicators, read.packed) : rows;
+  const described = read.stored.size > 0 ? await withDriverDetails(db, asOf, handedDetails, ranked, indicators, read.stored) : handedDetails;
   const scores = describeScores(ranked, described, indicators, configured, segments);
   const rowsToWrite = scores.map(
     (score): RiskScoreRow => ({

@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
-import { addDays, computeIndicatorsInScope } from '../indicators/compute.ts';
+import { addDays, computeIndicatorsInScope, configuredIndicators, handedDetail, readDetailsForScoring, readValuesForScoring } from '../indicators/compute.ts';
 import { registerModelCommands } from '../pipelines/cli/commands/models.ts';
 import { trainModel } from '../models/registry.ts';
 import { scoreAccounts } from '../models/score.ts';
@@ -149,6 +149,42 @@ describeEachBackend('model on the sample company', (context) => {
     const handed = await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored', scopedAccountIds: accountIds });
     expect(handed.scores).toEqual(evaluated.scores);
     expect(handed.written).toBe(0);
+    // Handed the values the indicator write has just stored (the daily run), scoring reads none back: they are
+    // the stored ones exactly, on a fresh write (rows deleted first) and on a re-run that rewrites nothing.
+    const ids = configuredIndicators(config).map((item) => item.definition.id);
+    for (const fresh of [true, false]) {
+      if (fresh) await db.deleteFrom('indicator_values').where('as_of', '=', SCORE_DAY).execute();
+      const written = await computeIndicatorsInScope(db, { asOf: SCORE_DAY, config, scope: 'renewing', horizonDays: config.horizonDays, scoringValues: true });
+      expect(written.result.written).toBe(fresh ? accountIds.length * ids.length : 0);
+      expect(written.scoring?.indicators).toEqual(ids);
+      const handedRows = written.scoring?.rows ?? [];
+      expect(handedRows.map(({ accountId, values, flags }) => ({ accountId, values, flags }))).toEqual(await readValuesForScoring(db, SCORE_DAY, accountIds, ids));
+      // Every handed detail, unpacked, is the stored one (scoring unpacks only its drivers').
+      const pairs = accountIds.flatMap((accountId) => ids.map((indicator) => ({ accountId, indicator })));
+      const storedDetails = await readDetailsForScoring(db, SCORE_DAY, pairs);
+      expect(new Map(handedRows.flatMap((row) => ids.map((indicator, i) => [`${row.accountId}:${indicator}`, handedDetail(indicator, row.packedDetails[i])] as const)))).toEqual(storedDetails);
+      const fromHandoff = await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored', scopedAccountIds: accountIds, storedValues: written.scoring });
+      expect(fromHandoff.scores).toEqual(evaluated.scores);
+      expect(fromHandoff.written).toBe(0);
+    }
+    // The handed values and details are what scoring uses (not a silent re-read): with the day's stored rows
+    // gone, the scores and their sentences are still those of the evaluated indicators …
+    const again = await computeIndicatorsInScope(db, { asOf: SCORE_DAY, config, scope: 'renewing', horizonDays: config.horizonDays, scoringValues: true });
+    await db.deleteFrom('indicator_values').where('as_of', '=', SCORE_DAY).execute();
+    const unread = await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored', scopedAccountIds: accountIds, storedValues: again.scoring });
+    expect(unread.scores).toEqual(evaluated.scores);
+    await computeIndicatorsInScope(db, { asOf: SCORE_DAY, config, scope: 'renewing', horizonDays: config.horizonDays });
+    // … and changing one account's handed values moves its score …
+    const target = evaluated.scores.find((score) => score.drivers.length > 0)!;
+    const altered = { ...again.scoring!, rows: again.scoring!.rows.map((row) => (row.accountId === target.accountId ? { ...row, values: row.values.map(() => null), flags: row.flags.map(() => 'no-data' as const) } : row)) };
+    const moved = await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored', scopedAccountIds: accountIds, storedValues: altered });
+    expect(moved.scores.find((score) => score.accountId === target.accountId)?.missingIndicators.length).toBeGreaterThan(target.missingIndicators.length);
+    // … and values of another day or another indicator list are ignored: the stored ones are read instead.
+    for (const stale of [{ ...altered, asOf: addDays(SCORE_DAY, -1) }, { ...altered, indicators: [...altered.indicators].reverse() }]) {
+      const ignored = await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored', scopedAccountIds: accountIds, storedValues: stale });
+      expect(ignored.scores).toEqual(evaluated.scores);
+    }
+    await scoreAccounts(db, { config, asOf: SCORE_DAY, indicatorSource: 'stored' });
     // Sentences that read a detail (seats, windows, invoice counts) are among the drivers compared.
     expect(stored.scores.flatMap((score) => score.drivers).some((driver) => /licensed seats|last \d+ days|invoice/.test(driver.sentence))).toBe(true);
   });

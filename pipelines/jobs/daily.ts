@@ -15,7 +15,7 @@ import { runEscalation } from '../../alerts/escalate.ts';
 import { undeliveredError } from '../../alerts/deliver.ts';
 import { runAlerts } from '../../alerts/run.ts';
 import { deliverWebhooks } from '../../alerts/webhooks/deliver.ts';
-import { computeIndicatorsInScope, parseDay, scopeAccounts } from '../../indicators/compute.ts';
+import { computeIndicatorsInScope, parseDay, scopeAccounts, type ScoringValues } from '../../indicators/compute.ts';
 import { scoreAccounts } from '../../models/score.ts';
 import { recordOutcomes } from '../../sql/alerts.ts';
 import { makeUpcomingForecasts } from '../forecast/run.ts';
@@ -101,19 +101,32 @@ const stepRunners: { readonly [S in DailyStep]: StepRunner<S> } = {
   indicators: async (deps, asOf, shard) => {
     const { config } = deps.loaded;
     const accountIds = shard?.accountIds;
-    const { result, accountIds: computed } = await computeIndicatorsInScope(deps.db, { asOf, config, scope: 'renewing', horizonDays: config.horizonDays, ...(accountIds ? { accountIds } : {}) });
-    if (shard?.handoff) shard.handoff.computed = computed;
+    // Asked for only when a score step of the same shard follows in this process (runShard) to take them.
+    const { result, accountIds: computed, scoring } = await computeIndicatorsInScope(deps.db, {
+      asOf,
+      config,
+      scope: 'renewing',
+      horizonDays: config.horizonDays,
+      ...(accountIds ? { accountIds } : {}),
+      scoringValues: shard?.handoff !== undefined,
+    });
+    if (shard?.handoff) {
+      shard.handoff.computed = computed;
+      shard.handoff.values = scoring;
+    }
     return { accounts: result.accounts, written: result.written, warning: result.flags.warning, critical: result.flags.critical };
   },
   score: async (deps, asOf, shard) => {
-    // The indicators step has just stored the day's values: read them instead of computing them again,
-    // for the accounts it computed when it ran in this process (runShard), without a second scope query.
+    // The indicators step has just stored the day's values: use them instead of computing them again,
+    // for the accounts it computed when it ran in this process (runShard), without a second scope query
+    // and, with the values and packed details it handed over, without reading either back.
     const result = await scoreAccounts(deps.db, {
       config: deps.loaded.config,
       asOf,
       accountIds: shard?.accountIds,
       indicatorSource: 'stored',
       scopedAccountIds: shard?.handoff?.computed,
+      storedValues: shard?.handoff?.values,
     });
     for (const warning of result.warnings) deps.logger.warn({ event: 'score_warning', asOf, warning });
     return { modelVersion: result.modelVersion, accounts: result.accounts, written: result.written, tiers: result.tiers, warnings: result.warnings };
@@ -177,8 +190,8 @@ export async function runStep<S extends DailyStep>(deps: JobDeps, step: S, asOf:
 interface ShardSelection {
   readonly shard: ShardRef;
   readonly accountIds: readonly number[] | undefined;
-  /** Set by the indicators step to the in-scope accounts it computed, which the score step of the same shard then scores. */
-  readonly handoff?: { computed?: readonly number[] };
+  /** Set by the indicators step to the in-scope accounts it computed (and their values and flags), which the score step of the same shard then scores. */
+  readonly handoff?: { computed?: readonly number[]; values?: ScoringValues | undefined };
 }
 
 /** One shard's indicators and scores for the day (a BullMQ child job's result: plain JSON). */
