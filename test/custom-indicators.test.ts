@@ -201,6 +201,27 @@ describeEachBackend('custom indicators and sparse days', (context) => {
     }
   });
 
+  it('gives a list of accounts (a shard) the same rows as the whole run, including an account inside its id range but not in it', async () => {
+    const config = withCustom();
+    const all = await evaluate(config);
+    for (const part of [[ids.alpha, ids.charlie], [ids.bravo], [ids.charlie]]) {
+      const rows = await evaluateIndicators(context().db, { asOf: D, config, scope: 'all', horizonDays: 90, accountIds: part });
+      expect(rows).toEqual(all.filter((row) => part.includes(row.accountId)));
+    }
+  });
+
+  it('reads the same values when more than eight metrics are asked for (the metric pass lists them as = ANY)', async () => {
+    const config = withCustom();
+    const extra = Array.from({ length: 7 }, (_, index) =>
+      customIndicatorSchema.parse({ id: `quiet${index}`, label: `Quiet ${index}`, kind: 'level', metric: `quiet_${index}`, direction: 'lower' }),
+    );
+    const many = { ...config, indicators: { ...config.indicators, custom: [...config.indicators.custom, ...extra] } };
+    const few = await evaluate(config);
+    const rows = await evaluate(many);
+    expect(rows.filter((row) => !row.indicator.startsWith('quiet'))).toEqual(few);
+    expect(rows.filter((row) => row.indicator === 'quiet0').every((row) => row.flag === 'no-data' || row.value === 0)).toBe(true);
+  });
+
   it('shows an account that went silent as a decline in the built-ins too, never as no data', async () => {
     const rows = await evaluate(withCustom());
     const charlie = Object.fromEntries(rows.filter((row) => row.accountId === ids.charlie).map((row) => [row.indicator, [row.value, row.flag]]));

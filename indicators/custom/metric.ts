@@ -23,7 +23,9 @@ export interface MetricSource {
 /** usage_daily's columns (active_users, sessions, events, minutes) win over a usage_metrics_daily metric of the same name. */
 export function metricSource(name: string): MetricSource {
   if ((USAGE_DAILY_METRICS as readonly string[]).includes(name)) return { pass: 'usage', coverage: 'usage_from', value: sql.ref(name), rows: sql<boolean>`true` };
-  return { pass: 'metrics', coverage: 'metrics_from', value: sql<number>`value`, rows: sql<boolean>`metric = ${name}` };
+  // COLLATE "C": the same equality (every database collation in Postgres 15 is deterministic) without the
+  // locale lookups texteq makes per call under the default collation; the metric pass tests it on every row.
+  return { pass: 'metrics', coverage: 'metrics_from', value: sql<number>`value`, rows: sql<boolean>`metric = ${name} COLLATE "C"` };
 }
 
 type Context = Pick<IndicatorSqlContext<unknown>, 'dayMinus' | 'd'>;
@@ -45,7 +47,8 @@ export interface WindowOp {
 /** `op` over the rows of its window (and of `rows`: the metric's, in the metric pass, which reads every metric asked for). */
 function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp, rows?: RawBuilder<boolean>): RawBuilder<unknown> {
   const inWindowOnly = inWindow(context, op.length, op.endDaysAgo);
-  const window = rows ? sql<boolean>`${rows} AND ${inWindowOnly}` : inWindowOnly;
+  // The day test first: it is cheaper than the metric's text comparison and most rows fail it for the short windows.
+  const window = rows ? sql<boolean>`${inWindowOnly} AND ${rows}` : inWindowOnly;
   switch (op.fn) {
     case 'sum':
       return sql`sum(${value}) FILTER (WHERE ${window})`;
