@@ -13,6 +13,7 @@
 // so the point-in-time rules for accounts, renewals and invoices live here once, usage_daily, invoices
 // and support_contacts are each aggregated in one pass, and a re-run for the same day writes nothing (rows, computed_at included, stay as they were).
 // Every value in the SQL is a bound parameter; identifiers come from code (checked below).
+import { max, min } from 'simple-statistics';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { RadarError } from '../pipelines/errors.ts';
 import {
@@ -220,14 +221,15 @@ function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
   // Every row of the window is tested, so the tests are the cheap forms: a few metrics as `=` in the "C"
   // collation (metricSource), not `= ANY` (which costs as much again per row; with 9+ names it hashes them),
   // and a shard's account range before its id list, so the other shards' rows (each shard reads them all)
-  // stop at two integer comparisons. The id list still decides.
+  // stop at two integer comparisons. The id list still decides. (min/max by loop: Math.min(...ids) overflows
+  // the stack past ~120k ids, a shard at 1M accounts.)
   const names = [...metrics];
   const ofMetrics = names.length <= 8 ? sql`(${sql.join(names.map((name) => sql`metric = ${name} COLLATE "C"`), sql` OR `)})` : sql`metric = ANY(${names}::text[])`;
   const ids = spec.accountIds;
   const shard = ids
     ? ids.length === 0
       ? sql`AND false`
-      : sql`AND account_id BETWEEN ${Math.min(...ids)}::bigint AND ${Math.max(...ids)}::bigint AND account_id = ANY(${[...ids]}::bigint[])`
+      : sql`AND account_id BETWEEN ${min([...ids])}::bigint AND ${max([...ids])}::bigint AND account_id = ANY(${[...ids]}::bigint[])`
     : sql``;
   return sql`
     SELECT account_id, ${sql.join(aliases)}

@@ -210,6 +210,15 @@ describeEachBackend('custom indicators and sparse days', (context) => {
     }
   });
 
+  it('takes a shard of 300,000 account ids (a shard at a million accounts): the same rows for the accounts that exist', async () => {
+    const config = withCustom();
+    const all = await evaluate(config);
+    // Real ids first, then ids of no account: the list is as long as one of four shards of 1.2M accounts.
+    const part = [ids.alpha, ids.charlie, ...Array.from({ length: 300_000 }, (_, i) => 10_000_000 + i)];
+    const rows = await evaluateIndicators(context().db, { asOf: D, config, scope: 'all', horizonDays: 90, accountIds: part });
+    expect(rows).toEqual(all.filter((row) => row.accountId === ids.alpha || row.accountId === ids.charlie));
+  });
+
   it('reads the same values when more than eight metrics are asked for (the metric pass lists them as = ANY)', async () => {
     const config = withCustom();
     const extra = Array.from({ length: 7 }, (_, index) =>
