@@ -307,11 +307,9 @@ function scoringValueRow(accountId: number, triples: readonly (readonly [number,
   return { accountId: Number(accountId), values, flags };
 }
 
-export interface PackedDetailRow {
+export interface PackedDetailRow extends PackedDetail {
   readonly accountId: number;
   readonly indicator: string;
-  readonly detailValues: (number | null)[] | null;
-  readonly detail: { readonly [key: string]: Json } | null;
 }
 
 /** The stored details of some (account, indicator) pairs as of a day, packed as stored (no row for a pair without a value row). */

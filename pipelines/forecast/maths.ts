@@ -154,9 +154,9 @@ export function simulateRenewedSums(trials: readonly WeightedTrial[], options: {
  * The simulation, trial by trial: trial t's outcome in simulation s is its own Bernoulli draw, and only
  * the simulations where the rarer outcome happens are visited. The gap to the next one is geometric
  * (⌊E / −ln(1 − r)⌋ for rarity r and an exponential draw E, the inverse transform of ⌊ln U / ln(1 − r)⌋),
- * which is exactly the distribution of the run of common outcomes between two rare ones, so every simulation's outcome has the same law as one uniform
- * draw per trial and simulation, at the cost of min(p, 1 − p) of the draws (about an eighth at typical
- * churn rates). Same trials in the same order + same seed → the same sums, byte for byte.
+ * which is exactly the distribution of the run of common outcomes between two rare ones. So every
+ * simulation's outcome has the same law as one uniform draw per trial and simulation, at the cost of
+ * min(p, 1 − p) of the draws (about an eighth at typical churn rates). Same trials in the same order + same seed → the same sums, byte for byte.
  * A trial's draws depend on its place in that order, so a forecast's figures are reproducible but
  * not those of the one-draw-per-trial simulation this replaced (the same law, other draws).
  */
