@@ -41,7 +41,8 @@ function packOne(kind: DetailKind, expression: RawBuilder<unknown>): RawBuilder<
   return sql`(CASE ${expression} ${sql.join(cases, sql` `)} END)`;
 }
 
-function unpackOne(kind: DetailKind, value: number | null | undefined): Json {
+/** One packed field read back by its kind. */
+export function unpackOne(kind: DetailKind, value: number | null | undefined): Json {
   if (value === null || value === undefined) return null;
   if (kind === 'number') return value;
   if (kind === 'boolean') return value !== 0;

@@ -31,6 +31,7 @@ import {
   type PackedDetail,
 } from '../sql/indicators.ts';
 import type { DB } from '../sql/schema.ts';
+import { unpackCustomDetail } from './custom/detail.ts';
 import { segmentFlagSql } from './flag.ts';
 import { findIndicator } from './registry.ts';
 import type { Flag, IndicatorDefinition, IndicatorDetail, IndicatorSqlContext, Thresholds } from './types.ts';
@@ -326,11 +327,15 @@ function computedCtes(spec: IndicatorRunSpec, lockAccounts = false): RawBuilder<
 
 /**
  * The detail object of a stored or computed row. Rows written before detail_values existed (migration
- * 0005) hold their whole detail in the jsonb column, as does a row whose indicator is no longer registered.
+ * 0005) hold their whole detail in the jsonb column, as does a row whose indicator is no longer registered
+ * and a custom indicator's row written before custom details were packed. Any other id is a custom
+ * indicator's (config is not at hand here): its packed values name their kind (custom/detail.ts).
  */
 export function unpackDetail(indicator: string, values: readonly (number | null)[] | null, stored: IndicatorDetail | null): IndicatorDetail {
-  const fields = values ? findIndicator(indicator)?.detail : undefined;
-  return fields ? fields.unpack(values, stored) : (stored ?? {});
+  if (!values) return stored ?? {};
+  const fields = findIndicator(indicator)?.detail;
+  if (fields) return fields.unpack(values, stored);
+  return unpackCustomDetail(values) ?? stored ?? {};
 }
 
 /** The accounts in scope as of spec.asOf, ascending (accounts and renewals only: a few ms). */

@@ -10,7 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/load.ts';
 import type { RadarConfig } from '../config/schema.ts';
-import { configuredIndicators, evaluateIndicators } from '../indicators/compute.ts';
+import { computeIndicators, configuredIndicators, evaluateIndicators, readIndicatorValues } from '../indicators/compute.ts';
 import { customIndicatorSchema } from '../indicators/custom/schema.ts';
 import type { Flag } from '../indicators/types.ts';
 import { registerIndicatorCommands } from '../pipelines/cli/commands/indicators.ts';
@@ -298,6 +298,34 @@ describeEachBackend('custom indicators and sparse days', (context) => {
     expect(lines[nps]).toContain('WARNING');
     expect(lines[nps + 1]!.trim()).toBe('average nps over the last 30 days: 4 (2 observations, the latest 2024-03-31T23:59:59Z)');
     expect(printed).toContain('0.6 reports per day in the last 10 days vs 2 in the 20 before: \u221270%');
+  });
+
+  it('stores the details packed, kind first, and reads them back as the same objects: after a kind change, from old jsonb rows, in SQL', async () => {
+    const { db } = context();
+    const config = withCustom();
+    const evaluated = await evaluate(config);
+    await computeIndicators(db, { asOf: D, config, scope: 'all', horizonDays: 90 });
+    const stored = await readIndicatorValues(db, D, [ids.alpha]);
+    const detailOf = (rows: readonly { accountId: number; indicator: string; detail: unknown }[], id: string) => rows.find((row) => row.accountId === ids.alpha && row.indicator === id)?.detail;
+    for (const { id } of specs) expect({ id, detail: detailOf(stored, id) }).toEqual({ id, detail: detailOf(evaluated, id) });
+    // By hand from the fixture (alpha): 6 reports in the last 10 days, 40 in the 20 before; last report 03-25; NPS 6 then 2.
+    expect(detailOf(stored, 'reportsChange')).toEqual({ recentDays: 10, baselineDays: 20, enoughHistory: true, recent: 0.6, baseline: 2 });
+    expect(detailOf(stored, 'sinceReport')).toEqual({ windowDays: 30, coveredDays: 30, lastSeen: '2024-03-25' });
+    expect(detailOf(stored, 'npsChange')).toEqual({ latest: 2, previous: 6, observedAt: '2024-03-31T23:59:59Z', previousObservedAt: '2024-03-10T10:00:00Z' });
+    const raw = await db.selectFrom('indicator_values').select('detail_values').where('account_id', '=', ids.alpha).where('as_of', '=', D).where('indicator', '=', 'reportsChange').executeTakeFirstOrThrow();
+    expect(raw.detail_values).toEqual([1, 10, 20, 1, 0.6, 2]); // change is kind 1
+    // SQL readers: the readable view names every position, the kind too.
+    const readable = await db.selectFrom('indicator_values_readable').select('detail').where('account_id', '=', ids.alpha).where('as_of', '=', D).where('indicator', '=', 'reportsChange').executeTakeFirstOrThrow();
+    expect(readable.detail).toEqual({ kind: 'change', recentDays: 10, baselineDays: 20, enoughHistory: true, recent: 0.6, baseline: 2 });
+    // The analyst turns reportsChange into a level the next day: each day's row keeps its own fields.
+    const next = '2024-04-01';
+    const redefined = { ...config, indicators: { ...config.indicators, custom: config.indicators.custom.map((spec) => (spec.id === 'reportsChange' ? customIndicatorSchema.parse({ ...specs[0], id: 'reportsChange' }) : spec)) } };
+    await computeIndicators(db, { asOf: next, config: redefined, scope: 'all', horizonDays: 90 });
+    expect(Object.keys(detailOf(await readIndicatorValues(db, next, [ids.alpha]), 'reportsChange') as object)).toEqual(['windowDays', 'coveredDays', 'total', 'perDenominator']);
+    expect(detailOf(await readIndicatorValues(db, D, [ids.alpha]), 'reportsChange')).toEqual(detailOf(stored, 'reportsChange'));
+    // A row written before details were packed (empty detail_values, jsonb detail) reads as it was stored.
+    await db.updateTable('indicator_values').set({ detail_values: [], detail: JSON.stringify({ recent: 1, baseline: 3 }) }).where('account_id', '=', ids.alpha).where('as_of', '=', next).where('indicator', '=', 'reportsChange').execute();
+    expect(detailOf(await readIndicatorValues(db, next, [ids.alpha]), 'reportsChange')).toEqual({ recent: 1, baseline: 3 });
   });
 
   it('does not move when events, signals and renewals dated after D arrive (no leakage), for every kind', async () => {

@@ -22,7 +22,7 @@ export function averageSql(spec: CustomSpecOf<'average'>, context: IndicatorSqlC
     detail: {
       windowDays: sql`${spec.windowDays}::int`,
       observations: sql`observations`,
-      observedAt: sql`to_char(observed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`,
+      observedAt: sql`observed_at`,
     },
   });
 }

@@ -22,7 +22,7 @@ export function daysSinceSql(spec: CustomSpecOf<'daysSince'>, context: Indicator
   return kindParts({
     facts: { covered, last_seen: last },
     value: sql`CASE WHEN ${ref('covered')} > 0 THEN least(${ref('covered')}, coalesce(${context.d} - ${ref('last_seen')}, ${ref('covered')}))::float8 END`,
-    detail: { windowDays: sql`${spec.windowDays}::int`, coveredDays: ref('covered'), lastSeen: sql`to_char(${ref('last_seen')}, 'YYYY-MM-DD')` },
+    detail: { windowDays: sql`${spec.windowDays}::int`, coveredDays: ref('covered'), lastSeen: ref('last_seen') },
     ...(spec.signal !== undefined ? { signal: spec.signal } : {}),
   });
 }

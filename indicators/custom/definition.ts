@@ -2,7 +2,6 @@
 // same registry path, the same composed statement (its aggregates join the shared usage and metric
 // passes), the same flags, explain and model features.
 import type { RawBuilder } from 'kysely';
-import { detailFields } from '../detail.ts';
 import type { IndicatorDefinition, IndicatorLateralRow, IndicatorSqlContext, IndicatorSqlRow, IndicatorUnit } from '../types.ts';
 import { averageSql } from './average.ts';
 import { changeSql } from './change.ts';
@@ -14,7 +13,8 @@ import { ratioSql } from './ratio.ts';
 import { customIndicatorSchema, metricsOf, type CustomIndicatorSpec } from './schema.ts';
 import { shareSql } from './share.ts';
 import { trendSql } from './trend.ts';
-import { DETAIL_KEYS, driverCustom, explainCustom } from './words.ts';
+import { customDetailFields } from './detail.ts';
+import { driverCustom, explainCustom } from './words.ts';
 
 /** How the model transforms each kind (models/features.ts transformForUnit). */
 const UNITS: Readonly<Record<CustomIndicatorSpec['kind'], IndicatorUnit>> = {
@@ -85,14 +85,13 @@ export function customIndicator(spec: CustomIndicatorSpec): IndicatorDefinition<
     unit: UNITS[spec.kind],
     riskDirection: spec.direction,
     configSchema: customIndicatorSchema,
-    // Plain jsonb detail (detail_extras), no packed fields: a few keys, and the ids are not known to code.
-    detail: detailFields({}, { extras: DETAIL_KEYS[spec.kind] }),
+    detail: customDetailFields(spec.kind),
     ...(passes.has('usage') ? { usage: { lookbackDays: () => lookbackDays(spec), aggregates: (context) => build(spec, context).aggregates.usage } } : {}),
     ...(passes.has('metrics')
       ? { metrics: { lookbackDays: () => lookbackDays(spec), aggregates: (context) => build(spec, context).aggregates.metrics } }
       : {}),
-    sql: (context) => kindSelect(build(spec, context).parts, context) as RawBuilder<IndicatorSqlRow>,
-    lateral: (context) => kindLateral(build(spec, context).parts) as RawBuilder<IndicatorLateralRow>,
+    sql: (context) => kindSelect(spec.kind, build(spec, context).parts, context) as RawBuilder<IndicatorSqlRow>,
+    lateral: (context) => kindLateral(spec.kind, build(spec, context).parts) as RawBuilder<IndicatorLateralRow>,
     lateralJoins: (context) => kindLateralJoins(build(spec, context).parts, context),
     explain: (value, details) => explainCustom(spec, value, details),
     driver: (value, details) => driverCustom(spec, value, details),

@@ -6,17 +6,15 @@ import type { IndicatorSqlContext } from '../types.ts';
 import { kindParts, type KindParts, type PassAggregates } from './metric.ts';
 import type { CustomSpecOf } from './schema.ts';
 
-const stamp = (column: string) => sql`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
-
 export function latestSql(spec: CustomSpecOf<'latest' | 'latestChange'>, _context: IndicatorSqlContext<unknown>, _aggregates: PassAggregates): KindParts {
   const facts = { latest: sql`g.latest`, previous: sql`g.previous`, observed_at: sql`g.observed_at`, previous_at: sql`g.previous_at` };
   if (spec.kind === 'latest') {
-    return kindParts({ facts, signal: spec.signal, value: sql`latest`, detail: { observedAt: stamp('observed_at') } });
+    return kindParts({ facts, signal: spec.signal, value: sql`latest`, detail: { observedAt: sql`observed_at` } });
   }
   return kindParts({
     facts,
     signal: spec.signal,
     value: sql`latest - previous`,
-    detail: { latest: sql`latest`, previous: sql`previous`, observedAt: stamp('observed_at'), previousObservedAt: stamp('previous_at') },
+    detail: { latest: sql`latest`, previous: sql`previous`, observedAt: sql`observed_at`, previousObservedAt: sql`previous_at` },
   });
 }

@@ -6,6 +6,8 @@ import { sql, type RawBuilder } from 'kysely';
 import { USAGE_DAILY_METRICS } from '../../config/sources.ts';
 import type { CoverageColumn } from '../coverage.ts';
 import type { IndicatorSqlContext } from '../types.ts';
+import { packCustomDetail } from './detail.ts';
+import type { CustomKind } from './schema.ts';
 import { latestSignalProbe, sharedSignalAsG, signalAlias } from './signal.ts';
 
 export type Pass = 'usage' | 'metrics';
@@ -103,7 +105,7 @@ export interface KindParts {
   readonly facts: Readonly<Record<string, RawBuilder<unknown>>>;
   /** The value, over the facts (refer to them with sql.ref(name)). */
   readonly value: RawBuilder<number | null>;
-  /** Detail fields (jsonb), over the facts. */
+  /** Detail fields, over the facts: the kind's fields of DETAIL_FIELD_KINDS (detail.ts), packed by the statement. */
   readonly detail: Readonly<Record<string, RawBuilder<unknown>>>;
   /** Extra joins after the stats (e.g. a windowed LATERAL over account_signals). */
   readonly joins?: RawBuilder<unknown>;
@@ -118,18 +120,17 @@ export const kindParts = (parts: KindParts): KindParts => parts;
  * The indicator's one row for the scope row `s` (with usage_stats `u` and metric_stats `m` joined by the
  * caller), as a LATERAL subquery of (value, detail_values, detail_extras): the statement evaluates every
  * custom indicator this way in one pass over the scope (indicators/statement.ts), instead of joining the
- * scope with the passes again for each. The detail is plain jsonb (detail_values stays empty): a handful of
- * keys, and the ids are not known to code. It is the row of detail fields as jsonb (`to_jsonb` of a record: the
- * same object, keys and values as `jsonb_build_object`, in ~30% less time, the field names coming with the row
- * type instead of as text arguments on every row). `OFFSET 0` keeps the facts a subquery of their own: pulled up,
- * each fact's expression would be copied into every place the value and the detail read it (a trend's
- * covered days eight times over, in numeric), and evaluated as often, for every account.
+ * scope with the passes again for each. The detail is packed (detail.ts: the kind, then its fields), from a
+ * row of the detail fields so each is evaluated once. `OFFSET 0` keeps the facts a subquery of their own:
+ * pulled up, each fact's expression would be copied into every place the value and the detail read it (a
+ * trend's covered days eight times over, in numeric), and evaluated as often, for every account.
  */
-export function kindLateral(parts: KindParts): RawBuilder<unknown> {
+export function kindLateral(kind: CustomKind, parts: KindParts): RawBuilder<unknown> {
   const facts = Object.entries(parts.facts).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
   const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
+  const packed = packCustomDetail(kind, Object.fromEntries(Object.keys(parts.detail).map((name) => [name, sql.ref(`detail.${name}`)])));
   return sql`
-    SELECT kind.value, '{}'::float8[] AS detail_values, to_jsonb(detail) AS detail_extras
+    SELECT kind.value, ${packed} AS detail_values, NULL::jsonb AS detail_extras
     FROM (
       SELECT s.account_id${facts.length > 0 ? sql`, ${sql.join(facts)}` : sql``}
       FROM (SELECT) AS one ${parts.signal !== undefined ? sharedSignalAsG(parts.signal) : sql``} ${parts.joins ?? sql``}
@@ -145,12 +146,12 @@ export function kindLateralJoins(parts: KindParts, context: IndicatorSqlContext<
 }
 
 /** The same as one SELECT of (account_id, value, detail_values, detail_extras) over the scope (IndicatorDefinition.sql). */
-export function kindSelect(parts: KindParts, context: IndicatorSqlContext<unknown>): RawBuilder<unknown> {
+export function kindSelect(kind: CustomKind, parts: KindParts, context: IndicatorSqlContext<unknown>): RawBuilder<unknown> {
   const joins = Object.entries(kindLateralJoins(parts, context)).map(([alias, probe]) => sql`LEFT JOIN LATERAL (${probe}) ${sql.ref(alias)} ON true`);
   return sql`
     SELECT s.account_id, v.value, v.detail_values, v.detail_extras
     FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id) ${sql.join(joins, sql` `)}
-    CROSS JOIN LATERAL (${kindLateral(parts)}) v`;
+    CROSS JOIN LATERAL (${kindLateral(kind, parts)}) v`;
 }
 
 export const ref = (name: string): RawBuilder<number | null> => sql.ref(name);

@@ -2,20 +2,8 @@
 // kind's default, placeholders filled in) and the alert driver in a CSM's words. Pure.
 import { fmt, pct, plural, priorWindow } from '../format.ts';
 import type { IndicatorDetail } from '../types.ts';
+import { detailKeys } from './detail.ts';
 import type { CustomIndicatorSpec, CustomKind } from './schema.ts';
-
-/** The detail fields each kind stores (indicator_values.detail), usable as {placeholders}. */
-export const DETAIL_KEYS: Readonly<Record<CustomKind, readonly string[]>> = {
-  level: ['windowDays', 'coveredDays', 'total', 'perDenominator'],
-  change: ['recentDays', 'baselineDays', 'enoughHistory', 'recent', 'baseline'],
-  trend: ['windowDays', 'coveredDays', 'mean', 'slopePer30Days'],
-  ratio: ['windowDays', 'coveredDays', 'numeratorTotal', 'denominatorTotal', 'floor'],
-  share: ['windowDays', 'coveredDays', 'activeDays'],
-  daysSince: ['windowDays', 'coveredDays', 'lastSeen'],
-  latest: ['observedAt'],
-  latestChange: ['latest', 'previous', 'observedAt', 'previousObservedAt'],
-  average: ['windowDays', 'observations', 'observedAt'],
-};
 
 /** Placeholders every template may use besides the detail fields: the value, the label and the spec's names. */
 export const SPEC_PLACEHOLDERS = ['value', 'label', 'metric', 'signal', 'numerator', 'denominator', 'per'] as const;
@@ -36,7 +24,7 @@ const PLACEHOLDER = /\{([A-Za-z]+)\}/g;
 
 /** Placeholders in a template that the kind cannot fill (for config check). */
 export function unknownPlaceholders(kind: CustomKind, template: string): string[] {
-  const known = new Set<string>([...SPEC_PLACEHOLDERS, ...DETAIL_KEYS[kind]]);
+  const known = new Set<string>([...SPEC_PLACEHOLDERS, ...detailKeys(kind)]);
   return [...template.matchAll(PLACEHOLDER)].map((match) => match[1]!).filter((name) => !known.has(name));
 }
 
@@ -94,7 +82,7 @@ function noDataReason(spec: CustomIndicatorSpec, detail: IndicatorDetail): strin
 export function explainCustom(spec: CustomIndicatorSpec, value: number | null, detail: IndicatorDetail): string {
   if (value === null) return `no data: ${noDataReason(spec, detail)}`;
   const fields: Record<string, string> = { ...specFields(spec), value: formatValue(spec, value) };
-  for (const key of DETAIL_KEYS[spec.kind]) fields[key] = formatField(detail[key]);
+  for (const key of detailKeys(spec.kind)) fields[key] = formatField(detail[key]);
   return (spec.explain ?? DEFAULT_TEMPLATES[spec.kind]).replace(PLACEHOLDER, (whole, name: string) => fields[name] ?? whole);
 }
 
