@@ -18,6 +18,8 @@ describe('custom indicator details, packed', () => {
     // daysSince (5): lastSeen 19_807 days after 1970-01-01 = 2024-03-25. latestChange (7): two observations.
     expect(unpackCustomDetail([5, 30, 30, 19_807])).toEqual({ windowDays: 30, coveredDays: 30, lastSeen: '2024-03-25' });
     expect(unpackCustomDetail([5, 30, 30, null])).toEqual({ windowDays: 30, coveredDays: 30, lastSeen: null });
+    // 23:59:59.9996 stays in its second (as to_char cut it), not rounded to the next day's 00:00:00.
+    expect(unpackCustomDetail([6, 1_711_929_599.9996])).toEqual({ observedAt: '2024-03-31T23:59:59Z' });
     expect(unpackCustomDetail([7, 2, 6, 1_711_929_599.25, 1_710_064_800])).toEqual({
       latest: 2, previous: 6, observedAt: '2024-03-31T23:59:59Z', previousObservedAt: '2024-03-10T10:00:00Z',
     });
@@ -29,6 +31,21 @@ describe('custom indicator details, packed', () => {
     expect(unpackCustomDetail([0, 30, 30])).toBeUndefined(); // level has four fields, not two
     expect(unpackCustomDetail([42, 1])).toBeUndefined(); // no kind 42
     expect(customDetailFields('level').unpack([], stored)).toEqual(stored);
+  });
+
+  it('keeps the stored order: kinds by position, each kind\'s fields (stored rows read by position)', () => {
+    expect(CUSTOM_KINDS).toEqual(['level', 'change', 'trend', 'ratio', 'share', 'daysSince', 'latest', 'latestChange', 'average']);
+    expect(Object.fromEntries(CUSTOM_KINDS.map((kind) => [kind, detailKeys(kind).join(' ')]))).toEqual({
+      level: 'windowDays coveredDays total perDenominator',
+      change: 'recentDays baselineDays enoughHistory recent baseline',
+      trend: 'windowDays coveredDays mean slopePer30Days',
+      ratio: 'windowDays coveredDays numeratorTotal denominatorTotal floor',
+      share: 'windowDays coveredDays activeDays',
+      daysSince: 'windowDays coveredDays lastSeen',
+      latest: 'observedAt',
+      latestChange: 'latest previous observedAt previousObservedAt',
+      average: 'windowDays observations observedAt',
+    });
   });
 
   it('names the fields when a kind hands the wrong ones to pack', () => {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { checkSegmentThresholds, checkThresholdOrder, segmentThresholdsSchema } from '../config.ts';
 import { unknownPlaceholders } from './words.ts';
 
+// Append only: a stored custom detail names its kind by its position here (detail.ts).
 export const CUSTOM_KINDS = ['level', 'change', 'trend', 'ratio', 'share', 'daysSince', 'latest', 'latestChange', 'average'] as const;
 export type CustomKind = (typeof CUSTOM_KINDS)[number];
 
