@@ -118,7 +118,7 @@ export const kindParts = (parts: KindParts): KindParts => parts;
 
 /**
  * The indicator's one row for the scope row `s` (with usage_stats `u` and metric_stats `m` joined by the
- * caller), as a LATERAL subquery of (value, detail_values, detail_extras): the statement evaluates every
+ * caller), as a LATERAL subquery of (value, detail_values): the statement evaluates every
  * custom indicator this way in one pass over the scope (indicators/statement.ts), instead of joining the
  * scope with the passes again for each. The detail is packed (detail.ts: the kind, then its fields), from a
  * row of the detail fields so each is evaluated once. `OFFSET 0` keeps the facts a subquery of their own:
@@ -130,7 +130,7 @@ export function kindLateral(kind: CustomKind, parts: KindParts): RawBuilder<unkn
   const detail = Object.entries(parts.detail).map(([name, expression]) => sql`${expression} AS ${sql.ref(name)}`);
   const packed = packCustomDetail(kind, Object.fromEntries(Object.keys(parts.detail).map((name) => [name, sql.ref(`detail.${name}`)])));
   return sql`
-    SELECT kind.value, ${packed} AS detail_values, NULL::jsonb AS detail_extras
+    SELECT kind.value, ${packed} AS detail_values
     FROM (
       SELECT s.account_id${facts.length > 0 ? sql`, ${sql.join(facts)}` : sql``}
       FROM (SELECT) AS one ${parts.signal !== undefined ? sharedSignalAsG(parts.signal) : sql``} ${parts.joins ?? sql``}
@@ -145,11 +145,11 @@ export function kindLateralJoins(parts: KindParts, context: IndicatorSqlContext<
   return parts.signal === undefined ? {} : { [signalAlias(parts.signal)]: latestSignalProbe(context, parts.signal) };
 }
 
-/** The same as one SELECT of (account_id, value, detail_values, detail_extras) over the scope (IndicatorDefinition.sql). */
+/** The same as one SELECT of (account_id, value, detail_values) over the scope (IndicatorDefinition.sql). */
 export function kindSelect(kind: CustomKind, parts: KindParts, context: IndicatorSqlContext<unknown>): RawBuilder<unknown> {
   const joins = Object.entries(kindLateralJoins(parts, context)).map(([alias, probe]) => sql`LEFT JOIN LATERAL (${probe}) ${sql.ref(alias)} ON true`);
   return sql`
-    SELECT s.account_id, v.value, v.detail_values, v.detail_extras
+    SELECT s.account_id, v.value, v.detail_values
     FROM scope s LEFT JOIN usage_stats u USING (account_id) LEFT JOIN metric_stats m USING (account_id) ${sql.join(joins, sql` `)}
     CROSS JOIN LATERAL (${kindLateral(kind, parts)}) v`;
 }
