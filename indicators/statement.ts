@@ -32,6 +32,7 @@ import {
 } from '../sql/indicators.ts';
 import type { DB } from '../sql/schema.ts';
 import { unpackCustomDetail } from './custom/detail.ts';
+import { metricPassAggregate, ofMetric, type MetricColumn } from './custom/metric.ts';
 import { segmentFlagSql } from './flag.ts';
 import { findIndicator } from './registry.ts';
 import type { Flag, IndicatorDefinition, IndicatorDetail, IndicatorSqlContext, Thresholds } from './types.ts';
@@ -187,13 +188,13 @@ function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
 
 /**
  * usage_metrics_daily over the longest window asked for, only the metrics asked for, in ONE hash aggregate
- * by account: each distinct (metric, window aggregate) is one `… FILTER (WHERE metric = … AND <window>)`
+ * by account: each distinct (metric, window aggregate) is one `… FILTER (WHERE metric_id = … AND <window>)`
  * column, computed once whichever indicators ask for it, and every indicator's column is an alias of it.
  * (Grouping by (account, metric) first and pivoting the few rows per account afterwards hashed a text key
  * per row and aggregated twice: ~30% slower on bench:indicators' 1.8M rows.)
  */
 function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
-  const distinct = new Map<string, { column: string; aggregate: RawBuilder<unknown> }>();
+  const distinct = new Map<string, { column: string; source: MetricColumn }>();
   const aliases: RawBuilder<unknown>[] = [];
   const columns = new Set<string>();
   const metrics = new Set<string>();
@@ -211,21 +212,25 @@ function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
       const key = JSON.stringify([column.metric, column.shared]);
       let shared = distinct.get(key);
       if (!shared) {
-        shared = { column: `mw_${distinct.size}`, aggregate: column.aggregate };
+        shared = { column: `mw_${distinct.size}`, source: column };
         distinct.set(key, shared);
       }
       aliases.push(sql`${sql.ref(shared.column)} AS ${sql.ref(name)}`);
     }
   }
   if (aliases.length === 0) return sql`SELECT NULL::bigint AS account_id WHERE false`;
-  const { d, dayMinus } = context(spec.asOf, null);
-  // Every row of the window is tested, so the tests are the cheap forms: a few metrics as `=` in the "C"
-  // collation (metricSource), not `= ANY` (which costs as much again per row; with 9+ names it hashes them),
-  // and a shard's account range before its id list, so the other shards' rows (each shard reads them all)
-  // stop at two integer comparisons. The id list still decides. (min/max by loop: Math.min(...ids) overflows
-  // the stack past ~120k ids, a shard at 1M accounts.)
+  const runContext = context(spec.asOf, null);
+  const { d, dayMinus } = runContext;
+  // Every row of the window is tested, so the tests are the cheap forms: a few metrics as `metric_id = …`
+  // (ofMetric), not `= ANY` (which costs as much again per row), and a shard's account range before its id
+  // list, so the other shards' rows (each shard reads them all) stop at two integer comparisons. The id list
+  // still decides. (min/max by loop: Math.min(...ids) overflows the stack past ~120k ids, a shard at 1M accounts.)
   const names = [...metrics];
-  const ofMetrics = names.length <= 8 ? sql`(${sql.join(names.map((name) => sql`metric = ${name} COLLATE "C"`), sql` OR `)})` : sql`metric = ANY(${names}::text[])`;
+  const ofMetrics =
+    names.length <= 8
+      ? sql`(${sql.join(names.map((name) => ofMetric(name)), sql` OR `)})`
+      : sql`metric_id = ANY(ARRAY(SELECT metric_id FROM usage_metric_names WHERE name = ANY(${names}::text[])))`;
+  const pass = { metricCount: names.length, lookbackDays: Math.max(lookback, 1) };
   const ids = spec.accountIds;
   const shard = ids
     ? ids.length === 0
@@ -235,7 +240,7 @@ function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
   return sql`
     SELECT account_id, ${sql.join(aliases)}
     FROM (
-      SELECT account_id, ${sql.join([...distinct.values()].map(({ column, aggregate }) => sql`${aggregate} AS ${sql.ref(column)}`))}
+      SELECT account_id, ${sql.join([...distinct.values()].map(({ column, source }) => sql`${metricPassAggregate(runContext, source, pass)} AS ${sql.ref(column)}`))}
       FROM usage_metrics_daily
       WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} ${shard} AND ${ofMetrics}
       GROUP BY account_id

@@ -34,6 +34,7 @@ import type { RawBuilder } from 'kysely';
 import type { z } from 'zod';
 import type { Json } from '../sql/schema.ts';
 import type { DetailFields } from './detail.ts';
+import type { MetricColumn } from './custom/metric.ts';
 
 /** Which way is risky: 'higher' = larger values are worse; 'lower' = smaller values are worse. */
 export type RiskDirection = 'higher' | 'lower';
@@ -105,12 +106,11 @@ export interface IndicatorDefinition<Config extends z.ZodType<Thresholds> = z.Zo
     /** Days of metrics (ending at D) the aggregates need. */
     lookbackDays(config: z.output<Config>): number;
     /**
-     * Column name → a window aggregate of one metric over usage_metrics_daily rows (columns metric, day, value,
-     * users), filtered to that metric's rows, computed once per account and (metric, `shared` name) in one
-     * aggregate by account (the same name must mean the same aggregate, whichever indicator asks). Names must
-     * be unique across indicators.
+     * Column name → a window aggregate of one metric over usage_metrics_daily rows (custom/metric.ts
+     * MetricColumn), computed once per account and (metric, `shared` name) in one aggregate by account (the
+     * same name must mean the same aggregate, whichever indicator asks). Names must be unique across indicators.
      */
-    aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, { metric: string; shared: string; aggregate: RawBuilder<unknown> }>>;
+    aggregates(context: IndicatorSqlContext<z.output<Config>>): Readonly<Record<string, MetricColumn>>;
   };
   /** For indicators reading invoices: the aggregates they add to the shared `invoice_stats` pass. */
   readonly invoices?: {

@@ -320,10 +320,15 @@ export function insertedFlag(table: string): string {
 }
 
 /** The staged keys of `table` present in it already, or undefined for a plain table (its upsert returns xmax). */
-export async function countExistingStagedKeys(db: Db, table: string, keys: readonly string[], options: { mayRepeatKeys: boolean }): Promise<number | undefined> {
+export async function countExistingStagedKeys(
+  db: Db,
+  table: string,
+  keys: readonly string[],
+  options: { mayRepeatKeys: boolean; /** The distinct staged keys as `table` spells them, when staging does not (SQL from code, never from input). */ staged?: string },
+): Promise<number | undefined> {
   if (!Object.hasOwn(PARTITIONED_TABLES, table)) return undefined;
   const [target, ...columns] = identifiers([table, ...keys]);
-  const staged = `SELECT ${options.mayRepeatKeys ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${STAGING_TABLE}`;
+  const staged = options.staged ?? `SELECT ${options.mayRepeatKeys ? 'DISTINCT ' : ''}${columns.join(', ')} FROM ${STAGING_TABLE}`;
   const match = columns.map((column) => `t.${column} = s.${column}`).join(' AND ');
   // One primary-key probe per staged key (LATERAL … LIMIT 1 keeps the planner from turning it into a join).
   // As a plain EXISTS, a load into partitions filled earlier in its own transaction (no statistics yet) was

@@ -44,13 +44,26 @@ export const schemaColumns = {
     minutes: defaulted('integer'),
     licensed_seats: optional('integer'),
   },
+  usage_metric_names: {
+    metric_id: defaulted('integer'),
+    name: required('text'),
+  },
   usage_metrics_daily: {
     account_id: required('bigint'),
     day: required('date'),
-    metric: required('text'),
+    metric_id: required('integer'),
     value: required('double precision'),
     users: optional('integer'),
     source: required('text'),
+  },
+  /** A view: usage_metrics_daily with each row's metric name. */
+  usage_metrics_daily_readable: {
+    account_id: optional('bigint'),
+    day: optional('date'),
+    metric: optional('text'),
+    value: optional('double precision'),
+    users: optional('integer'),
+    source: optional('text'),
   },
   account_signals: {
     account_id: required('bigint'),

@@ -1,5 +1,6 @@
 // Database access for named usage metrics (usage_metrics_daily) fed by raw event exports and wide daily
-// files: the events' staging table and the statements that turn staged rows into per-day totals.
+// files: the events' staging table, the metric names' ids, and the statements that turn staged rows into
+// per-day totals. Rows store a metric_id; its name lives once in usage_metric_names (migration 0020).
 import { sql, type Kysely } from 'kysely';
 import { runScript } from './database.ts';
 import { canCheckReferencesOnce, countExistingStagedKeys, insertedFlag, STAGING_TABLE, upsertCounts, withReferencesCheckedOnce, type MergeCounts } from './ingest.ts';
@@ -54,17 +55,48 @@ const WRITES: Record<MetricWrite, string> = {
                       users = GREATEST(usage_metrics_daily.users, EXCLUDED.users), source = EXCLUDED.source`,
 };
 
-/** Writes the staged rows' totals into usage_metrics_daily in one statement, tagged with the source. */
-export async function mergeMetricTotals(db: Db, options: { source: string; totals: MetricTotals; write: MetricWrite; stagedRows: number }): Promise<MergeCounts> {
+/**
+ * Gives each name an id in usage_metric_names (the ones it lacks; ids are never renumbered) and returns
+ * name → id. Its own statement, before the rows that use the ids: a name a concurrent load is adding makes
+ * this wait for that load, and the next statement (READ COMMITTED) sees the id whichever load added it.
+ * Only missing names are inserted, so existing ones do not use up identity values on every load.
+ */
+export async function ensureMetricIds(db: Db, names: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(names)].sort();
+  if (unique.length === 0) return new Map();
+  await sql`
+    INSERT INTO usage_metric_names (name)
+    SELECT name FROM unnest(${unique}::text[]) AS wanted(name)
+    WHERE NOT EXISTS (SELECT 1 FROM usage_metric_names n WHERE n.name = wanted.name)
+    ORDER BY name
+    ON CONFLICT (name) DO NOTHING`.execute(db);
+  const rows = await sql<{ metric_id: number; name: string }>`SELECT metric_id, name FROM usage_metric_names WHERE name = ANY(${unique}::text[])`.execute(db);
+  return new Map(rows.rows.map((row) => [row.name, row.metric_id]));
+}
+
+/** The staged keys as usage_metrics_daily spells them (metric_id), for countExistingStagedKeys. */
+const STAGED_METRIC_KEYS = `SELECT s.account_id, s.day, n.metric_id
+  FROM (SELECT DISTINCT account_id, day, metric FROM ${STAGING_TABLE}) s JOIN usage_metric_names n ON n.name = s.metric`;
+
+/**
+ * Writes the staged rows' totals into usage_metrics_daily in one statement, tagged with the source.
+ * `metrics`: every metric name staged (the stager knows them: it decided each one), given ids first.
+ */
+export async function mergeMetricTotals(
+  db: Db,
+  options: { source: string; totals: MetricTotals; write: MetricWrite; stagedRows: number; metrics: readonly string[] },
+): Promise<MergeCounts> {
+  await ensureMetricIds(db, options.metrics);
   const checkable = options.stagedRows > 0 && (await canCheckReferencesOnce(db, 'usage_metrics_daily'));
   return withReferencesCheckedOnce(db, checkable, options.stagedRows, async () => {
-    const existing = await countExistingStagedKeys(db, 'usage_metrics_daily', ['account_id', 'day', 'metric'], { mayRepeatKeys: true });
+    const existing = await countExistingStagedKeys(db, 'usage_metrics_daily', ['account_id', 'day', 'metric_id'], { mayRepeatKeys: true, staged: STAGED_METRIC_KEYS });
     const result = await sql<{ distinct_rows: number; written: number; flagged: number }>`
       WITH totals AS (${sql.raw(TOTALS[options.totals])}),
       merged AS (
-        INSERT INTO usage_metrics_daily (account_id, day, metric, value, users, source)
-        SELECT account_id, day, metric, value, users, ${options.source} FROM totals
-        ON CONFLICT (account_id, day, metric) ${sql.raw(WRITES[options.write])}
+        INSERT INTO usage_metrics_daily (account_id, day, metric_id, value, users, source)
+        SELECT t.account_id, t.day, n.metric_id, t.value, t.users, ${options.source}
+        FROM totals t JOIN usage_metric_names n ON n.name = t.metric
+        ON CONFLICT (account_id, day, metric_id) ${sql.raw(WRITES[options.write])}
         RETURNING ${sql.raw(insertedFlag('usage_metrics_daily'))}
       )
       SELECT (SELECT count(*) FROM totals)::int AS distinct_rows,

@@ -30,6 +30,7 @@ const REFERENCE_TABLES = [
   'schema_migrations',
   'slack_users',
   'source_watermarks',
+  'usage_metric_names',
 ];
 
 /**

@@ -17,6 +17,7 @@ import { registerIndicatorCommands } from '../pipelines/cli/commands/indicators.
 import { createContext } from '../pipelines/cli/context.ts';
 import { silentLogger } from '../pipelines/log.ts';
 import type { DB } from '../sql/schema.ts';
+import { ensureMetricIds } from '../sql/usage-metrics.ts';
 import { describeEachBackend } from './support/database.ts';
 
 const D = '2024-03-31';
@@ -62,9 +63,10 @@ async function account(db: Kysely<DB>, externalId: string, start: string): Promi
 
 /** One usage_metrics_daily row per listed day (a sparse export: quiet days have no row). */
 async function metric(db: Kysely<DB>, accountId: number, name: string, days: readonly string[], value: number): Promise<void> {
+  const metricId = (await ensureMetricIds(db, [name])).get(name)!;
   await db
     .insertInto('usage_metrics_daily')
-    .values(days.map((day) => ({ account_id: accountId, day, metric: name, value, source: 'events-export' })))
+    .values(days.map((day) => ({ account_id: accountId, day, metric_id: metricId, value, source: 'events-export' })))
     .execute();
 }
 
@@ -229,6 +231,18 @@ describeEachBackend('custom indicators and sparse days', (context) => {
     const rows = await evaluate(many);
     expect(rows.filter((row) => !row.indicator.startsWith('quiet'))).toEqual(few);
     expect(rows.filter((row) => row.indicator === 'quiet0').every((row) => row.flag === 'no-data' || row.value === 0)).toBe(true);
+  });
+
+  it('reads the same values when the metric pass reads one metric (its rows alone, no metric test per column) as with three', async () => {
+    const config = withCustom();
+    // alpha's likes (03-23) and dislikes (03-24) fall in the reports windows: counted as reports, they would show.
+    const reportsOnly = config.indicators.custom.filter((spec) => 'metric' in spec && spec.metric === 'reports');
+    const single = { ...config, indicators: { ...config.indicators, custom: reportsOnly } };
+    const reportIds = new Set(reportsOnly.map((spec) => spec.id));
+    expect(reportIds.size).toBeGreaterThanOrEqual(6);
+    const all = (await evaluate(config)).filter((row) => reportIds.has(row.indicator));
+    expect((await evaluate(single)).filter((row) => reportIds.has(row.indicator))).toEqual(all);
+    expect(all.find((row) => row.accountId === ids.alpha && row.indicator === 'reportsPerDay')?.value).toBeCloseTo(0.6, 12);
   });
 
   it('shows an account that went silent as a decline in the built-ins too, never as no data', async () => {

@@ -16,6 +16,7 @@ import { ingestSource } from '../pipelines/ingest/run.ts';
 import { describeSkippedEvents, type SkippedEvents } from '../pipelines/ingest/usage-events.ts';
 import { silentLogger } from '../pipelines/log.ts';
 import type { DB } from '../sql/schema.ts';
+import { ensureMetricIds } from '../sql/usage-metrics.ts';
 import { describeEachBackend } from './support/database.ts';
 
 const ACCOUNTS = `account_id,name,arr_cents,contract_start,renewal_date
@@ -65,10 +66,11 @@ async function totals(db: Kysely<DB>): Promise<Total[]> {
   return db
     .selectFrom('usage_metrics_daily as m')
     .innerJoin('accounts as a', 'a.account_id', 'm.account_id')
-    .select(['a.external_id as account', 'm.day', 'm.metric', 'm.value', 'm.users', 'm.source'])
+    .innerJoin('usage_metric_names as n', 'n.metric_id', 'm.metric_id')
+    .select(['a.external_id as account', 'm.day', 'n.name as metric', 'm.value', 'm.users', 'm.source'])
     .orderBy('a.external_id')
     .orderBy('m.day')
-    .orderBy('m.metric')
+    .orderBy('n.name')
     .execute();
 }
 
@@ -197,6 +199,27 @@ describeEachBackend('ingesting events, wide metrics and signals', (context) => {
     ]);
     const reject = await db.selectFrom('ingest_rejects').select(['location', 'reason']).where('source', '=', 'wide').executeTakeFirstOrThrow();
     expect(reject).toEqual({ location: 'daily.csv:6', reason: 'reports -1 is negative' });
+  });
+
+  it('stores each metric name once with an id later loads keep, and shows rows by name in usage_metrics_daily_readable', async () => {
+    const { db } = context();
+    const names = await db.selectFrom('usage_metric_names').select(['metric_id', 'name']).orderBy('metric_id').execute();
+    // Every load above (reloads and overlapping exports included) gave ids to new names only: 1 … n, no gaps.
+    expect(names.map((row) => row.metric_id)).toEqual(names.map((_, index) => index + 1));
+    expect(names.map((row) => row.name).sort()).toEqual(['api_call', 'api_calls', 'data_exported', 'login', 'report_created', 'reports', 'seat_removed']);
+    const before = new Map(names.map((row) => [row.name, row.metric_id]));
+    const ids = await ensureMetricIds(db, ['reports', 'brand_new', 'reports']);
+    expect(ids).toEqual(new Map([['brand_new', names.length + 1], ['reports', before.get('reports')!]]));
+    const readable = await db
+      .selectFrom('usage_metrics_daily_readable as m')
+      .innerJoin('accounts as a', 'a.account_id', 'm.account_id')
+      .select(['a.external_id as account', 'm.day', 'm.metric', 'm.value', 'm.users', 'm.source'])
+      .orderBy('a.external_id')
+      .orderBy('m.day')
+      .orderBy('m.metric')
+      .execute();
+    expect(readable).toEqual(await totals(db));
+    expect(readable.length).toBeGreaterThan(5);
   });
 
   it('loads account signals, mapping text answers to numbers and quarantining unmapped ones', async () => {

@@ -17,6 +17,7 @@ import { ensureMonthPartition, listMonthPartitions, rowsInDefault } from '../sql
 import { describeEachBackend, openTestDatabase } from './support/database.ts';
 
 const PARTITIONING = '0019_partition_history_by_month.sql';
+const METRIC_IDS = '0020_usage_metric_ids.sql';
 const NO_RETENTION = { usageMonths: null, indicatorMonths: null, dropDetached: false };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the database is at an older migration than DB describes
@@ -63,7 +64,8 @@ describeEachBackend(
           (${a}, '2024-03-01', 'activeDays', 13, 'ok', '{}', NULL), (${b}, '2024-03-01', 'arr', NULL, 'no-data', '{}', NULL)`.execute(db);
         const queries = {
           usage: 'SELECT * FROM usage_daily ORDER BY account_id, day',
-          metrics: 'SELECT * FROM usage_metrics_daily ORDER BY account_id, day, metric',
+          // Migration 0020 (applied too) stores metric ids: afterwards the same rows read through the readable view.
+          metrics: 'SELECT account_id, day, metric, value, users, source FROM usage_metrics_daily ORDER BY account_id, day, metric',
           indicators: 'SELECT account_id, as_of, indicator, value, flag, detail, detail_values, computed_at FROM indicator_values ORDER BY account_id, as_of, indicator',
           readable: 'SELECT * FROM indicator_values_readable ORDER BY account_id, as_of, indicator',
         };
@@ -72,8 +74,16 @@ describeEachBackend(
 
         const report = await migrate(db);
         expect(report.applied).toContain(PARTITIONING);
+        expect(report.applied).toContain(METRIC_IDS);
+        queries.metrics = queries.metrics.replace('FROM usage_metrics_daily', 'FROM usage_metrics_daily_readable');
         for (const [name, query] of Object.entries(queries)) expect({ name, rows: await rows(db, query) }).toEqual({ name, rows: old[name] });
         expect(old.usage).toHaveLength(5);
+        expect(old.metrics).toHaveLength(3);
+        // Names numbered in name order, each stored once.
+        expect(await rows(db, 'SELECT metric_id, name FROM usage_metric_names ORDER BY metric_id')).toEqual([{ metric_id: 1, name: 'exports' }, { metric_id: 2, name: 'reports' }]);
+        expect(await rows(db, 'SELECT account_id, metric_id FROM usage_metrics_daily ORDER BY account_id, day')).toEqual([
+          { account_id: a, metric_id: 2 }, { account_id: a, metric_id: 2 }, { account_id: b, metric_id: 1 },
+        ]);
 
         expect(await rowPartitions(db, 'usage_daily', `account_id || ' ' || day`)).toEqual({
           [`${a} 2024-01-31`]: 'usage_daily_2024_01',
@@ -82,7 +92,7 @@ describeEachBackend(
           [`${b} 2024-03-01`]: 'usage_daily_2024_03',
           [`${b} 2024-12-31`]: 'usage_daily_2024_12',
         });
-        expect(await rowPartitions(db, 'usage_metrics_daily', `account_id || ' ' || day || ' ' || metric`)).toEqual({
+        expect(await rowPartitions(db, 'usage_metrics_daily', `account_id || ' ' || day || ' ' || (SELECT name FROM usage_metric_names n WHERE n.metric_id = usage_metrics_daily.metric_id)`)).toEqual({
           [`${a} 2024-01-31 reports`]: 'usage_metrics_daily_2024_01',
           [`${a} 2024-02-01 reports`]: 'usage_metrics_daily_2024_02',
           [`${b} 2024-03-15 exports`]: 'usage_metrics_daily_2024_03',
@@ -113,8 +123,8 @@ describeEachBackend(
         expect(await rows(db, `SELECT count(*)::int AS n FROM usage_daily`)).toEqual([{ n: 7 }]);
         expect(await rows(db, `SELECT active_users, events, sessions FROM usage_daily WHERE day = '2024-02-29'`)).toEqual([{ active_users: 8, events: 55, sessions: 4 }]);
         expect((await rowPartitions(db, 'usage_daily', `account_id || ' ' || day`))[`${b} 2019-06-01`]).toBe('usage_daily_default');
-        await sql`INSERT INTO usage_metrics_daily (account_id, day, metric, value, source) VALUES (${a}, '2024-01-31', 'reports', 1, 'events')
-                  ON CONFLICT (account_id, day, metric) DO UPDATE SET value = usage_metrics_daily.value + EXCLUDED.value`.execute(db);
+        await sql`INSERT INTO usage_metrics_daily (account_id, day, metric_id, value, source) VALUES (${a}, '2024-01-31', 2, 1, 'events')
+                  ON CONFLICT (account_id, day, metric_id) DO UPDATE SET value = usage_metrics_daily.value + EXCLUDED.value`.execute(db);
         expect(await rows(db, `SELECT value FROM usage_metrics_daily WHERE day = '2024-01-31'`)).toEqual([{ value: 3.5 }]);
         await sql`INSERT INTO indicator_values (account_id, as_of, indicator, value, flag) VALUES (${b}, '2024-03-01', 'arr', 1000, 'ok')
                   ON CONFLICT (account_id, as_of, indicator) DO UPDATE SET value = EXCLUDED.value, flag = EXCLUDED.flag`.execute(db);

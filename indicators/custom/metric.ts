@@ -18,16 +18,20 @@ export interface MetricSource {
   readonly coverage: CoverageColumn;
   /** The daily value in the pass's rows. */
   readonly value: RawBuilder<number>;
-  /** Which rows of the pass belong to the metric. */
-  readonly rows: RawBuilder<boolean>;
 }
 
 /** usage_daily's columns (active_users, sessions, events, minutes) win over a usage_metrics_daily metric of the same name. */
 export function metricSource(name: string): MetricSource {
-  if ((USAGE_DAILY_METRICS as readonly string[]).includes(name)) return { pass: 'usage', coverage: 'usage_from', value: sql.ref(name), rows: sql<boolean>`true` };
-  // COLLATE "C": the same equality (every database collation in Postgres 15 is deterministic) without the
-  // locale lookups texteq makes per call under the default collation; the metric pass tests it on every row.
-  return { pass: 'metrics', coverage: 'metrics_from', value: sql<number>`value`, rows: sql<boolean>`metric = ${name} COLLATE "C"` };
+  if ((USAGE_DAILY_METRICS as readonly string[]).includes(name)) return { pass: 'usage', coverage: 'usage_from', value: sql.ref(name) };
+  return { pass: 'metrics', coverage: 'metrics_from', value: sql<number>`value` };
+}
+
+/**
+ * The rows of the metric `name`: its id, looked up once per statement (an InitPlan), so each row's test is an
+ * integer comparison (migration 0020). A name no load has fed has no id: no row matches, as before.
+ */
+export function ofMetric(name: string): RawBuilder<boolean> {
+  return sql<boolean>`metric_id = (SELECT metric_id FROM usage_metric_names WHERE name = ${name})`;
 }
 
 type Context = Pick<IndicatorSqlContext<unknown>, 'dayMinus' | 'd'>;
@@ -46,11 +50,13 @@ export interface WindowOp {
   readonly endDaysAgo: number;
 }
 
-/** `op` over the rows of its window (and of `rows`: the metric's, in the metric pass, which reads every metric asked for). */
-function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp, rows?: RawBuilder<boolean>): RawBuilder<unknown> {
+/**
+ * `op` over the rows of its window (and of `rows`: the metric's, in the metric pass, which reads every metric
+ * asked for; `metricFirst` tests it before the days, for a window most of the pass's rows fall in).
+ */
+export function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp, rows?: RawBuilder<boolean>, metricFirst = false): RawBuilder<unknown> {
   const inWindowOnly = inWindow(context, op.length, op.endDaysAgo);
-  // The day test first: it is cheaper than the metric's text comparison and most rows fail it for the short windows.
-  const window = rows ? sql<boolean>`${inWindowOnly} AND ${rows}` : inWindowOnly;
+  const window = rows ? (metricFirst ? sql<boolean>`${rows} AND ${inWindowOnly}` : sql<boolean>`${inWindowOnly} AND ${rows}`) : inWindowOnly;
   switch (op.fn) {
     case 'sum':
       return sql`sum(${value}) FILTER (WHERE ${window})`;
@@ -67,13 +73,26 @@ function windowAggregate(context: Context, value: RawBuilder<number>, op: Window
 
 /**
  * A column of the metric pass: the window aggregate `shared` (the same name for every indicator asking for
- * the same window) over the metric's rows (`metric = …` in its FILTER), computed once per account and
- * (metric, shared) whichever indicators ask for it. See indicators/statement.ts metricStatsSql.
+ * the same window) of `op` over the metric's rows, computed once per account and (metric, shared) whichever
+ * indicators ask for it. The pass builds the aggregate (metricPassAggregate): how it tests the metric
+ * depends on every metric the pass reads. See indicators/statement.ts metricStatsSql.
  */
 export interface MetricColumn {
   readonly metric: string;
   readonly shared: string;
-  readonly aggregate: RawBuilder<unknown>;
+  readonly op: WindowOp;
+}
+
+/**
+ * A metric pass column's aggregate, in a pass over `metricCount` metrics and the last `lookbackDays` days.
+ * Every row of the pass is tested by every column, so the cheaper order counts: with one metric the pass's
+ * WHERE already holds only its rows (no metric test); otherwise the test more rows fail goes first: the
+ * metric (1 in metricCount rows pass) for a window longer than lookbackDays / metricCount days, else the days.
+ */
+export function metricPassAggregate(context: Context, column: MetricColumn, pass: { metricCount: number; lookbackDays: number }): RawBuilder<unknown> {
+  if (pass.metricCount <= 1) return windowAggregate(context, sql<number>`value`, column.op);
+  const metricFirst = column.op.length * pass.metricCount > pass.lookbackDays;
+  return windowAggregate(context, sql<number>`value`, column.op, ofMetric(column.metric), metricFirst);
 }
 
 /** The aggregates one custom indicator adds to the shared passes, each named c_<id>_<key>. */
@@ -94,7 +113,7 @@ export class PassAggregates {
       return sql.ref(`u.${name}`);
     }
     const shared = `w_${op.fn.toLowerCase()}_${op.length}_${op.endDaysAgo}`;
-    this.metrics[name] = { metric, shared, aggregate: windowAggregate(this.context, source.value, op, source.rows) };
+    this.metrics[name] = { metric, shared, op };
     return sql.ref(`m.${name}`);
   }
 }

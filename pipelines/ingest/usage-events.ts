@@ -23,8 +23,11 @@ export const SKIPPED_NAMES_SHOWN = 10;
 
 type Decision = { metric: string } | { skipped: 'excluded' | 'not included' | 'no letters or digits' };
 
-/** The metric an exported event name feeds, or why it is skipped; pure, decided once per name. */
-export function eventSelection(events: SourceConfig['events']): (exported: string) => Decision {
+/**
+ * The metric an exported event name feeds, or why it is skipped; pure, decided once per name. `onMetric`
+ * hears each metric name the first time an event name is decided to feed it (the load's metric names).
+ */
+export function eventSelection(events: SourceConfig['events'], onMetric?: (metric: string) => void): (exported: string) => Decision {
   const rename = events?.rename ?? {};
   const include = events?.include ? new Set(events.include) : undefined;
   const exclude = new Set(events?.exclude ?? []);
@@ -36,7 +39,10 @@ export function eventSelection(events: SourceConfig['events']): (exported: strin
       if (metric === undefined) decision = { skipped: 'no letters or digits' };
       else if (exclude.has(exported) || exclude.has(metric)) decision = { skipped: 'excluded' };
       else if (include && !include.has(exported) && !include.has(metric)) decision = { skipped: 'not included' };
-      else decision = { metric };
+      else {
+        decision = { metric };
+        onMetric?.(metric);
+      }
       decided.set(exported, decision);
     }
     return decision;
@@ -52,7 +58,9 @@ export interface SkippedEvents {
 }
 
 export function eventStager(events: SourceConfig['events'], options: { source: string; write: MetricWrite }): Stager {
-  const select = eventSelection(events);
+  // The metric names this load stages, collected as names are decided (not per event), given ids on merge.
+  const metrics = new Set<string>();
+  const select = eventSelection(events, (metric) => metrics.add(metric));
   const skipped = new Map<string, { count: number; reason: string }>();
   // Each batch's events summed per (account, day, metric, user) before COPY: the merge's sum and distinct-user
   // count come out the same, and a user's many clicks in a day are staged (and parsed by Postgres) once. The
@@ -79,7 +87,7 @@ export function eventStager(events: SourceConfig['events'], options: { source: s
       for (const [key, value] of batch) emit(`${key},${value}`);
       batch.clear();
     },
-    merge: (trx, stagedRows) => mergeMetricTotals(trx, { source: options.source, totals: 'events', write: options.write, stagedRows }),
+    merge: (trx, stagedRows) => mergeMetricTotals(trx, { source: options.source, totals: 'events', write: options.write, stagedRows, metrics: [...metrics] }),
     detail() {
       const names = [...skipped].map(([event, { count, reason }]) => ({ event, count, reason })).sort((a, b) => b.count - a.count || a.event.localeCompare(b.event));
       const summary: SkippedEvents = { total: names.reduce((sum, name) => sum + name.count, 0), names: names.slice(0, SKIPPED_NAMES_SHOWN), moreNames: Math.max(0, names.length - SKIPPED_NAMES_SHOWN) };

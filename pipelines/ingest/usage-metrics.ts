@@ -17,14 +17,15 @@ const COLUMNS = ['account_id', 'day', 'metric', 'value'] as const;
 export function wideMetricsStager(metrics: readonly string[], source: string): Stager {
   return {
     columns: COLUMNS,
-    createStaging: (trx) => createStaging(trx, 'usage_metrics_daily', COLUMNS),
+    // Staged by name (the readable view's columns); the merge gives the names their ids.
+    createStaging: (trx) => createStaging(trx, 'usage_metrics_daily_readable', COLUMNS),
     stage(row: StagedRow, out: StagedRow[]) {
       for (const metric of metrics) {
         const value = row[metric];
         if (value !== null && value !== undefined) out.push({ account_id: row.account_id!, day: row.day!, metric, value });
       }
     },
-    merge: (trx, stagedRows) => mergeMetricTotals(trx, { source, totals: 'latest', write: 'replace', stagedRows }),
+    merge: (trx, stagedRows) => mergeMetricTotals(trx, { source, totals: 'latest', write: 'replace', stagedRows, metrics }),
     detail: () => ({}),
   };
 }

@@ -66,20 +66,24 @@ try {
   await runScript(server.db, `CREATE TABLE ${server.schema}.bare_events (account_id text, "timestamp" text, event text, user_id text)`);
   const copy = await timed(async () => psql(`\\copy ${server.schema}.bare_events FROM '${file}' WITH (FORMAT csv, HEADER true)`));
   // Limit 2: + grouping the staged copy into totals shaped like usage_metrics_daily (its key, checks and
-  // foreign key), in the database.
+  // foreign key, metric names as ids), in the database.
   await runScript(
     server.db,
     `CREATE TABLE ${server.schema}.totals_shaped (LIKE ${server.schema}.usage_metrics_daily INCLUDING ALL);
-     ALTER TABLE ${server.schema}.totals_shaped ADD FOREIGN KEY (account_id) REFERENCES ${server.schema}.accounts (account_id);`,
+     ALTER TABLE ${server.schema}.totals_shaped ADD FOREIGN KEY (account_id) REFERENCES ${server.schema}.accounts (account_id);
+     CREATE TABLE ${server.schema}.names_shaped (LIKE ${server.schema}.usage_metric_names INCLUDING ALL);`,
   );
   const grouped = await timed(async () =>
     psql(
       `SET work_mem = '256MB';
-       INSERT INTO ${server.schema}.totals_shaped (account_id, day, metric, value, users, source)
-       SELECT a.account_id, (e."timestamp"::timestamptz AT TIME ZONE 'UTC')::date,
-              lower(regexp_replace(e.event, '[^a-zA-Z0-9]+', '_', 'g')), count(*), count(DISTINCT e.user_id), 'bench'
-       FROM ${server.schema}.bare_events e JOIN ${server.schema}.accounts a ON a.external_id = e.account_id
-       GROUP BY 1, 2, 3`,
+       WITH totals AS MATERIALIZED (
+         SELECT a.account_id, (e."timestamp"::timestamptz AT TIME ZONE 'UTC')::date AS day,
+                lower(regexp_replace(e.event, '[^a-zA-Z0-9]+', '_', 'g')) AS metric, count(*) AS value, count(DISTINCT e.user_id) AS users
+         FROM ${server.schema}.bare_events e JOIN ${server.schema}.accounts a ON a.external_id = e.account_id
+         GROUP BY 1, 2, 3),
+       named AS (INSERT INTO ${server.schema}.names_shaped (name) SELECT DISTINCT metric FROM totals RETURNING metric_id, name)
+       INSERT INTO ${server.schema}.totals_shaped (account_id, day, metric_id, value, users, source)
+       SELECT t.account_id, t.day, n.metric_id, t.value, t.users, 'bench' FROM totals t JOIN named n ON n.name = t.metric`,
     ),
   );
   const copiedRows = Number((await server.db.selectFrom(`${server.schema}.bare_events` as 'accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);

@@ -17,6 +17,7 @@ import { customIndicatorSchema } from '../../indicators/custom/schema.ts';
 import { maintainPartitions } from '../../pipelines/jobs/partitions.ts';
 import { runScript } from '../../sql/database.ts';
 import type { DB } from '../../sql/schema.ts';
+import { ensureMetricIds } from '../../sql/usage-metrics.ts';
 import { freshServerSchema } from './support.ts';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 10_000);
@@ -125,10 +126,11 @@ export function withBenchCustom(config: RadarConfig): RadarConfig {
 export async function seedCustom(db: Kysely<DB>): Promise<void> {
   await timed(`seed ${ACCOUNTS} × 180 days × 3 sparse metrics`, () => db.transaction().execute(async (trx) => {
     await sql`SET LOCAL session_replication_role = replica`.execute(trx).catch(() => undefined);
-    await sql`INSERT INTO usage_metrics_daily (account_id, day, metric, value, source)
-        SELECT a.account_id, d::date, m.metric, 1 + (a.account_id * 7 + extract(doy FROM d)::int * m.k) % 25, 'bench'
+    const ids = await ensureMetricIds(trx, ['reports', 'dashboards_viewed', 'exports']);
+    await sql`INSERT INTO usage_metrics_daily (account_id, day, metric_id, value, source)
+        SELECT a.account_id, d::date, m.metric_id, 1 + (a.account_id * 7 + extract(doy FROM d)::int * m.k) % 25, 'bench'
         FROM accounts a, generate_series(${D}::date - 179, ${D}::date, interval '1 day') d,
-             (VALUES ('reports', 3), ('dashboards_viewed', 5), ('exports', 11)) m(metric, k)
+             (VALUES (${ids.get('reports')!}::int, 3), (${ids.get('dashboards_viewed')!}::int, 5), (${ids.get('exports')!}::int, 11)) m(metric_id, k)
         WHERE (a.account_id + extract(doy FROM d)::int * m.k) % 2 = 0`.execute(trx);
   }));
   await timed('seed NPS signals (4 per account)', () =>
