@@ -172,13 +172,29 @@ function sharedAggregates(spec: IndicatorRunSpec, pass: SharedPass, fallback: Ra
   return { selected: columns.length > 0 ? sql.join(columns) : fallback, lookback };
 }
 
+/**
+ * A pass's test for an account list (a shard, explain), on rows it reads whole: the list's range first, so
+ * the other shards' rows (each shard reads them all) stop at two integer comparisons, then the list itself,
+ * unless it fills its range (an 'all' run's shards of dense ids), where the range alone is exact and each
+ * row is spared a hash probe (and the planner a 5,000-element array per partition).
+ * (min/max by loop: Math.min(...ids) overflows the stack past ~120k ids, a shard at 1M accounts.)
+ */
+function inAccountList(ids: readonly number[] | undefined): RawBuilder<unknown> {
+  if (!ids) return sql``;
+  if (ids.length === 0) return sql`AND false`;
+  const low = min([...ids]);
+  const high = max([...ids]);
+  const range = sql`AND account_id BETWEEN ${low}::bigint AND ${high}::bigint`;
+  return new Set(ids).size === high - low + 1 ? range : sql`${range} AND account_id = ANY(${[...ids]}::bigint[])`;
+}
+
 function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
   const { selected, lookback } = sharedAggregates(spec, 'usage', sql`count(*) AS usage_days`);
   const { d, dayMinus } = context(spec.asOf, null);
   // No semi-join with scope: the planner turns it into one index probe per account, ~4× slower than
   // the plain day-range scan + hash aggregate a full run needs. Accounts out of scope are dropped by
   // the LEFT JOIN from scope. An explicit account list (a shard, explain) does use the primary key.
-  const shard = spec.accountIds ? sql`AND account_id = ANY(${[...spec.accountIds]}::bigint[])` : sql``;
+  const shard = inAccountList(spec.accountIds);
   return sql`
     SELECT account_id, ${selected}
     FROM usage_daily
@@ -222,21 +238,14 @@ function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
   const runContext = context(spec.asOf, null);
   const { d, dayMinus } = runContext;
   // Every row of the window is tested, so the tests are the cheap forms: a few metrics as `metric_id = …`
-  // (ofMetric), not `= ANY` (which costs as much again per row), and a shard's account range before its id
-  // list, so the other shards' rows (each shard reads them all) stop at two integer comparisons. The id list
-  // still decides. (min/max by loop: Math.min(...ids) overflows the stack past ~120k ids, a shard at 1M accounts.)
+  // (ofMetric), not `= ANY` (which costs as much again per row), and a shard's range (inAccountList).
   const names = [...metrics];
   const ofMetrics =
     names.length <= 8
       ? sql`(${sql.join(names.map((name) => ofMetric(name)), sql` OR `)})`
       : sql`metric_id = ANY(ARRAY(SELECT metric_id FROM usage_metric_names WHERE name = ANY(${names}::text[])))`;
   const pass = { metricCount: names.length, lookbackDays: Math.max(lookback, 1) };
-  const ids = spec.accountIds;
-  const shard = ids
-    ? ids.length === 0
-      ? sql`AND false`
-      : sql`AND account_id BETWEEN ${min([...ids])}::bigint AND ${max([...ids])}::bigint AND account_id = ANY(${[...ids]}::bigint[])`
-    : sql``;
+  const shard = inAccountList(spec.accountIds);
   return sql`
     SELECT account_id, ${sql.join(aliases)}
     FROM (
