@@ -32,7 +32,7 @@ import {
 } from '../sql/indicators.ts';
 import type { DB } from '../sql/schema.ts';
 import { unpackCustomDetail } from './custom/detail.ts';
-import { metricPassAggregate, ofMetric, type MetricColumn } from './custom/metric.ts';
+import { metricLookbacks, metricPassAggregate, ofMetric, type MetricColumn } from './custom/metric.ts';
 import { segmentFlagSql } from './flag.ts';
 import { findIndicator } from './registry.ts';
 import type { Flag, IndicatorDefinition, IndicatorDetail, IndicatorSqlContext, Thresholds } from './types.ts';
@@ -173,19 +173,20 @@ function sharedAggregates(spec: IndicatorRunSpec, pass: SharedPass, fallback: Ra
 }
 
 /**
- * A pass's test for an account list (a shard, explain), on rows it reads whole: the list's range first, so
- * the other shards' rows (each shard reads them all) stop at two integer comparisons, then the list itself,
+ * A pass's test for an account list (a shard, explain), on rows it reads whole, put before the day tests
+ * (`… AND`): the list's range first, so the other shards' rows (each shard reads them all) stop at one or
+ * two integer comparisons, then the list itself,
  * unless it fills its range (an 'all' run's shards of dense ids), where the range alone is exact and each
  * row is spared a hash probe (and the planner a 5,000-element array per partition).
  * (min/max by loop: Math.min(...ids) overflows the stack past ~120k ids, a shard at 1M accounts.)
  */
 function inAccountList(ids: readonly number[] | undefined): RawBuilder<unknown> {
   if (!ids) return sql``;
-  if (ids.length === 0) return sql`AND false`;
+  if (ids.length === 0) return sql`false AND`;
   const low = min([...ids]);
   const high = max([...ids]);
-  const range = sql`AND account_id BETWEEN ${low}::bigint AND ${high}::bigint`;
-  return new Set(ids).size === high - low + 1 ? range : sql`${range} AND account_id = ANY(${[...ids]}::bigint[])`;
+  const range = sql`account_id BETWEEN ${low}::bigint AND ${high}::bigint AND`;
+  return new Set(ids).size === high - low + 1 ? range : sql`${range} account_id = ANY(${[...ids]}::bigint[]) AND`;
 }
 
 function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
@@ -198,7 +199,7 @@ function usageStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
   return sql`
     SELECT account_id, ${selected}
     FROM usage_daily
-    WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} ${shard}
+    WHERE ${shard} day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d}
     GROUP BY account_id`;
 }
 
@@ -238,20 +239,33 @@ function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
   const runContext = context(spec.asOf, null);
   const { d, dayMinus } = runContext;
   // Every row of the window is tested, so the tests are the cheap forms: a few metrics as `metric_id = …`
-  // (ofMetric), not `= ANY` (which costs as much again per row), and a shard's range (inAccountList).
+  // (ofMetric), not `= ANY` (which costs as much again per row), each with its own first day when it needs
+  // fewer days than the pass (rows of the days before go no further than the WHERE), and a shard's range
+  // (inAccountList). With more than eight metrics, one list and the pass's days.
   const names = [...metrics];
-  const ofMetrics =
-    names.length <= 8
-      ? sql`(${sql.join(names.map((name) => ofMetric(name)), sql` OR `)})`
-      : sql`metric_id = ANY(ARRAY(SELECT metric_id FROM usage_metric_names WHERE name = ANY(${names}::text[])))`;
-  const pass = { metricCount: names.length, lookbackDays: Math.max(lookback, 1) };
+  const passDays = Math.max(lookback, 1);
+  const metricDays = metricLookbacks([...distinct.values()].map(({ source }) => source));
+  const perMetric = names.length <= 8;
+  const rowsOf = (name: string) => {
+    const days = metricDays.get(name) ?? passDays;
+    return days < passDays ? sql`(${ofMetric(name)} AND day > ${dayMinus(days)})` : ofMetric(name);
+  };
+  const ofMetrics = perMetric
+    ? sql`(${sql.join(names.map(rowsOf), sql` OR `)})`
+    : sql`metric_id = ANY(ARRAY(SELECT metric_id FROM usage_metric_names WHERE name = ANY(${names}::text[])))`;
+  const aggregate = (source: MetricColumn) =>
+    metricPassAggregate(runContext, source, {
+      metricCount: names.length,
+      lookbackDays: passDays,
+      rowsFrom: perMetric ? Math.min(metricDays.get(source.metric) ?? passDays, passDays) : passDays,
+    });
   const shard = inAccountList(spec.accountIds);
   return sql`
     SELECT account_id, ${sql.join(aliases)}
     FROM (
-      SELECT account_id, ${sql.join([...distinct.values()].map(({ column, source }) => sql`${metricPassAggregate(runContext, source, pass)} AS ${sql.ref(column)}`))}
+      SELECT account_id, ${sql.join([...distinct.values()].map(({ column, source }) => sql`${aggregate(source)} AS ${sql.ref(column)}`))}
       FROM usage_metrics_daily
-      WHERE day > ${dayMinus(Math.max(lookback, 1))} AND day <= ${d} ${shard} AND ${ofMetrics}
+      WHERE ${shard} day > ${dayMinus(passDays)} AND day <= ${d} AND ${ofMetrics}
       GROUP BY account_id
     ) per_account`;
 }

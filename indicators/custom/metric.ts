@@ -36,11 +36,17 @@ export function ofMetric(name: string): RawBuilder<boolean> {
 
 type Context = Pick<IndicatorSqlContext<unknown>, 'dayMinus' | 'd'>;
 
-/** Rows of the window of `length` days ending `endDaysAgo` days before D. */
-export function inWindow(context: Pick<Context, 'dayMinus'>, length: number, endDaysAgo = 0): RawBuilder<boolean> {
-  return endDaysAgo === 0
-    ? sql<boolean>`day > ${context.dayMinus(length)}`
-    : sql<boolean>`day > ${context.dayMinus(endDaysAgo + length)} AND day <= ${context.dayMinus(endDaysAgo)}`;
+/**
+ * The day tests of `op`'s window: after its first day, and up to its last when it ends before D. `rowsFrom`:
+ * the rows tested are known to be of the last `rowsFrom` days (the pass's WHERE), so a window reaching that
+ * far back needs no first-day test.
+ */
+function windowDayTests(context: Pick<Context, 'dayMinus'>, op: WindowOp, rowsFrom?: number): RawBuilder<boolean>[] {
+  const start = op.endDaysAgo + op.length;
+  const tests: RawBuilder<boolean>[] = [];
+  if (rowsFrom === undefined || start < rowsFrom) tests.push(sql<boolean>`day > ${context.dayMinus(start)}`);
+  if (op.endDaysAgo > 0) tests.push(sql<boolean>`day <= ${context.dayMinus(op.endDaysAgo)}`);
+  return tests;
 }
 
 /** An aggregate of one metric over one window: Σ value, days with value > 0, last such day, Σ (day − D)·value, or average seats (usage_daily). */
@@ -50,24 +56,35 @@ export interface WindowOp {
   readonly endDaysAgo: number;
 }
 
-/**
- * `op` over the rows of its window (and of `rows`: the metric's, in the metric pass, which reads every metric
- * asked for; `metricFirst` tests it before the days, for a window most of the pass's rows fall in).
- */
-export function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp, rows?: RawBuilder<boolean>, metricFirst = false): RawBuilder<unknown> {
-  const inWindowOnly = inWindow(context, op.length, op.endDaysAgo);
-  const window = rows ? (metricFirst ? sql<boolean>`${rows} AND ${inWindowOnly}` : sql<boolean>`${inWindowOnly} AND ${rows}`) : inWindowOnly;
+/** How windowAggregate picks its rows beyond the window's days. */
+export interface WindowRows {
+  /** The metric's rows, in the metric pass (which reads every metric asked for). */
+  readonly rows?: RawBuilder<boolean>;
+  /** Test `rows` before the days (for a window most of the pass's rows fall in). */
+  readonly metricFirst?: boolean;
+  /** The rows are of the last `rowsFrom` days already (see windowDayTests). */
+  readonly rowsFrom?: number;
+}
+
+/** `op` over the rows of its window (FILTER omitted when nothing is left to test). */
+export function windowAggregate(context: Context, value: RawBuilder<number>, op: WindowOp, pick: WindowRows = {}): RawBuilder<unknown> {
+  const days = windowDayTests(context, op, pick.rowsFrom);
+  const tests = pick.rows ? (pick.metricFirst ? [pick.rows, ...days] : [...days, pick.rows]) : days;
+  const filter = (...more: RawBuilder<boolean>[]) => {
+    const all = [...tests, ...more];
+    return all.length > 0 ? sql` FILTER (WHERE ${sql.join(all, sql` AND `)})` : sql``;
+  };
   switch (op.fn) {
     case 'sum':
-      return sql`sum(${value}) FILTER (WHERE ${window})`;
+      return sql`sum(${value})${filter()}`;
     case 'positiveDays':
-      return sql`count(*) FILTER (WHERE ${window} AND ${value} > 0)`;
+      return sql`count(*)${filter(sql<boolean>`${value} > 0`)}`;
     case 'lastPositiveDay':
-      return sql`max(day) FILTER (WHERE ${window} AND ${value} > 0)`;
+      return sql`max(day)${filter(sql<boolean>`${value} > 0`)}`;
     case 'sumXY':
-      return sql`sum((day - ${context.d}) * ${value}) FILTER (WHERE ${window})`;
+      return sql`sum((day - ${context.d}) * ${value})${filter()}`;
     case 'avgSeats':
-      return sql`avg(licensed_seats) FILTER (WHERE ${window} AND licensed_seats > 0)`;
+      return sql`avg(licensed_seats)${filter(sql<boolean>`licensed_seats > 0`)}`;
   }
 }
 
@@ -83,16 +100,25 @@ export interface MetricColumn {
   readonly op: WindowOp;
 }
 
+/** The longest window the columns ask of each metric (days before D), which bounds the rows the pass reads of it. */
+export function metricLookbacks(columns: Iterable<MetricColumn>): Map<string, number> {
+  const days = new Map<string, number>();
+  for (const { metric, op } of columns) days.set(metric, Math.max(days.get(metric) ?? 0, op.endDaysAgo + op.length));
+  return days;
+}
+
 /**
- * A metric pass column's aggregate, in a pass over `metricCount` metrics and the last `lookbackDays` days.
- * Every row of the pass is tested by every column, so the cheaper order counts: with one metric the pass's
- * WHERE already holds only its rows (no metric test); otherwise the test more rows fail goes first: the
- * metric (1 in metricCount rows pass) for a window longer than lookbackDays / metricCount days, else the days.
+ * A metric pass column's aggregate, in a pass over `metricCount` metrics and the last `lookbackDays` days, whose
+ * WHERE holds only rows of the last `rowsFrom` days for this column's metric. Every row of the pass is tested by
+ * every column, so the tests are as few and as cheap as they can be: with one metric the WHERE already holds
+ * only its rows (no metric test); otherwise the test more rows fail goes first: the metric (1 in metricCount
+ * rows pass) for a window longer than lookbackDays / metricCount days, else the days; and a window reaching
+ * back to rowsFrom needs no first-day test.
  */
-export function metricPassAggregate(context: Context, column: MetricColumn, pass: { metricCount: number; lookbackDays: number }): RawBuilder<unknown> {
-  if (pass.metricCount <= 1) return windowAggregate(context, sql<number>`value`, column.op);
+export function metricPassAggregate(context: Context, column: MetricColumn, pass: { metricCount: number; lookbackDays: number; rowsFrom: number }): RawBuilder<unknown> {
+  if (pass.metricCount <= 1) return windowAggregate(context, sql<number>`value`, column.op, { rowsFrom: pass.rowsFrom });
   const metricFirst = column.op.length * pass.metricCount > pass.lookbackDays;
-  return windowAggregate(context, sql<number>`value`, column.op, ofMetric(column.metric), metricFirst);
+  return windowAggregate(context, sql<number>`value`, column.op, { rows: ofMetric(column.metric), metricFirst, rowsFrom: pass.rowsFrom });
 }
 
 /** The aggregates one custom indicator adds to the shared passes, each named c_<id>_<key>. */
