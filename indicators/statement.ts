@@ -175,10 +175,10 @@ function sharedAggregates(spec: IndicatorRunSpec, pass: SharedPass, fallback: Ra
 /**
  * A pass's test for an account list (a shard, explain), on rows it reads whole, put before the day tests
  * (`… AND`): the list's range first, so the other shards' rows (each shard reads them all) stop at one or
- * two integer comparisons, then the list itself,
- * unless it fills its range (an 'all' run's shards of dense ids), where the range alone is exact and each
- * row is spared a hash probe (and the planner a 5,000-element array per partition).
- * (min/max by loop: Math.min(...ids) overflows the stack past ~120k ids, a shard at 1M accounts.)
+ * two integer comparisons, then the list itself, unless it fills its range (an 'all' run's shards of dense
+ * ids): there the range alone is exact, and each row is spared a hash probe (and the planner a
+ * 5,000-element array per partition). (min/max by loop: Math.min(...ids) overflows the stack past ~120k
+ * ids, a shard at 1M accounts.)
  */
 function inAccountList(ids: readonly number[] | undefined): RawBuilder<unknown> {
   if (!ids) return sql``;

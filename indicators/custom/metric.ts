@@ -23,8 +23,11 @@ export interface MetricSource {
 /** usage_daily's columns (active_users, sessions, events, minutes) win over a usage_metrics_daily metric of the same name. */
 export function metricSource(name: string): MetricSource {
   if ((USAGE_DAILY_METRICS as readonly string[]).includes(name)) return { pass: 'usage', coverage: 'usage_from', value: sql.ref(name) };
-  return { pass: 'metrics', coverage: 'metrics_from', value: sql<number>`value` };
+  return { pass: 'metrics', coverage: 'metrics_from', value: METRIC_VALUE };
 }
+
+/** The daily value of a usage_metrics_daily row (the metric pass reads every metric from this one column). */
+const METRIC_VALUE = sql<number>`value`;
 
 /**
  * The rows of the metric `name`: its id, looked up once per statement (an InitPlan), so each row's test is an
@@ -116,9 +119,9 @@ export function metricLookbacks(columns: Iterable<MetricColumn>): Map<string, nu
  * back to rowsFrom needs no first-day test.
  */
 export function metricPassAggregate(context: Context, column: MetricColumn, pass: { metricCount: number; lookbackDays: number; rowsFrom: number }): RawBuilder<unknown> {
-  if (pass.metricCount <= 1) return windowAggregate(context, sql<number>`value`, column.op, { rowsFrom: pass.rowsFrom });
+  if (pass.metricCount <= 1) return windowAggregate(context, METRIC_VALUE, column.op, { rowsFrom: pass.rowsFrom });
   const metricFirst = column.op.length * pass.metricCount > pass.lookbackDays;
-  return windowAggregate(context, sql<number>`value`, column.op, { rows: ofMetric(column.metric), metricFirst, rowsFrom: pass.rowsFrom });
+  return windowAggregate(context, METRIC_VALUE, column.op, { rows: ofMetric(column.metric), metricFirst, rowsFrom: pass.rowsFrom });
 }
 
 /** The aggregates one custom indicator adds to the shared passes, each named c_<id>_<key>. */
