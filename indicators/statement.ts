@@ -246,19 +246,14 @@ function metricStatsSql(spec: IndicatorRunSpec): RawBuilder<unknown> {
   const passDays = Math.max(lookback, 1);
   const metricDays = metricLookbacks([...distinct.values()].map(({ source }) => source));
   const perMetric = names.length <= 8;
-  const rowsOf = (name: string) => {
-    const days = metricDays.get(name) ?? passDays;
-    return days < passDays ? sql`(${ofMetric(name)} AND day > ${dayMinus(days)})` : ofMetric(name);
-  };
+  // The days of a metric's rows the WHERE lets through.
+  const rowsFrom = (name: string) => (perMetric ? Math.min(metricDays.get(name) ?? passDays, passDays) : passDays);
+  const rowsOf = (name: string) => (rowsFrom(name) < passDays ? sql`(${ofMetric(name)} AND day > ${dayMinus(rowsFrom(name))})` : ofMetric(name));
   const ofMetrics = perMetric
     ? sql`(${sql.join(names.map(rowsOf), sql` OR `)})`
     : sql`metric_id = ANY(ARRAY(SELECT metric_id FROM usage_metric_names WHERE name = ANY(${names}::text[])))`;
   const aggregate = (source: MetricColumn) =>
-    metricPassAggregate(runContext, source, {
-      metricCount: names.length,
-      lookbackDays: passDays,
-      rowsFrom: perMetric ? Math.min(metricDays.get(source.metric) ?? passDays, passDays) : passDays,
-    });
+    metricPassAggregate(runContext, source, { metricCount: names.length, lookbackDays: passDays, rowsFrom: rowsFrom(source.metric) });
   const shard = inAccountList(spec.accountIds);
   return sql`
     SELECT account_id, ${sql.join(aliases)}
